@@ -1,0 +1,44 @@
+// swift-tools-version: 6.0
+// Builds offline with Debian 13's swiftlang 6.0.3 and with Swift 6.3.1: no package dependencies,
+// no language feature newer than Swift 6.0. The five C libraries come from Debian's -dev packages.
+import PackageDescription
+
+let package = Package(
+    name: "xmpp-relay",
+    products: [
+        .executable(name: "xmpp-relay", targets: ["xmpp-relay"])
+    ],
+    targets: [
+        // System libraries: one module map and a shim header each (macros, version differences).
+        .systemLibrary(name: "CEvent", path: "Sources/CEvent"),
+        .systemLibrary(name: "CExpat", path: "Sources/CExpat"),
+        .systemLibrary(name: "CMbedTLS", path: "Sources/CMbedTLS"),
+        .systemLibrary(name: "CUnbound", path: "Sources/CUnbound"),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+
+        // Wrapper and pure-Swift modules; see ARCHITECTURE.md for what each may import.
+        .target(name: "RelayLog"),
+        .target(name: "EventLoop", dependencies: ["CEvent"]),
+        .target(name: "RelayConfig", dependencies: ["RelayLog"]),
+        .target(name: "XMPPStream", dependencies: ["CExpat"]),
+        .target(name: "TLS", dependencies: ["CMbedTLS"]),
+        .target(name: "Trust"),
+        .target(name: "DNS", dependencies: ["CUnbound", "EventLoop"]),
+        .target(name: "Store", dependencies: ["CSQLite"]),
+        .target(
+            name: "RelayCLI",
+            dependencies: ["RelayLog", "RelayConfig", "EventLoop", "TLS", "Trust", "DNS", "XMPPStream", "Store"]
+        ),
+        .executableTarget(name: "xmpp-relay", dependencies: ["RelayCLI"]),
+
+        .testTarget(name: "RelayLogTests", dependencies: ["RelayLog"]),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
+        .testTarget(name: "RelayConfigTests", dependencies: ["RelayConfig"]),
+        .testTarget(name: "XMPPStreamTests", dependencies: ["XMPPStream"]),
+        .testTarget(name: "TLSTests", dependencies: ["TLS"]),
+        .testTarget(name: "TrustTests", dependencies: ["Trust"]),
+        .testTarget(name: "DNSTests", dependencies: ["DNS", "EventLoop"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "RelayCLITests", dependencies: ["RelayCLI"]),
+    ]
+)

@@ -1,0 +1,2 @@
+// DNS: filled in by its issue.
+internal import CUnbound

@@ -1,0 +1,1 @@
+// RelayConfig: filled in by its issue.

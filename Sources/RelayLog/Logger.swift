@@ -1,0 +1,75 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// Where finished log lines go. The daemon writes to stderr (journald captures it); tests collect.
+public protocol LogSink: AnyObject {
+    func write(line: String)
+}
+
+/// Writes each line to stderr with a single write(2), so concurrent writers never interleave a line.
+public final class StandardErrorSink: LogSink {
+    public init() {}
+    public func write(line: String) {
+        var bytes = Array(line.utf8)
+        bytes.append(0x0A)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { raw in
+                Glibc.write(2, raw.baseAddress! + offset, raw.count - offset)
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return  // Nowhere left to report a failing stderr.
+            }
+            offset += written
+        }
+    }
+}
+
+/// Keeps lines in memory; for tests and for commands that print what they would log.
+public final class MemorySink: LogSink {
+    public private(set) var lines: [String] = []
+    public init() {}
+    public func write(line: String) { lines.append(line) }
+}
+
+/// The relay's logger: logfmt events with stable names (DESIGN.md §8). Stanza bodies and secrets are
+/// never passed in; callers log domains, addresses and reasons.
+public final class Logger {
+    public var level: LogLevel
+    public let sink: LogSink
+    /// Unix seconds now; injected so tests get fixed timestamps.
+    private let now: () -> Int64
+
+    public init(
+        level: LogLevel = .info, sink: LogSink = StandardErrorSink(),
+        now: @escaping () -> Int64 = Logger.wallClockSeconds
+    ) {
+        self.level = level
+        self.sink = sink
+        self.now = now
+    }
+
+    public func isEnabled(_ level: LogLevel) -> Bool { level >= self.level }
+
+    public func log(_ level: LogLevel, _ event: String, _ fields: [(String, String)] = []) {
+        guard isEnabled(level) else { return }
+        sink.write(
+            line: Logfmt.line(
+                timestamp: Timestamp.rfc3339(unixSeconds: now()), level: level, event: event, fields: fields))
+    }
+
+    public func debug(_ event: String, _ fields: [(String, String)] = []) { log(.debug, event, fields) }
+    public func info(_ event: String, _ fields: [(String, String)] = []) { log(.info, event, fields) }
+    public func warn(_ event: String, _ fields: [(String, String)] = []) { log(.warn, event, fields) }
+    public func error(_ event: String, _ fields: [(String, String)] = []) { log(.error, event, fields) }
+
+    public static func wallClockSeconds() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec)
+    }
+}

@@ -1,0 +1,2 @@
+// TLS: filled in by its issue.
+internal import CMbedTLS

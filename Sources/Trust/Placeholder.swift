@@ -1,0 +1,1 @@
+// Trust: filled in by its issue.

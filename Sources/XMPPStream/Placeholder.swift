@@ -1,0 +1,2 @@
+// XMPPStream: filled in by its issue.
+internal import CExpat

@@ -1,0 +1,7 @@
+import XCTest
+
+@testable import DNS
+
+final class DNSPlaceholderTests: XCTestCase {
+    func testModuleLinks() {}
+}

@@ -1,0 +1,7 @@
+import XCTest
+
+@testable import EventLoop
+
+final class LoopTests: XCTestCase {
+    func testLoopWithNothingToDoReturns() { Loop().run() }
+}

@@ -1,0 +1,7 @@
+import XCTest
+
+@testable import RelayCLI
+
+final class RelayCLIPlaceholderTests: XCTestCase {
+    func testModuleLinks() {}
+}

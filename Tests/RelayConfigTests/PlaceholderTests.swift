@@ -1,0 +1,7 @@
+import XCTest
+
+@testable import RelayConfig
+
+final class RelayConfigPlaceholderTests: XCTestCase {
+    func testModuleLinks() {}
+}

@@ -1,0 +1,7 @@
+import XCTest
+
+@testable import TLS
+
+final class TLSPlaceholderTests: XCTestCase {
+    func testModuleLinks() {}
+}

@@ -1,0 +1,7 @@
+import XCTest
+
+@testable import Trust
+
+final class TrustPlaceholderTests: XCTestCase {
+    func testModuleLinks() {}
+}

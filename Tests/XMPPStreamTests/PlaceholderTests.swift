@@ -1,0 +1,7 @@
+import XCTest
+
+@testable import XMPPStream
+
+final class XMPPStreamPlaceholderTests: XCTestCase {
+    func testModuleLinks() {}
+}
