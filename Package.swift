@@ -21,13 +21,16 @@ let package = Package(
         .target(name: "EventLoop", dependencies: ["CEvent"]),
         .target(name: "RelayConfig", dependencies: ["RelayLog"]),
         .target(name: "XMPPStream", dependencies: ["CExpat"]),
-        .target(name: "TLS", dependencies: ["CMbedTLS"]),
-        .target(name: "Trust"),
+        .target(name: "X509"),
+        .target(name: "TLS", dependencies: ["CMbedTLS", "X509"]),
+        .target(name: "Trust", dependencies: ["X509"]),
         .target(name: "DNS", dependencies: ["CUnbound", "EventLoop"]),
         .target(name: "Store", dependencies: ["CSQLite"]),
         .target(
             name: "RelayCLI",
-            dependencies: ["RelayLog", "RelayConfig", "EventLoop", "TLS", "Trust", "DNS", "XMPPStream", "Store"]
+            dependencies: [
+                "RelayLog", "RelayConfig", "EventLoop", "TLS", "Trust", "X509", "DNS", "XMPPStream", "Store",
+            ]
         ),
         .executableTarget(name: "xmpp-relay", dependencies: ["RelayCLI"]),
 
@@ -35,8 +38,9 @@ let package = Package(
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
         .testTarget(name: "RelayConfigTests", dependencies: ["RelayConfig"]),
         .testTarget(name: "XMPPStreamTests", dependencies: ["XMPPStream"]),
-        .testTarget(name: "TLSTests", dependencies: ["TLS"]),
-        .testTarget(name: "TrustTests", dependencies: ["Trust"]),
+        .testTarget(name: "TLSTests", dependencies: ["TLS", "X509"]),
+        .testTarget(name: "X509Tests", dependencies: ["X509"]),
+        .testTarget(name: "TrustTests", dependencies: ["Trust", "X509"]),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "EventLoop"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "RelayCLITests", dependencies: ["RelayCLI"]),

@@ -1,1 +1,22 @@
-public enum RelayCLI { public static func main(_ arguments: [String]) -> Int32 { 0 } }
+/// Entry point of the `xmpp-relay` executable: dispatches to a `Command` by its first word.
+public enum RelayCLI {
+    /// Every command, in the order `help` lists them.
+    public static var commands: [any Command.Type] { [] }
+
+    public static func main(_ arguments: [String], io: CommandIO = .standard()) -> Int32 {
+        guard let word = arguments.first else {
+            io.err("usage: xmpp-relay COMMAND [OPTIONS]   (xmpp-relay help lists the commands)")
+            return ExitCode.usage
+        }
+        guard let command = commands.first(where: { $0.name == word }) else {
+            io.err("xmpp-relay: unknown command '\(word)'; xmpp-relay help lists the commands")
+            return ExitCode.usage
+        }
+        let rest = Array(arguments.dropFirst())
+        if rest.contains("--help") || rest.contains("-h") {
+            io.out(command.usage)
+            return ExitCode.ok
+        }
+        return command.run(rest, io: io)
+    }
+}

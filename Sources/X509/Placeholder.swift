@@ -1,0 +1,1 @@
+// X509: filled in by its issue.

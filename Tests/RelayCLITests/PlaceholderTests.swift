@@ -1,7 +1,0 @@
-import XCTest
-
-@testable import RelayCLI
-
-final class RelayCLIPlaceholderTests: XCTestCase {
-    func testModuleLinks() {}
-}

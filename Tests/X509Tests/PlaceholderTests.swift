@@ -1,0 +1,7 @@
+import XCTest
+
+@testable import X509
+
+final class X509PlaceholderTests: XCTestCase {
+    func testModuleLinks() {}
+}
