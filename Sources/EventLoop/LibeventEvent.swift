@@ -1,7 +1,8 @@
+internal import CEvent
+
 #if canImport(Glibc)
     import Glibc
 #endif
-internal import CEvent
 
 /// Sole owner of one libevent `struct event`. The C callback is capture-free and finds this object
 /// through `Unmanaged`; the event is freed in `deinit`, which libevent allows even from inside the

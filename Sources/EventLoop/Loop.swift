@@ -1,7 +1,8 @@
+internal import CEvent
+
 #if canImport(Glibc)
     import Glibc
 #endif
-internal import CEvent
 
 /// The relay's single event loop: one libevent `event_base` drives sockets, timers, signals and DNS.
 /// Not thread-safe by design: the relay runs everything on this one thread.

@@ -1,7 +1,8 @@
+internal import CEvent
+
 #if canImport(Glibc)
     import Glibc
 #endif
-internal import CEvent
 
 /// A listening TCP socket on the loop. Each accepted connection is handed to `onAccept` as a
 /// non-blocking `TCPConnection` (accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC); keep it, or it closes.

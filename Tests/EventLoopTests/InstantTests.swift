@@ -27,6 +27,15 @@ final class InstantTests: XCTestCase {
         XCTAssertGreaterThan(clock.unixSeconds, 1_700_000_000)  // after Nov 2023
     }
 
+    /// Client code writes plain `Clock`: ours shadows the standard library's protocol of that name.
+    func testClockNameResolvesToTheRelayClock() {
+        func elapsed(on clock: any Clock, since start: Instant) -> Duration { clock.now - start }
+        let manual = ManualScheduler()
+        let start = manual.now
+        manual.advance(by: .seconds(4))
+        XCTAssertEqual(elapsed(on: manual, since: start), .seconds(4))
+    }
+
     func testTimevalRoundsUpToWholeMicroseconds() {
         let value = LibeventEvent.timeval(from: .nanoseconds(1_500_001))
         XCTAssertEqual(value.tv_sec, 0)

@@ -48,11 +48,15 @@ final class SignalWatchTests: XCTestCase {
         var watch: SignalWatch? = loop.watchSignal(SIGUSR1) {}
         var during = sigaction()
         sigaction(SIGUSR1, nil, &during)
-        XCTAssertNotEqual(unsafeBitCast(during.__sigaction_handler, to: Int.self), unsafeBitCast(previous.__sigaction_handler, to: Int.self))
+        XCTAssertNotEqual(
+            unsafeBitCast(during.__sigaction_handler, to: Int.self),
+            unsafeBitCast(previous.__sigaction_handler, to: Int.self))
         watch = nil
         XCTAssertNil(watch)
         var after = sigaction()
         sigaction(SIGUSR1, nil, &after)
-        XCTAssertEqual(unsafeBitCast(after.__sigaction_handler, to: Int.self), unsafeBitCast(previous.__sigaction_handler, to: Int.self))
+        XCTAssertEqual(
+            unsafeBitCast(after.__sigaction_handler, to: Int.self),
+            unsafeBitCast(previous.__sigaction_handler, to: Int.self))
     }
 }
