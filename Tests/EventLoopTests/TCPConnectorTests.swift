@@ -48,6 +48,28 @@ final class TCPConnectorTests: XCTestCase {
         withExtendedLifetime((filler, hanging)) {}
     }
 
+    func testConnectTimeoutOnTheRealLoop() {
+        let loop = Loop()
+        let (listenerFD, address) = makeFullListener()
+        defer { close(listenerFD) }
+        var first: TCPConnection?
+        let filler = TCPConnector(loop: loop, to: address, timeout: .seconds(5)) { result in
+            first = try? result.get()
+            loop.stop()
+        }
+        loop.runForTest()
+        XCTAssertNotNil(first)
+        var failure: SocketError?
+        let hanging = TCPConnector(loop: loop, to: address, timeout: .milliseconds(20)) { result in
+            if case .failure(let error) = result { failure = error }
+            loop.stop()
+        }
+        loop.runForTest()
+        XCTAssertEqual(failure?.code, .timedOut)
+        XCTAssertTrue(failure?.message.contains("no answer within 20 ms") ?? false, "\(String(describing: failure))")
+        withExtendedLifetime((filler, hanging)) {}
+    }
+
     func testCancelledConnectNeverCompletes() throws {
         let loop = Loop()
         var accepted: [TCPConnection] = []
