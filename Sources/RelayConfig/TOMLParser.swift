@@ -233,6 +233,9 @@ struct TOMLParserState {
         skipBlanks()
         if peek() == Byte.hash { try skipComment() }
         guard let byte = peek(), !atNewline() else { return }
+        if byte == Byte.carriageReturn {
+            throw TOMLSyntaxError(line: line, message: "stray carriage return; use LF or CRLF line ends")
+        }
         throw TOMLSyntaxError(
             line: line,
             message: "unexpected '\(character(at: index))' after \(what); put one key = value or [table] per line"
@@ -268,8 +271,8 @@ struct TOMLParserState {
                 if origin == .dotted && next.origin == .header {
                     throw TOMLSyntaxError(
                         line: line,
-                        message: "[\(display(Array(path.prefix(depth + 1))))] is a table defined at line "
-                            + "\(next.line); put the key in that table instead")
+                        message: "'\(display(Array(path.prefix(depth + 1))))' is a table with its own header "
+                            + "at line \(next.line); put the key there instead")
                 }
                 table = next
             case .tableArray(let blocks, _):
