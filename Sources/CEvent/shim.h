@@ -22,4 +22,12 @@ static inline struct event *shim_evsignal_new(struct event_base *base, int signu
 // `stdout` is a mutable global that Swift 6 rejects; flush through here.
 static inline void shim_flush_stdout(void) { fflush(stdout); }
 static inline void shim_flush_stderr(void) { fflush(stderr); }
+
+// accept4 is declared only under _GNU_SOURCE, which the Glibc module was built without; declare it
+// ourselves (the same prototype glibc has) so accepted sockets are non-blocking and close-on-exec
+// atomically.
+extern int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+static inline int shim_accept_nonblocking(int fd, struct sockaddr *addr, socklen_t *addrlen) {
+    return accept4(fd, addr, addrlen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
 #endif

@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+extension RelayConfiguration {
+    /// Checks every file the configuration names, reading only local files (never the network):
+    /// certificates and CA bundle readable, keys and secrets readable *and private* (mode 600 or
+    /// stricter, or the error names the exact `chmod`), the state directory a directory if it exists.
+    /// `check-config` reports these with the rest; `run` refuses to start on any of them.
+    public func checkFiles() -> [ConfigError] {
+        referencedFiles.compactMap { FileChecks.check($0, configFile: source) }
+    }
+}
+
+enum FileChecks {
+    static func check(_ reference: ReferencedFile, configFile: String) -> ConfigError? {
+        let what = reference.path == configFile ? "this file" : "\(reference.key) \(reference.path)"
+        let origin = reference.line == 0 ? " (the default)" : ""
+        func error(_ code: ConfigError.Code, _ message: String) -> ConfigError {
+            ConfigError(code: code, file: configFile, line: reference.line, message: message)
+        }
+        switch reference.kind {
+        case .directory:
+            switch FileSystem.fileType(reference.path) {
+            case .success(nil), .success(S_IFDIR): return nil
+            case .success:
+                return error(
+                    .invalidValue, "\(what)\(origin) exists but is not a directory; point \(reference.key) elsewhere")
+            case .failure(let problem):
+                return error(
+                    .fileUnreadable, "cannot look at \(what)\(origin): \(problem.reason); fix the path or its permissions")
+            }
+        case .readable, .private:
+            switch FileSystem.readableFileMode(reference.path) {
+            case .failure(let problem):
+                return error(
+                    .fileUnreadable, "cannot read \(what)\(origin): \(problem.reason); \(hint(for: reference))")
+            case .success(let mode):
+                guard reference.kind == .private, mode & 0o077 != 0 else { return nil }
+                let holds =
+                    reference.path == configFile ? " holds a component secret but" : ""
+                return error(
+                    .filePermissions,
+                    "\(what)\(holds) is accessible by group or others (mode \(octal(mode & 0o777))); "
+                        + "run: chmod 600 \(reference.path)")
+            }
+        }
+    }
+
+    private static func hint(for reference: ReferencedFile) -> String {
+        switch reference.key {
+        case "tls.ca_file": "install the ca-certificates package or set tls.ca_file"
+        case "dns.trust_anchor": "install the dns-root-data package or set dns.trust_anchor"
+        case "component.secret_file": "create it with the component's secret on one line, or fix the path"
+        case "tls.certificate", "tls.key", "tls.domain.certificate", "tls.domain.key":
+            "fix the path, or make a key and certificate with xmpp-relay keygen DOMAIN"
+        default: "fix the path or the file's permissions"
+        }
+    }
+
+    private static func octal(_ mode: mode_t) -> String {
+        let digits = [(mode >> 9) & 7, (mode >> 6) & 7, (mode >> 3) & 7, mode & 7]
+        return digits.map { String($0) }.joined()
+    }
+}

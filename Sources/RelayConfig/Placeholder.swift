@@ -1,1 +1,0 @@
-// RelayConfig: filled in by its issue.

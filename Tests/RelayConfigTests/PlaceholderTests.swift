@@ -1,7 +1,0 @@
-import XCTest
-
-@testable import RelayConfig
-
-final class RelayConfigPlaceholderTests: XCTestCase {
-    func testModuleLinks() {}
-}
