@@ -26,10 +26,11 @@ let package = Package(
         .target(name: "Trust", dependencies: ["X509"]),
         .target(name: "DNS", dependencies: ["CUnbound", "EventLoop"]),
         .target(name: "Store", dependencies: ["CSQLite"]),
+        .target(name: "RelayServer", dependencies: ["RelayLog", "RelayConfig", "EventLoop"]),
         .target(
             name: "RelayCLI",
             dependencies: [
-                "RelayLog", "RelayConfig", "EventLoop", "TLS", "Trust", "X509", "DNS", "XMPPStream", "Store",
+                "RelayLog", "RelayConfig", "RelayServer", "EventLoop", "TLS", "Trust", "X509", "DNS", "XMPPStream", "Store",
             ]
         ),
         .executableTarget(name: "xmpp-relay", dependencies: ["RelayCLI"]),
@@ -43,6 +44,7 @@ let package = Package(
         .testTarget(name: "TrustTests", dependencies: ["Trust", "X509"]),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "EventLoop"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "RelayServerTests", dependencies: ["RelayServer", "RelayConfig", "RelayLog", "EventLoop"]),
         .testTarget(name: "RelayCLITests", dependencies: ["RelayCLI"]),
     ]
 )
