@@ -46,22 +46,25 @@ public struct ResolverLimits: Hashable, Sendable {
     public var rrsetCacheBytes: Int?
     public var keyCacheBytes: Int?
     public var negativeCacheBytes: Int?
-    /// Slabs per cache: more slabs only help many threads, and each costs a hash table.
+    /// Slabs per cache: more slabs only help many threads (libunbound already uses 1).
     public var cacheSlabs: Int?
     public var infrastructureHosts: Int?
     /// Largest DNS message handled; each buffer of this size is allocated up front.
     public var messageBufferBytes: Int?
     /// Simultaneous TCP queries; each holds a message buffer.
     public var outgoingTCPConnections: Int?
-    /// UDP ports kept for outgoing queries.
-    public var outgoingPorts: Int?
+    /// UDP sockets open at once for outgoing queries.
+    public var outgoingSockets: Int?
+    /// Source ports to pick from at random. libunbound keeps several arrays of every usable port
+    /// (about 240 KB each for the full range); 4096 ports still give 12 bits against spoofing.
+    public var outgoingPortRange: ClosedRange<Int>?
     public var queriesAtOnce: Int?
 
     public init(
         messageCacheBytes: Int? = nil, rrsetCacheBytes: Int? = nil, keyCacheBytes: Int? = nil,
         negativeCacheBytes: Int? = nil, cacheSlabs: Int? = nil, infrastructureHosts: Int? = nil,
-        messageBufferBytes: Int? = nil, outgoingTCPConnections: Int? = nil, outgoingPorts: Int? = nil,
-        queriesAtOnce: Int? = nil
+        messageBufferBytes: Int? = nil, outgoingTCPConnections: Int? = nil, outgoingSockets: Int? = nil,
+        outgoingPortRange: ClosedRange<Int>? = nil, queriesAtOnce: Int? = nil
     ) {
         self.messageCacheBytes = messageCacheBytes
         self.rrsetCacheBytes = rrsetCacheBytes
@@ -71,19 +74,21 @@ public struct ResolverLimits: Hashable, Sendable {
         self.infrastructureHosts = infrastructureHosts
         self.messageBufferBytes = messageBufferBytes
         self.outgoingTCPConnections = outgoingTCPConnections
-        self.outgoingPorts = outgoingPorts
+        self.outgoingSockets = outgoingSockets
+        self.outgoingPortRange = outgoingPortRange
         self.queriesAtOnce = queriesAtOnce
     }
 
     /// libunbound as shipped (about 1.5 MB of private memory once the first query ran).
     public static var libunboundDefaults: ResolverLimits { ResolverLimits() }
 
-    /// Sized for a relay talking to a few dozen domains on a 512 MB board.
+    /// Sized for a relay talking to a few dozen domains on a 512 MB board. 16 KB messages are
+    /// plenty for SRV, TLSA, addresses and DNSKEY sets (larger ones would SERVFAIL).
     public static var smallBoard: ResolverLimits {
         ResolverLimits(
             messageCacheBytes: 256 * 1024, rrsetCacheBytes: 512 * 1024, keyCacheBytes: 128 * 1024,
-            negativeCacheBytes: 64 * 1024, cacheSlabs: 1, infrastructureHosts: 200, messageBufferBytes: 65552,
-            outgoingTCPConnections: 2, outgoingPorts: 64, queriesAtOnce: 64)
+            negativeCacheBytes: 64 * 1024, cacheSlabs: 1, infrastructureHosts: 200, messageBufferBytes: 16384,
+            outgoingTCPConnections: 2, outgoingSockets: 64, outgoingPortRange: 49152...53247, queriesAtOnce: 64)
     }
 
     /// (option, value) pairs for `ub_ctx_set_option`; libunbound wants the trailing colon.
@@ -96,14 +101,19 @@ public struct ResolverLimits: Hashable, Sendable {
         add("rrset-cache-size:", rrsetCacheBytes)
         add("key-cache-size:", keyCacheBytes)
         add("neg-cache-size:", negativeCacheBytes)
-        for slabs in ["msg-cache-slabs:", "rrset-cache-slabs:", "key-cache-slabs:", "infra-cache-slabs:"] {
-            add(slabs, cacheSlabs)
-        }
-        for slabs in ["ratelimit-slabs:", "ip-ratelimit-slabs:"] { add(slabs, cacheSlabs) }
+        let slabOptions = [
+            "msg-cache-slabs:", "rrset-cache-slabs:", "key-cache-slabs:", "infra-cache-slabs:", "ratelimit-slabs:",
+            "ip-ratelimit-slabs:",
+        ]
+        for name in slabOptions { add(name, cacheSlabs) }
         add("infra-cache-numhosts:", infrastructureHosts)
         add("msg-buffer-size:", messageBufferBytes)
         add("outgoing-num-tcp:", outgoingTCPConnections)
-        add("outgoing-range:", outgoingPorts)
+        add("outgoing-range:", outgoingSockets)
+        if let range = outgoingPortRange {
+            options.append(("outgoing-port-avoid:", "0-65535"))
+            options.append(("outgoing-port-permit:", "\(range.lowerBound)-\(range.upperBound)"))
+        }
         add("num-queries-per-thread:", queriesAtOnce)
         return options
     }
