@@ -76,12 +76,25 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Typed rdata for the record types the relay uses; anything else stays raw.
-public enum RecordData: Hashable, Sendable {
+public enum RecordData: Hashable, Sendable, CustomStringConvertible {
     case address(IPAddress)
     case srv(SRVRecord)
     case tlsa(TLSARecord)
     case cname(DomainName)
     case other([UInt8])
+
+    /// Zone-file form of the rdata (RFC 3597 `\# LENGTH HEX` for other types).
+    public var description: String {
+        switch self {
+        case .address(let address): return address.description
+        case .srv(let record): return record.description
+        case .tlsa(let record): return record.description
+        case .cname(let name): return name.description
+        case .other(let bytes):
+            let hex = TLSARecord(usage: 0, selector: 0, matchingType: 0, data: bytes).description.dropFirst(6)
+            return "\\# \(bytes.count) \(hex)"
+        }
+    }
 
     /// Parses the rdata at `reader.offset ..< end` of `type`. SRV targets and CNAMEs may use
     /// compression pointers into the whole message (RFC 2782 forbids it, some servers do it anyway).
