@@ -24,7 +24,7 @@ public final class Resolver: DNSQuerying {
         }
         self.context = context
         self.loop = loop
-        do {
+        do throws(DNSError) {
             try Self.configure(context, configuration)
         } catch {
             ub_ctx_delete(context)
@@ -104,7 +104,11 @@ public final class Resolver: DNSQuerying {
         if result != 0 {
             Unmanaged.passUnretained(query).release()
             pending[query.id] = nil
-            let message = String(cString: ub_strerror(result))
+            var message = String(cString: ub_strerror(result))
+            if result == UB_INITFAIL.rawValue {
+                // Set-up problems (a trust anchor libunbound cannot parse, …) surface on the first query.
+                message += ": the resolver could not start; libunbound's lines above say why (check [dns] trust_anchor)"
+            }
             completion(.failure(.resolver("resolving \(name) \(type): \(message)")))
         }
     }

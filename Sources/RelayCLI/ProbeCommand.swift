@@ -29,7 +29,7 @@ public enum ProbeCommand: Command {
             io.err("usage: xmpp-relay probe DOMAIN [--trust-anchor FILE] [--forwarder IP@PORT] [--stub ZONE=IP@PORT]")
             return ExitCode.usage
         }
-        do {
+        do throws(DNSError) {
             try options.configuration.checkDNSSECCanBeValidated()
         } catch {
             io.err("xmpp-relay probe: \(error.message)")
@@ -37,7 +37,7 @@ public enum ProbeCommand: Command {
         }
         let loop = Loop()
         let resolver: Resolver
-        do {
+        do throws(DNSError) {
             resolver = try Resolver(loop: loop, configuration: options.configuration)
         } catch {
             io.err("xmpp-relay probe: \(error.message)")

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 
 @testable import DNS
@@ -70,5 +71,19 @@ final class ResolverZoneTests: ZoneTestCase {
         resolver.query("_xmpp-server._tcp.secure.xr.test", type: .srv) { _ in called += 1 }
         resolver = nil
         XCTAssertEqual(called, 0)
+    }
+}
+
+final class ResolverSetupTests: ZoneTestCase {
+    func testUnparsableAnchorFailsQueriesInsteadOfPassingThemAsInsecure() throws {
+        let path = server.directory + "/garbage.key"
+        try "this is not a key\n".write(toFile: path, atomically: true, encoding: .utf8)
+        var configuration = configuration()
+        configuration.trustAnchorFile = path
+        resolver = try Resolver(loop: loop, configuration: configuration)
+        guard case .failure(let error) = lookup("_xmpp-server._tcp.secure.xr.test", .srv) else {
+            return XCTFail("a broken trust anchor must not give answers")
+        }
+        XCTAssertTrue(error.message.contains("trust_anchor"), error.message)
     }
 }

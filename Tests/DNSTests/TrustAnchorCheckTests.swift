@@ -5,7 +5,7 @@ import XCTest
 
 final class TrustAnchorCheckTests: XCTestCase {
     func message(_ configuration: ResolverConfiguration) -> String? {
-        do {
+        do throws(DNSError) {
             try configuration.checkDNSSECCanBeValidated()
             return nil
         } catch {
