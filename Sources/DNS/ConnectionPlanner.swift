@@ -12,6 +12,10 @@ public final class ConnectionPlanner {
     /// The port of the fallback target when a domain publishes no SRV records (RFC 6120 §3.2.2).
     public static var defaultPort: UInt16 { 5269 }
 
+    /// Targets kept from a domain's SRV records, in order: a hostile zone with thousands of
+    /// records must not turn one plan into thousands of queries.
+    public static var maximumTargets: Int { 16 }
+
     /// Resolves `domain` and calls `completion` once with the plan (possibly before returning,
     /// when every answer is cached).
     public func plan(_ domain: String, completion: @escaping (ConnectionPlan) -> Void) {
@@ -128,7 +132,7 @@ private final class PlanJob {
             }
         }
         if !records.isEmpty {
-            let candidates = planner.order(records).map {
+            let candidates = planner.order(records).prefix(ConnectionPlanner.maximumTargets).map {
                 Candidate(
                     host: $0.record.target.hostName, port: $0.record.port, directTLS: $0.directTLS, fromSRV: true,
                     priority: $0.record.priority, weight: $0.record.weight, serviceStatus: $0.status)

@@ -58,6 +58,7 @@ public struct ResolverLimits: Hashable, Sendable {
     /// Source ports to pick from at random. libunbound keeps several arrays of every usable port
     /// (about 240 KB each for the full range); 4096 ports still give 12 bits against spoofing.
     public var outgoingPortRange: ClosedRange<Int>?
+    /// Queries in progress at once; beyond it libunbound drops the oldest. Costs nothing idle.
     public var queriesAtOnce: Int?
 
     public init(
@@ -88,7 +89,7 @@ public struct ResolverLimits: Hashable, Sendable {
         ResolverLimits(
             messageCacheBytes: 256 * 1024, rrsetCacheBytes: 512 * 1024, keyCacheBytes: 128 * 1024,
             negativeCacheBytes: 64 * 1024, cacheSlabs: 1, infrastructureHosts: 200, messageBufferBytes: 16384,
-            outgoingTCPConnections: 2, outgoingSockets: 64, outgoingPortRange: 49152...53247, queriesAtOnce: 64)
+            outgoingTCPConnections: 2, outgoingSockets: 64, outgoingPortRange: 49152...53247, queriesAtOnce: 256)
     }
 
     /// (option, value) pairs for `ub_ctx_set_option`; libunbound wants the trailing colon.

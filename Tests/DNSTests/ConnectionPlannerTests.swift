@@ -101,3 +101,14 @@ final class ConnectionPlannerTests: XCTestCase {
         XCTAssertTrue(reason.contains("no addresses"), reason)
     }
 }
+
+extension ConnectionPlannerTests {
+    func testHugeSRVSetsAreCapped() {
+        let records = (0..<500).map { srv(UInt16($0), 5269, "h\($0).f.example") }
+        dns.set("_xmpp-server._tcp.f.example", .srv, .insecure, records)
+        let plan = plan("f.example")
+        XCTAssertEqual(plan.targets.count, ConnectionPlanner.maximumTargets)
+        XCTAssertEqual(plan.targets.first?.host, "h0.f.example")
+        XCTAssertLessThanOrEqual(dns.asked.count, 2 + 2 * ConnectionPlanner.maximumTargets)
+    }
+}
