@@ -26,7 +26,7 @@ final class WireParserTests: XCTestCase {
         XCTAssertEqual(message.responseCode, .noError)
         XCTAssertEqual(message.questionName?.description, "_xmpp-server._tcp.secure.xr.test.")
         XCTAssertEqual(message.questionType, .srv)
-        let srv = message.answers.compactMap { if case .srv(let r) = $0.data { r } else { nil } }
+        let srv = message.answers.compactMap { if case .srv(let r) = $0.data { return r } else { return nil } }
         XCTAssertEqual(srv.map(\.description), ["10 5 5269 xmpp1.secure.xr.test.", "20 0 5269 xmpp2.secure.xr.test."])
         XCTAssertTrue(message.answers.contains { $0.type == RecordType(rawValue: 46) }, "RRSIG kept raw")
         XCTAssertEqual(message.answers.first?.name.description, "_xmpp-server._tcp.secure.xr.test.")
@@ -34,12 +34,14 @@ final class WireParserTests: XCTestCase {
 
     func testRealTLSAAndAddressAnswers() throws {
         let tlsa = try XCTUnwrap(DNSMessage.parse(Self.fixture("tlsa-secure")))
-        let records = tlsa.answers.compactMap { if case .tlsa(let r) = $0.data { r } else { nil } }
+        let records = tlsa.answers.compactMap { if case .tlsa(let r) = $0.data { return r } else { return nil } }
         XCTAssertEqual(
             Set(records.map { "\($0.usage) \($0.selector) \($0.matchingType) \($0.data.count)" }),
             ["3 1 1 32", "2 0 1 32"])
         let v6 = try XCTUnwrap(DNSMessage.parse(Self.fixture("aaaa-secure")))
-        let addresses = v6.answers.compactMap { if case .address(let a) = $0.data { a.description } else { nil } }
+        let addresses = v6.answers.compactMap {
+            if case .address(let a) = $0.data { return a.description } else { return nil }
+        }
         XCTAssertEqual(Set(addresses), ["2001:db8::10", "2001:db8::11"])
     }
 
