@@ -1,2 +1,0 @@
-// DNS: filled in by its issue.
-internal import CUnbound

@@ -1,7 +1,0 @@
-import XCTest
-
-@testable import DNS
-
-final class DNSPlaceholderTests: XCTestCase {
-    func testModuleLinks() {}
-}
