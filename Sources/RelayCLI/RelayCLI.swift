@@ -2,7 +2,9 @@
 public enum RelayCLI {
     /// Every command, in the order `help` lists them.
     public static var commands: [any Command.Type] {
-        [RunCommand.self, CheckConfigCommand.self, HelpCommand.self, VersionCommand.self]
+        [
+            RunCommand.self, CheckConfigCommand.self, ProbeCommand.self, HelpCommand.self, VersionCommand.self,
+        ]
     }
 
     public static func main(_ arguments: [String], io: CommandIO = .standard()) -> Int32 {
