@@ -29,14 +29,18 @@ struct ConfigDecoder {
         if let table = root.table("listen") {
             decodeListen(TableReader(table, name: "listen", diagnostics: diagnostics))
         }
-        for block in root.blocks("home", purpose: "per home domain") {
-            decodeHome(TableReader(block, name: "home", diagnostics: diagnostics))
-        }
-        for block in root.blocks("component", purpose: "per component") {
-            decodeComponent(TableReader(block, name: "component", diagnostics: diagnostics))
-        }
-        for block in root.blocks("peer", purpose: "per peer domain") {
-            decodePeer(TableReader(block, name: "peer", diagnostics: diagnostics))
+        // Domain blocks in file order, so a duplicate is reported where it is written the second time.
+        let domainBlocks =
+            root.blocks("home", purpose: "per home domain").map { ("home", $0) }
+            + root.blocks("component", purpose: "per component").map { ("component", $0) }
+            + root.blocks("peer", purpose: "per peer domain").map { ("peer", $0) }
+        for (name, block) in domainBlocks.sorted(by: { $0.1.line < $1.1.line }) {
+            let reader = TableReader(block, name: name, diagnostics: diagnostics)
+            switch name {
+            case "home": decodeHome(reader)
+            case "component": decodeComponent(reader)
+            default: decodePeer(reader)
+            }
         }
         if let table = root.table("policy") {
             decodePolicy(TableReader(table, name: "policy", diagnostics: diagnostics))
