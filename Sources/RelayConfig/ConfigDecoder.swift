@@ -96,8 +96,11 @@ struct ConfigDecoder {
             let domain = domain(sub, example: "\"kids.example\"")
             let certificate = path(sub, "certificate", kind: .readable, example: "\"/etc/xmpp-relay/kids.pem\"")
             let key = path(sub, "key", kind: .private, example: "\"/etc/xmpp-relay/kids.key\"")
-            for (name, value) in [("certificate", certificate), ("key", key)] where value == nil && !sub.contains(name) {
-                missing(sub, name, example: "\"/etc/xmpp-relay/\(domain?.value ?? "DOMAIN").\(name == "key" ? "key" : "pem")\"")
+            for (name, value) in [("certificate", certificate), ("key", key)] where value == nil && !sub.contains(name)
+            {
+                missing(
+                    sub, name,
+                    example: "\"/etc/xmpp-relay/\(domain?.value ?? "DOMAIN").\(name == "key" ? "key" : "pem")\"")
             }
             guard let domain else { continue }
             if let first = seen[domain.value] {
@@ -207,7 +210,8 @@ struct ConfigDecoder {
         case (let inlineValue?, let fileValue?):
             diagnostics.add(
                 .conflict, line: max(inlineValue.line, fileValue.line),
-                "[[component]] has both secret and secret_file; keep one (secret_file keeps the secret out of this file)")
+                "[[component]] has both secret and secret_file; keep one (secret_file keeps the secret out of this file)"
+            )
         case (nil, nil):
             diagnostics.add(
                 .missingKey, line: reader.line,

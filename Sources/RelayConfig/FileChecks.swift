@@ -30,7 +30,8 @@ enum FileChecks {
                     .invalidValue, "\(what)\(origin) exists but is not a directory; point \(reference.key) elsewhere")
             case .failure(let problem):
                 return error(
-                    .fileUnreadable, "cannot look at \(what)\(origin): \(problem.reason); fix the path or its permissions")
+                    .fileUnreadable,
+                    "cannot look at \(what)\(origin): \(problem.reason); fix the path or its permissions")
             }
         case .readable, .private:
             switch FileSystem.readableFileMode(reference.path) {

@@ -204,7 +204,8 @@ struct TOMLParserState {
         let closing = isArray ? "]]" : "]"
         guard peek() == Byte.closeBracket, !isArray || peek(offset: 1) == Byte.closeBracket else {
             throw TOMLSyntaxError(
-                line: line, message: "table header \(isArray ? "[[" : "[")\(display(path)) is not closed; add \(closing)")
+                line: line,
+                message: "table header \(isArray ? "[[" : "[")\(display(path)) is not closed; add \(closing)")
         }
         index += isArray ? 2 : 1
         current = try isArray ? appendTableArray(path, line: headerLine) : defineTable(path, line: headerLine)
@@ -564,7 +565,8 @@ struct TOMLParserState {
             } else if Byte.isForbiddenControl(byte) {
                 throw TOMLSyntaxError(
                     line: line,
-                    message: "control character \(hexCode(byte)) in a string; write it as an escape (\\n, \\t, \\u00XX)")
+                    message: "control character \(hexCode(byte)) in a string; write it as an escape (\\n, \\t, \\u00XX)"
+                )
             } else {
                 out.append(byte)
             }

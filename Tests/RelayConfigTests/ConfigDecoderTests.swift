@@ -193,8 +193,11 @@ final class ConfigDecoderTests: XCTestCase {
             parseConfig("log = \"info\"\ncomponent = [\"a\"]\npeer = 1\n[tls]\ndomain = \"x\"\n"),
             [
                 Expected(1, .wrongType, "log must be a [log] table with keys below it, not a string"),
-                Expected(2, .wrongType, "component must be written as [[component]] blocks (one per component), not as a list"),
-                Expected(3, .wrongType, "peer must be written as [[peer]] blocks (one per peer domain), not an integer"),
+                Expected(
+                    2, .wrongType,
+                    "component must be written as [[component]] blocks (one per component), not as a list"),
+                Expected(
+                    3, .wrongType, "peer must be written as [[peer]] blocks (one per peer domain), not an integer"),
                 Expected(5, .wrongType, "tls.domain must be written as [[tls.domain]] blocks"),
             ])
     }
@@ -271,7 +274,9 @@ final class ConfigDecoderTests: XCTestCase {
                 Expected(4, .missingKey, "[[home]] has no domain; add domain = \"smith.example\""),
                 Expected(7, .missingKey, "[[home]] has no server; add server ="),
                 Expected(10, .missingKey, "[[home]] b.example has no pin: add pin = \"3 1 1 …\""),
-                Expected(16, .conflict, "plaintext_loopback needs a loopback server (127.0.0.1 or [::1]), but server is 192.0.2.1:5299"),
+                Expected(
+                    16, .conflict,
+                    "plaintext_loopback needs a loopback server (127.0.0.1 or [::1]), but server is 192.0.2.1:5299"),
                 Expected(19, .invalidValue, "home.server: 'not a host' is neither an IP address nor a host name"),
                 Expected(21, .conflict, "[[home]] has both pin and pins; put every pin in pins = [ … ]"),
                 Expected(21, .duplicate, "is listed twice; keep one"),
@@ -311,7 +316,8 @@ final class ConfigDecoderTests: XCTestCase {
                 Expected(10, .invalidValue, "a SHA-256 pin has 64 hex digits, this one has 62"),
                 Expected(11, .invalidValue, "a SHA-512 pin has 128 hex digits, this one has 64"),
                 Expected(12, .invalidValue, "pin usage 'x' must be 0 to 3"),
-                Expected(16, .conflict, "a peer with pins is accepted by its pins only; remove allow_dialback or the pins"),
+                Expected(
+                    16, .conflict, "a peer with pins is accepted by its pins only; remove allow_dialback or the pins"),
             ])
         let pin = try? TLSAPin.parse("3 1 0 de ad be ef").get()
         XCTAssertEqual(pin, TLSAPin(usage: 3, selector: 1, matchingType: 0, data: [0xDE, 0xAD, 0xBE, 0xEF]))
@@ -365,7 +371,9 @@ final class ConfigDecoderTests: XCTestCase {
         assertErrors(
             parseConfig(text),
             [
-                Expected(9, .duplicate, "smith.example is already configured as [[home]] at line 5; each domain may appear once"),
+                Expected(
+                    9, .duplicate,
+                    "smith.example is already configured as [[home]] at line 5; each domain may appear once"),
                 Expected(14, .duplicate, "smith.example is already configured as [[home]] at line 5"),
                 Expected(16, .duplicate, "jones.example is already configured as [[peer]] at line 12"),
             ])
@@ -426,12 +434,15 @@ final class ConfigDecoderTests: XCTestCase {
                 Expected(2, .missingKey, "tls.certificate is set but tls.key is not; set both"),
                 Expected(4, .conflict, "[[tls.domain]] kids.example is neither a [[home]] nor a [[component]] domain"),
                 Expected(8, .duplicate, "[[tls.domain]] for kids.example is already given at line 4"),
-                Expected(11, .missingKey, "[[tls.domain]] has no certificate; add certificate = \"/etc/xmpp-relay/x.example.pem\""),
+                Expected(
+                    11, .missingKey,
+                    "[[tls.domain]] has no certificate; add certificate = \"/etc/xmpp-relay/x.example.pem\""),
                 Expected(11, .missingKey, "[[tls.domain]] has no key; add key ="),
                 Expected(13, .missingKey, "[[tls.domain]] has no domain"),
             ])
         assertErrors(
-            parseConfig("[tls]\nkey = \"/k\"\n"), [Expected(2, .missingKey, "tls.key is set but tls.certificate is not")])
+            parseConfig("[tls]\nkey = \"/k\"\n"),
+            [Expected(2, .missingKey, "tls.key is set but tls.certificate is not")])
     }
 
     func testServedDomainsNeedACertificate() {
@@ -450,7 +461,12 @@ final class ConfigDecoderTests: XCTestCase {
             """
         assertErrors(
             parseConfig(text),
-            [Expected(10, .missingKey, "b.example needs a certificate: set certificate and key in [tls] (xmpp-relay keygen b.example makes them)")])
+            [
+                Expected(
+                    10, .missingKey,
+                    "b.example needs a certificate: set certificate and key in [tls] (xmpp-relay keygen b.example makes them)"
+                )
+            ])
     }
 
     func testScalarValues() {
@@ -482,7 +498,8 @@ final class ConfigDecoderTests: XCTestCase {
             parseConfig(text),
             [
                 Expected(2, .invalidValue, "log level 'loud' is not one of debug, info, warn, error"),
-                Expected(3, .invalidValue, "log.stats_interval: '10 m' is not a duration; write a whole number and a unit"),
+                Expected(
+                    3, .invalidValue, "log.stats_interval: '10 m' is not a duration; write a whole number and a unit"),
                 Expected(5, .invalidValue, "dns.forwarders: write a forwarder as IP or IP@PORT"),
                 Expected(5, .invalidValue, "dns.forwarders: 'resolver.lan' is not an IP address"),
                 Expected(5, .invalidValue, "dns.forwarders: '0' is not a port"),

@@ -58,20 +58,28 @@ final class ReferenceConfigTests: XCTestCase {
 
     func testExamplesSayWhatTheyPromise() throws {
         let examples = configDirectory.appendingPathComponent("examples")
-        let home = try ConfigLoader.load(path: examples.appendingPathComponent("home-prosody.toml").path, checkFiles: false).get()
+        let home = try ConfigLoader.load(
+            path: examples.appendingPathComponent("home-prosody.toml").path, checkFiles: false
+        ).get()
         XCTAssertEqual(home.homes.map(\.domain), ["smith.example", "conference.smith.example"])
         XCTAssertTrue(home.homes.allSatisfy(\.plaintextLoopback))
         XCTAssertTrue(home.policy.dialbackAllowed(for: "legacy.example", peers: home.peers))
         XCTAssertFalse(home.policy.dialbackAllowed(for: "other.example", peers: home.peers))
 
-        let pair = try ConfigLoader.load(path: examples.appendingPathComponent("two-home-relays.toml").path, checkFiles: false).get()
+        let pair = try ConfigLoader.load(
+            path: examples.appendingPathComponent("two-home-relays.toml").path, checkFiles: false
+        ).get()
         XCTAssertEqual(pair.peers.map(\.domain), ["jones.example"])
         XCTAssertEqual(pair.peers.first?.pins.first?.description.hasPrefix("3 1 1 9a0e"), true)
         XCTAssertEqual(pair.peers.first?.server, ServerAddress(host: "jones.dyndns.example", port: 5269))
         XCTAssertEqual(pair.policy.require, .dane)
 
-        let component = try ConfigLoader.load(path: examples.appendingPathComponent("component-only.toml").path, checkFiles: false).get()
-        XCTAssertEqual(component.components, [ComponentDomain(domain: "iot.smith.example", secret: .file("/etc/xmpp-relay/iot.secret"))])
+        let component = try ConfigLoader.load(
+            path: examples.appendingPathComponent("component-only.toml").path, checkFiles: false
+        ).get()
+        XCTAssertEqual(
+            component.components,
+            [ComponentDomain(domain: "iot.smith.example", secret: .file("/etc/xmpp-relay/iot.secret"))])
         XCTAssertEqual(component.queue.maxBytes, 8 << 20)
         XCTAssertEqual(component.listen.home, [])
     }
