@@ -188,6 +188,12 @@ struct ConfigDecoder {
                 "plaintext_loopback needs a loopback server (127.0.0.1 or [::1]), but server is \(server.value); "
                     + "use pinned TLS for a server on another machine")
         }
+        if let plaintext, plaintext.value, reader.contains("pin") || reader.contains("pins") {
+            diagnostics.add(
+                .conflict, line: plaintext.line,
+                "plaintext_loopback = true turns TLS off, so the pins would never be checked; "
+                    + "remove the pins or plaintext_loopback")
+        }
         if !reader.contains("pin") && !reader.contains("pins") && plaintext?.value != true {
             diagnostics.add(
                 .missingKey, line: reader.line,
@@ -399,6 +405,10 @@ struct ConfigDecoder {
         guard let text = reader.string(key, example: example) else { return nil }
         guard !text.value.isEmpty else {
             invalid(text.line, "\(reader.qualified(key)) is empty; write a path, e.g. \(key) = \(example)")
+            return nil
+        }
+        guard !text.value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            invalid(text.line, "\(reader.qualified(key)) contains a control character; write a plain path")
             return nil
         }
         let resolved = PathNotation.resolve(text.value, relativeTo: file)

@@ -39,6 +39,10 @@ enum FileChecks {
                 return error(
                     .fileUnreadable, "cannot read \(what)\(origin): \(problem.reason); \(hint(for: reference))")
             case .success(let mode):
+                if reference.key == "component.secret_file", (try? ComponentSecret.read(reference.path).get()) == nil {
+                    return error(
+                        .invalidValue, "\(what) has no secret on its first line; write the component's secret there")
+                }
                 guard reference.kind == .private, mode & 0o077 != 0 else { return nil }
                 let holds =
                     reference.path == configFile ? " holds a component secret but" : ""

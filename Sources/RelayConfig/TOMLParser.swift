@@ -140,7 +140,7 @@ struct TOMLParserState {
                 continue
             }
             valueStart = nil
-            do {
+            do throws(TOMLSyntaxError) {
                 if byte == Byte.hash {
                     try skipComment()
                 } else if byte == Byte.openBracket {

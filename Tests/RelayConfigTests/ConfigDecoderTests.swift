@@ -281,7 +281,27 @@ final class ConfigDecoderTests: XCTestCase {
                 Expected(21, .conflict, "[[home]] has both pin and pins; put every pin in pins = [ … ]"),
                 Expected(21, .duplicate, "is listed twice; keep one"),
                 Expected(25, .invalidValue, "home.pins is empty; list at least one pin or remove the key"),
+                Expected(26, .conflict, "plaintext_loopback = true turns TLS off"),
                 Expected(30, .conflict, "but server is [::2]:5299"),
+            ])
+    }
+
+    func testPlaintextHomeWithPinsAndControlCharactersInPaths() {
+        let text = """
+            [[home]]
+            domain = "smith.example"
+            server = "127.0.0.1:5299"
+            pin = "\(samplePin)"
+            plaintext_loopback = true
+            [relay]
+            state_dir = "/var/lib/x\\u0000y"
+            """
+        assertErrors(
+            parseConfig(text),
+            [
+                Expected(2, .missingKey, "smith.example needs a certificate"),
+                Expected(5, .conflict, "plaintext_loopback = true turns TLS off, so the pins would never be checked"),
+                Expected(7, .invalidValue, "relay.state_dir contains a control character"),
             ])
     }
 

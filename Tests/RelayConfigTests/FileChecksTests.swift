@@ -115,6 +115,38 @@ final class FileChecksTests: XCTestCase {
         XCTAssertFalse(remaining.contains { $0.path == closed }, "\(remaining)")
     }
 
+    func testComponentSecretFileMustHoldASecret() throws {
+        let empty = try write("empty.secret", "\nsecond line", mode: 0o600)
+        let good = try write("good.secret", "s3cret\r\n", mode: 0o600)
+        let config = try write(
+            "relay.toml",
+            """
+            [tls]
+            certificate = "/etc/ssl/certs/ca-certificates.crt"
+            key = "good.secret"
+            ca_file = "good.secret"
+            [dns]
+            trust_anchor = "good.secret"
+            [[component]]
+            domain = "a.example"
+            secret_file = "empty.secret"
+            [[component]]
+            domain = "b.example"
+            secret_file = "good.secret"
+            """, mode: 0o600)
+        assertErrors(
+            ConfigLoader.load(path: config),
+            [Expected(9, .invalidValue, "component.secret_file \(empty) has no secret on its first line")])
+        let loaded = try ConfigLoader.load(path: config, checkFiles: false).get()
+        XCTAssertEqual(try loaded.components[1].readSecret().get(), "s3cret")
+        XCTAssertEqual(loaded.components[1].secret, .file(good))
+        XCTAssertEqual(
+            loaded.components[0].readSecret().failureValue?.description,
+            "\(empty): cannot read the secret of component a.example: its first line is empty")
+        XCTAssertEqual(
+            try ComponentDomain(domain: "c.example", secret: .inline("x")).readSecret().get(), "x")
+    }
+
     func testConfigurationFileItselfCannotBeRead() throws {
         assertErrors(
             ConfigLoader.load(path: directory + "/nope.toml"),
