@@ -175,7 +175,8 @@ struct TOMLParserState {
                 } else if byte == Byte.quote || byte == Byte.apostrophe {
                     index += 1
                     while let inner = peek(), inner != byte, inner != Byte.newline {
-                        index += (inner == Byte.backslash && byte == Byte.quote) ? 2 : 1
+                        let escapes = inner == Byte.backslash && byte == Byte.quote && peek(offset: 1) != Byte.newline
+                        index += escapes ? 2 : 1
                     }
                     if peek() == byte { index += 1 }
                 } else if byte == Byte.hash {

@@ -153,6 +153,15 @@ final class TOMLParserTests: XCTestCase {
             ])
     }
 
+    func testRecoveryKeepsCountingLinesAfterABackslashAtTheEnd() {
+        assertErrors(
+            parse("a = [\"x\\\n]\nb = 1\nb = 2\n"),
+            [
+                Expected(1, .syntax, "unterminated string"),
+                Expected(4, .syntax, "duplicate key 'b' (first set at line 3)"),
+            ])
+    }
+
     func testTableConflicts() {
         let text = """
             d.e = 1
