@@ -95,7 +95,8 @@ public struct DNSForwarder: Equatable, Sendable, CustomStringConvertible {
         }
         guard IPLiteral.isIPv4(address) || IPLiteral.isIPv6(address) else {
             return .failure(
-                AddressProblem("'\(address)' is not an IP address; write a forwarder as IP or IP@PORT, e.g. 127.0.0.1@53"))
+                AddressProblem(
+                    "'\(address)' is not an IP address; write a forwarder as IP or IP@PORT, e.g. 127.0.0.1@53"))
         }
         var port: UInt16 = 53
         if parts.count == 2 {

@@ -29,14 +29,18 @@ struct ConfigDecoder {
         if let table = root.table("listen") {
             decodeListen(TableReader(table, name: "listen", diagnostics: diagnostics))
         }
-        for block in root.blocks("home", purpose: "per home domain") {
-            decodeHome(TableReader(block, name: "home", diagnostics: diagnostics))
-        }
-        for block in root.blocks("component", purpose: "per component") {
-            decodeComponent(TableReader(block, name: "component", diagnostics: diagnostics))
-        }
-        for block in root.blocks("peer", purpose: "per peer domain") {
-            decodePeer(TableReader(block, name: "peer", diagnostics: diagnostics))
+        // Domain blocks in file order, so a duplicate is reported where it is written the second time.
+        let domainBlocks =
+            root.blocks("home", purpose: "per home domain").map { ("home", $0) }
+            + root.blocks("component", purpose: "per component").map { ("component", $0) }
+            + root.blocks("peer", purpose: "per peer domain").map { ("peer", $0) }
+        for (name, block) in domainBlocks.sorted(by: { $0.1.line < $1.1.line }) {
+            let reader = TableReader(block, name: name, diagnostics: diagnostics)
+            switch name {
+            case "home": decodeHome(reader)
+            case "component": decodeComponent(reader)
+            default: decodePeer(reader)
+            }
         }
         if let table = root.table("policy") {
             decodePolicy(TableReader(table, name: "policy", diagnostics: diagnostics))
@@ -92,8 +96,11 @@ struct ConfigDecoder {
             let domain = domain(sub, example: "\"kids.example\"")
             let certificate = path(sub, "certificate", kind: .readable, example: "\"/etc/xmpp-relay/kids.pem\"")
             let key = path(sub, "key", kind: .private, example: "\"/etc/xmpp-relay/kids.key\"")
-            for (name, value) in [("certificate", certificate), ("key", key)] where value == nil && !sub.contains(name) {
-                missing(sub, name, example: "\"/etc/xmpp-relay/\(domain?.value ?? "DOMAIN").\(name == "key" ? "key" : "pem")\"")
+            for (name, value) in [("certificate", certificate), ("key", key)] where value == nil && !sub.contains(name)
+            {
+                missing(
+                    sub, name,
+                    example: "\"/etc/xmpp-relay/\(domain?.value ?? "DOMAIN").\(name == "key" ? "key" : "pem")\"")
             }
             guard let domain else { continue }
             if let first = seen[domain.value] {
@@ -181,6 +188,12 @@ struct ConfigDecoder {
                 "plaintext_loopback needs a loopback server (127.0.0.1 or [::1]), but server is \(server.value); "
                     + "use pinned TLS for a server on another machine")
         }
+        if let plaintext, plaintext.value, reader.contains("pin") || reader.contains("pins") {
+            diagnostics.add(
+                .conflict, line: plaintext.line,
+                "plaintext_loopback = true turns TLS off, so the pins would never be checked; "
+                    + "remove the pins or plaintext_loopback")
+        }
         if !reader.contains("pin") && !reader.contains("pins") && plaintext?.value != true {
             diagnostics.add(
                 .missingKey, line: reader.line,
@@ -203,7 +216,8 @@ struct ConfigDecoder {
         case (let inlineValue?, let fileValue?):
             diagnostics.add(
                 .conflict, line: max(inlineValue.line, fileValue.line),
-                "[[component]] has both secret and secret_file; keep one (secret_file keeps the secret out of this file)")
+                "[[component]] has both secret and secret_file; keep one (secret_file keeps the secret out of this file)"
+            )
         case (nil, nil):
             diagnostics.add(
                 .missingKey, line: reader.line,
@@ -391,6 +405,10 @@ struct ConfigDecoder {
         guard let text = reader.string(key, example: example) else { return nil }
         guard !text.value.isEmpty else {
             invalid(text.line, "\(reader.qualified(key)) is empty; write a path, e.g. \(key) = \(example)")
+            return nil
+        }
+        guard !text.value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            invalid(text.line, "\(reader.qualified(key)) contains a control character; write a plain path")
             return nil
         }
         let resolved = PathNotation.resolve(text.value, relativeTo: file)

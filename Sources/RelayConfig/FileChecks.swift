@@ -30,7 +30,8 @@ enum FileChecks {
                     .invalidValue, "\(what)\(origin) exists but is not a directory; point \(reference.key) elsewhere")
             case .failure(let problem):
                 return error(
-                    .fileUnreadable, "cannot look at \(what)\(origin): \(problem.reason); fix the path or its permissions")
+                    .fileUnreadable,
+                    "cannot look at \(what)\(origin): \(problem.reason); fix the path or its permissions")
             }
         case .readable, .private:
             switch FileSystem.readableFileMode(reference.path) {
@@ -38,6 +39,10 @@ enum FileChecks {
                 return error(
                     .fileUnreadable, "cannot read \(what)\(origin): \(problem.reason); \(hint(for: reference))")
             case .success(let mode):
+                if reference.key == "component.secret_file", (try? ComponentSecret.read(reference.path).get()) == nil {
+                    return error(
+                        .invalidValue, "\(what) has no secret on its first line; write the component's secret there")
+                }
                 guard reference.kind == .private, mode & 0o077 != 0 else { return nil }
                 let holds =
                     reference.path == configFile ? " holds a component secret but" : ""

@@ -34,7 +34,8 @@ enum FileSystem {
         var info = stat()
         guard fstat(fd, &info) == 0 else { return .failure(FileProblem(errorNumber: errno)) }
         guard info.st_mode & S_IFMT == S_IFREG else {
-            return .failure(FileProblem(reason: info.st_mode & S_IFMT == S_IFDIR ? "it is a directory" : "not a regular file"))
+            return .failure(
+                FileProblem(reason: info.st_mode & S_IFMT == S_IFDIR ? "it is a directory" : "not a regular file"))
         }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16384)
@@ -47,7 +48,8 @@ enum FileSystem {
             if count == 0 { return .success(bytes) }
             bytes += chunk[0..<count]
             if bytes.count > limit {
-                return .failure(FileProblem(reason: "it is larger than \(limit / 1024) KB, too big to be a configuration"))
+                return .failure(
+                    FileProblem(reason: "it is larger than \(limit / 1024) KB, too big to be a configuration"))
             }
         }
     }
@@ -60,7 +62,8 @@ enum FileSystem {
         var info = stat()
         guard fstat(fd, &info) == 0 else { return .failure(FileProblem(errorNumber: errno)) }
         guard info.st_mode & S_IFMT == S_IFREG else {
-            return .failure(FileProblem(reason: info.st_mode & S_IFMT == S_IFDIR ? "it is a directory" : "not a regular file"))
+            return .failure(
+                FileProblem(reason: info.st_mode & S_IFMT == S_IFDIR ? "it is a directory" : "not a regular file"))
         }
         return .success(info.st_mode)
     }

@@ -140,7 +140,7 @@ struct TOMLParserState {
                 continue
             }
             valueStart = nil
-            do {
+            do throws(TOMLSyntaxError) {
                 if byte == Byte.hash {
                     try skipComment()
                 } else if byte == Byte.openBracket {
@@ -175,7 +175,8 @@ struct TOMLParserState {
                 } else if byte == Byte.quote || byte == Byte.apostrophe {
                     index += 1
                     while let inner = peek(), inner != byte, inner != Byte.newline {
-                        index += (inner == Byte.backslash && byte == Byte.quote) ? 2 : 1
+                        let escapes = inner == Byte.backslash && byte == Byte.quote && peek(offset: 1) != Byte.newline
+                        index += escapes ? 2 : 1
                     }
                     if peek() == byte { index += 1 }
                 } else if byte == Byte.hash {
@@ -204,7 +205,8 @@ struct TOMLParserState {
         let closing = isArray ? "]]" : "]"
         guard peek() == Byte.closeBracket, !isArray || peek(offset: 1) == Byte.closeBracket else {
             throw TOMLSyntaxError(
-                line: line, message: "table header \(isArray ? "[[" : "[")\(display(path)) is not closed; add \(closing)")
+                line: line,
+                message: "table header \(isArray ? "[[" : "[")\(display(path)) is not closed; add \(closing)")
         }
         index += isArray ? 2 : 1
         current = try isArray ? appendTableArray(path, line: headerLine) : defineTable(path, line: headerLine)
@@ -564,7 +566,8 @@ struct TOMLParserState {
             } else if Byte.isForbiddenControl(byte) {
                 throw TOMLSyntaxError(
                     line: line,
-                    message: "control character \(hexCode(byte)) in a string; write it as an escape (\\n, \\t, \\u00XX)")
+                    message: "control character \(hexCode(byte)) in a string; write it as an escape (\\n, \\t, \\u00XX)"
+                )
             } else {
                 out.append(byte)
             }

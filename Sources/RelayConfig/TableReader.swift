@@ -81,17 +81,20 @@ struct TableReader {
         if isTable {
             message = "unknown table \(isBlock ? "[[\(full)]]" : "[\(full)]")"
         } else {
-            message = "unknown key '\(entry.key)'" + (name.isEmpty ? " at the top level" : " in \(ConfigSchema.header(name))")
+            message =
+                "unknown key '\(entry.key)'" + (name.isEmpty ? " at the top level" : " in \(ConfigSchema.header(name))")
         }
         if let suggestion = Suggestions.closest(to: entry.key, among: known) {
-            let written = isTable ? ConfigSchema.header(name.isEmpty ? suggestion : "\(name).\(suggestion)") : "'\(suggestion)'"
+            let written =
+                isTable ? ConfigSchema.header(name.isEmpty ? suggestion : "\(name).\(suggestion)") : "'\(suggestion)'"
             message += "; did you mean \(written)?"
         } else if let owner = ConfigSchema.tables.first(where: { $0.name != name && $0.keys.contains(entry.key) }),
             !isTable
         {
             message += "; it belongs in \(ConfigSchema.header(owner.name)): move it there"
         } else if name.isEmpty {
-            message += "; the tables are " + ConfigSchema.tables.map { ConfigSchema.header($0.name) }.joined(separator: ", ")
+            message +=
+                "; the tables are " + ConfigSchema.tables.map { ConfigSchema.header($0.name) }.joined(separator: ", ")
         } else {
             message += "; the keys here are " + known.joined(separator: ", ")
         }

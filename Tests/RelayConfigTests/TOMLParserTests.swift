@@ -47,7 +47,8 @@ final class TOMLParserTests: XCTestCase {
         guard case .table(let server)? = table["server"]?.kind else { return XCTFail("no [server]") }
         XCTAssertEqual(server.line, 11)
         XCTAssertEqual(
-            server["ports"], TOMLValue(.array([TOMLValue(.integer(5269), line: 13), TOMLValue(.integer(5270), line: 14)]), line: 12))
+            server["ports"],
+            TOMLValue(.array([TOMLValue(.integer(5269), line: 13), TOMLValue(.integer(5270), line: 14)]), line: 12))
         XCTAssertEqual(server["empty"]?.kind, .array([]))
         guard case .array(let nested)? = server["nested"]?.kind else { return XCTFail("no nested") }
         XCTAssertEqual(nested.count, 2)
@@ -59,11 +60,15 @@ final class TOMLParserTests: XCTestCase {
             return XCTFail("no dotted table")
         }
         XCTAssertEqual(dotted["key"]?.kind, .string("v"))
-        XCTAssertEqual(table.entries.map(\.key), ["title", "literal", "quoted key", "big", "negative", "plus", "yes", "no", "server", "block"])
+        XCTAssertEqual(
+            table.entries.map(\.key),
+            ["title", "literal", "quoted key", "big", "negative", "plus", "yes", "no", "server", "block"])
     }
 
     func testCRLFAndBOM() throws {
-        let table = try TOMLParser.parse(bytes: [0xEF, 0xBB, 0xBF] + Array("a = 1\r\n# c\r\nb = 'x'\r\n".utf8), file: "t").get()
+        let table = try TOMLParser.parse(
+            bytes: [0xEF, 0xBB, 0xBF] + Array("a = 1\r\n# c\r\nb = 'x'\r\n".utf8), file: "t"
+        ).get()
         XCTAssertEqual(table["b"]?.kind, .string("x"))
         XCTAssertEqual(table["b"]?.line, 3)
     }
@@ -148,6 +153,15 @@ final class TOMLParserTests: XCTestCase {
             ])
     }
 
+    func testRecoveryKeepsCountingLinesAfterABackslashAtTheEnd() {
+        assertErrors(
+            parse("a = [\"x\\\n]\nb = 1\nb = 2\n"),
+            [
+                Expected(1, .syntax, "unterminated string"),
+                Expected(4, .syntax, "duplicate key 'b' (first set at line 3)"),
+            ])
+    }
+
     func testTableConflicts() {
         let text = """
             d.e = 1
@@ -212,7 +226,8 @@ final class TOMLParserTests: XCTestCase {
         // Overlong encoding of '/' and an encoded surrogate are invalid too.
         assertErrors(TOMLParser.parse(bytes: [0x23, 0xC0, 0xAF], file: "t"), [Expected(1, .syntax, "UTF-8")])
         assertErrors(TOMLParser.parse(bytes: [0x23, 0xED, 0xA0, 0x80], file: "t"), [Expected(1, .syntax, "UTF-8")])
-        assertErrors(TOMLParser.parse(bytes: Array("a = 1\rb = 2".utf8), file: "t"), [Expected(1, .syntax, "carriage return")])
+        assertErrors(
+            TOMLParser.parse(bytes: Array("a = 1\rb = 2".utf8), file: "t"), [Expected(1, .syntax, "carriage return")])
     }
 
     func testMissingValueAndStrayCharacters() {

@@ -29,7 +29,8 @@ func assertErrors<T>(
     for (error, want) in zip(got, expected) {
         XCTAssertEqual(error.line, want.line, "\(error)", file: file, line: line)
         XCTAssertEqual(error.code, want.code, "\(error)", file: file, line: line)
-        XCTAssertTrue(error.message.contains(want.text), "'\(error.message)' lacks '\(want.text)'", file: file, line: line)
+        XCTAssertTrue(
+            error.message.contains(want.text), "'\(error.message)' lacks '\(want.text)'", file: file, line: line)
     }
 }
 

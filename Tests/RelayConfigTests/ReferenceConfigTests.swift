@@ -1,0 +1,86 @@
+import Foundation
+import XCTest
+
+@testable import RelayConfig
+
+/// Every file in Config/ and Config/examples/ must pass the checks (file checks excepted: the paths
+/// they name are the ones a real installation has, not files in this repository).
+final class ReferenceConfigTests: XCTestCase {
+    private var configDirectory: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Config")
+    }
+
+    private func tomlFiles() throws -> [URL] {
+        var files: [URL] = []
+        for directory in [configDirectory, configDirectory.appendingPathComponent("examples")] {
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            files += names.filter { $0.hasSuffix(".toml") }.sorted().map { directory.appendingPathComponent($0) }
+        }
+        return files
+    }
+
+    func testEveryShippedConfigurationValidates() throws {
+        let files = try tomlFiles()
+        XCTAssertGreaterThanOrEqual(files.count, 4, "reference plus at least three examples")
+        for file in files {
+            if case .failure(let errors) = ConfigLoader.load(path: file.path, checkFiles: false) {
+                XCTFail("\(file.lastPathComponent) does not validate:\n\(errors)")
+            }
+        }
+    }
+
+    func testReferenceFileSetsEveryKeyAndItsDefaults() throws {
+        let path = configDirectory.appendingPathComponent("xmpp-relay.toml").path
+        let config = try ConfigLoader.load(path: path, checkFiles: false).get()
+        // The reference writes every default out: all settings but the example domains equal the defaults.
+        var defaults = RelayConfiguration(source: path)
+        defaults.tls.certificate = "/etc/xmpp-relay/cert.pem"
+        defaults.tls.key = "/etc/xmpp-relay/key.pem"
+        defaults.tls.domainCertificates = config.tls.domainCertificates
+        defaults.homes = config.homes
+        defaults.components = config.components
+        defaults.peers = config.peers
+        defaults.referencedFiles = config.referencedFiles
+        XCTAssertEqual(config, defaults)
+
+        // And every key of the schema appears in it.
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        for table in ConfigSchema.tables {
+            XCTAssertTrue(text.contains(ConfigSchema.header(table.name)), "\(table.name) missing")
+            for key in table.keys where !(table.name == "tls" && key == "domain") {
+                XCTAssertTrue(
+                    text.range(of: "\n\(key) = ") != nil || text.range(of: "\n# \(key) = ") != nil,
+                    "\(table.name).\(key) is not documented")
+            }
+        }
+    }
+
+    func testExamplesSayWhatTheyPromise() throws {
+        let examples = configDirectory.appendingPathComponent("examples")
+        let home = try ConfigLoader.load(
+            path: examples.appendingPathComponent("home-prosody.toml").path, checkFiles: false
+        ).get()
+        XCTAssertEqual(home.homes.map(\.domain), ["smith.example", "conference.smith.example"])
+        XCTAssertTrue(home.homes.allSatisfy(\.plaintextLoopback))
+        XCTAssertTrue(home.policy.dialbackAllowed(for: "legacy.example", peers: home.peers))
+        XCTAssertFalse(home.policy.dialbackAllowed(for: "other.example", peers: home.peers))
+
+        let pair = try ConfigLoader.load(
+            path: examples.appendingPathComponent("two-home-relays.toml").path, checkFiles: false
+        ).get()
+        XCTAssertEqual(pair.peers.map(\.domain), ["jones.example"])
+        XCTAssertEqual(pair.peers.first?.pins.first?.description.hasPrefix("3 1 1 9a0e"), true)
+        XCTAssertEqual(pair.peers.first?.server, ServerAddress(host: "jones.dyndns.example", port: 5269))
+        XCTAssertEqual(pair.policy.require, .dane)
+
+        let component = try ConfigLoader.load(
+            path: examples.appendingPathComponent("component-only.toml").path, checkFiles: false
+        ).get()
+        XCTAssertEqual(
+            component.components,
+            [ComponentDomain(domain: "iot.smith.example", secret: .file("/etc/xmpp-relay/iot.secret"))])
+        XCTAssertEqual(component.queue.maxBytes, 8 << 20)
+        XCTAssertEqual(component.listen.home, [])
+    }
+}
