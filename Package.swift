@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "Trust", dependencies: ["X509"]),
         .target(name: "DNS", dependencies: ["CUnbound", "EventLoop"]),
         .target(name: "Store", dependencies: ["CSQLite"]),
-        .target(name: "RelayServer", dependencies: ["RelayLog", "RelayConfig", "EventLoop"]),
+        .target(name: "RelayServer", dependencies: ["RelayLog", "RelayConfig", "EventLoop", "DNS"]),
         .target(
             name: "RelayCLI",
             dependencies: [

@@ -1,3 +1,4 @@
+import DNS
 import EventLoop
 import RelayConfig
 import RelayLog
@@ -22,6 +23,8 @@ public final class RelayDaemon {
     private var watches: [Cancellable] = []
     private var statsTimer: Cancellable?
     private var stanzasRelayed = 0
+    /// The validating resolver, up from start so DNSSEC problems show at start, not at first use.
+    private var resolver: Resolver?
 
     public init(
         configuration: RelayConfiguration,
@@ -43,6 +46,7 @@ public final class RelayDaemon {
     /// Prepares the state directory, installs the signal watches and logs `relay.start`.
     public func start() throws(StateDirectory.Failure) {
         try StateDirectory.prepare(configuration.relay.stateDirectory)
+        resolver = try ResolverSetup.start(loop: loop, config: configuration)
         watches = [
             loop.watchSignal(SIGTERM) { [unowned self] in self.shutDown(signal: "TERM") },
             loop.watchSignal(SIGINT) { [unowned self] in self.shutDown(signal: "INT") },
@@ -76,6 +80,7 @@ public final class RelayDaemon {
         logger.info("relay.stop", [("signal", signal)])
         statsTimer = nil
         watches = []
+        resolver = nil
         loop.stop()
     }
 
