@@ -54,6 +54,7 @@ public final class TCPListener {
     }
 
     deinit {
+        watch = nil  // the event goes before the descriptor it watches
         if fd >= 0 { Posix.close(fd) }
     }
 
