@@ -46,6 +46,7 @@ public final class TCPConnection {
     }
 
     deinit {
+        watch = nil  // the event goes before the descriptor it watches
         if fd >= 0 { Posix.close(fd) }
     }
 

@@ -48,6 +48,7 @@ public final class TCPConnector: Cancellable {
     }
 
     deinit {
+        watch = nil  // the event goes before the descriptor it watches
         if fd >= 0 { Posix.close(fd) }
     }
 

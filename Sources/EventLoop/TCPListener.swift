@@ -14,20 +14,24 @@ public final class TCPListener {
     public var onAcceptError: ((SocketError) -> Void)?
 
     private let loop: Loop
+    private let timers: Scheduler
     private var fd: Int32
     private var watch: FileWatch?
     private var resumeTimer: Cancellable?
     private let onAccept: (TCPConnection) -> Void
     private static var acceptsPerWakeup: Int { 32 }
 
-    /// Binds (SO_REUSEADDR; `[::]` also takes IPv4) and listens on `address`.
+    /// Binds (SO_REUSEADDR; `[::]` also takes IPv4) and listens on `address`. `timers` runs the
+    /// pause after accept errors (defaults to the loop; tests pass a `ManualScheduler`).
     public init(
         loop: Loop,
         address: SocketAddress,
         backlog: Int32 = 128,
+        timers: Scheduler? = nil,
         onAccept: @escaping (TCPConnection) -> Void
     ) throws(SocketError) {
         self.loop = loop
+        self.timers = timers ?? loop
         self.onAccept = onAccept
         let fd = Posix.newStreamSocket(family: address.family)
         guard fd >= 0 else { throw SocketError.system(Posix.lastError, "cannot listen on \(address)") }
@@ -50,6 +54,7 @@ public final class TCPListener {
     }
 
     deinit {
+        watch = nil  // the event goes before the descriptor it watches
         if fd >= 0 { Posix.close(fd) }
     }
 
@@ -87,7 +92,7 @@ public final class TCPListener {
 
     private func pause(after error: SocketError) {
         watch?.interest = []
-        resumeTimer = loop.schedule(after: .seconds(1)) { [weak self] in
+        resumeTimer = timers.schedule(after: .seconds(1)) { [weak self] in
             self?.watch?.interest = .read
         }
         onAcceptError?(error)

@@ -80,6 +80,46 @@ final class TCPListenerTests: XCTestCase {
         }
     }
 
+    func testOutOfDescriptorsPausesAcceptingThenRecovers() throws {
+        let loop = Loop()
+        let manual = ManualScheduler()
+        var accepted: [TCPConnection] = []
+        var acceptErrors: [SocketError] = []
+        let listener = try TCPListener(loop: loop, address: loopbackV4, timers: manual) {
+            accepted.append($0)
+            loop.stop()
+        }
+        listener.onAcceptError = {
+            acceptErrors.append($0)
+            loop.stop()
+        }
+        let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(client) }
+        // Every descriptor below the lowest free one is in use: a soft limit there makes accept fail.
+        let lowestFree = dup(0)
+        close(lowestFree)
+        var saved = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &saved)
+        var lowered = saved
+        lowered.rlim_cur = rlim_t(lowestFree)
+        XCTAssertEqual(setrlimit(Int32(RLIMIT_NOFILE.rawValue), &lowered), 0)
+        let connected = listener.localAddress.withSockaddr { connect(client, $0, $1) }
+        loop.runForTest()
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &saved)
+        XCTAssertEqual(connected, 0)
+        XCTAssertEqual(acceptErrors.map(\.code), [.tooManyOpenFiles])
+        XCTAssertTrue(acceptErrors.first?.message.contains("LimitNOFILE") ?? false, "\(acceptErrors)")
+        XCTAssertEqual(accepted.count, 0)
+
+        // Paused: the waiting connection is not retried (no busy loop) until the pause ends.
+        loop.runOnce(blocking: false)
+        XCTAssertEqual(acceptErrors.count, 1)
+        XCTAssertEqual(accepted.count, 0)
+        manual.advance(by: .seconds(1))
+        loop.runForTest()
+        XCTAssertEqual(accepted.count, 1)
+    }
+
     func testClosedListenerRefusesConnections() throws {
         let loop = Loop()
         let listener = try TCPListener(loop: loop, address: loopbackV4) { _ in XCTFail("closed") }
