@@ -14,12 +14,16 @@ enum LeafChecks {
         guard let purposes = leaf.extensions.extendedKeyUsage, !purposes.contains(.anyExtendedKeyUsage) else {
             return nil
         }
-        let names = purposes.map { $0 == .serverAuth ? "serverAuth" : $0 == .clientAuth ? "clientAuth" : $0.description }
+        let names = purposes.map {
+            $0 == .serverAuth ? "serverAuth" : $0 == .clientAuth ? "clientAuth" : $0.description
+        }
         switch role {
         case .server where !purposes.contains(.serverAuth):
-            return "certificate's extended key usage (\(names.joined(separator: ", "))) lacks serverAuth, needed by a server"
+            return
+                "certificate's extended key usage (\(names.joined(separator: ", "))) lacks serverAuth, needed by a server"
         case .client where !purposes.contains(.serverAuth) && !purposes.contains(.clientAuth):
-            return "certificate's extended key usage (\(names.joined(separator: ", "))) has neither clientAuth nor serverAuth"
+            return
+                "certificate's extended key usage (\(names.joined(separator: ", "))) has neither clientAuth nor serverAuth"
         default:
             return nil
         }

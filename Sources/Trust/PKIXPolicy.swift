@@ -17,9 +17,12 @@ struct PKIXPolicy: AuthPolicy {
         if !verdict.isTrusted {
             if leaf.isSelfIssued && request.chain.count == 1 {
                 return .decided(
-                    notVerified("self-signed certificate and no pin or DANE record for \(domain): add a pin with xmpp-relay pin"))
+                    notVerified(
+                        "self-signed certificate and no pin or DANE record for \(domain): add a pin with xmpp-relay pin"
+                    ))
             }
-            return .decided(notVerified("certificate chain is not trusted (issuer \(leaf.issuer.summary)): \(verdict.reason)"))
+            return .decided(
+                notVerified("certificate chain is not trusted (issuer \(leaf.issuer.summary)): \(verdict.reason)"))
         }
         let matcher = IdentityMatcher(domain: domain)
         guard let name = matcher.match(leaf.subjectAltNames) else {
@@ -27,7 +30,9 @@ struct PKIXPolicy: AuthPolicy {
         }
         if let problem = LeafChecks.keyUsageProblem(leaf, role: request.role) { return .decided(notVerified(problem)) }
         return .decided(
-            .success(.pkix, detail: name.summary, reason: "certificate chain trusted and valid for \(domain) (\(name.summary))"))
+            .success(
+                .pkix, detail: name.summary,
+                reason: "certificate chain trusted and valid for \(domain) (\(name.summary))"))
     }
 
     private func notVerified(_ reason: String) -> AuthOutcome {

@@ -24,7 +24,8 @@ public struct PeerVerifier {
                 guard !notes.isEmpty else { return outcome }
                 return AuthOutcome(
                     method: outcome.method, verified: outcome.verified, detail: outcome.detail,
-                    reason: outcome.reason + "; " + notes.joined(separator: "; "), fallbackAllowed: outcome.fallbackAllowed)
+                    reason: outcome.reason + "; " + notes.joined(separator: "; "),
+                    fallbackAllowed: outcome.fallbackAllowed)
             case .next(let note):
                 if let note { notes.append(note) }
             }

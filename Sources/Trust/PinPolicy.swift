@@ -13,13 +13,19 @@ struct PinPolicy: AuthPolicy {
             return .decided(.refusal(.pin, reason: "peer sent no certificate, but \(domain) is pinned"))
         }
         if let pin = request.pins.first(where: { $0.usage == TLSARecord.daneEE && $0.isUsable && $0.matches(leaf) }) {
-            return .decided(.success(.pin, detail: pin.description, reason: "certificate matches pin \(pin.parameters) for \(domain)"))
+            return .decided(
+                .success(
+                    .pin, detail: pin.description, reason: "certificate matches pin \(pin.parameters) for \(domain)"))
         }
         let anchors = TrustAnchorMatch(verifier: verifier)
-        switch anchors.evaluate(request.pins, chain: request.chain, matcher: IdentityMatcher(domain: domain), now: request.now) {
+        switch anchors.evaluate(
+            request.pins, chain: request.chain, matcher: IdentityMatcher(domain: domain), now: request.now)
+        {
         case .verified(let pin):
             return .decided(
-                .success(.pin, detail: pin.description, reason: "certificate chains to pinned trust anchor \(pin.parameters) for \(domain)"))
+                .success(
+                    .pin, detail: pin.description,
+                    reason: "certificate chains to pinned trust anchor \(pin.parameters) for \(domain)"))
         case .failed(let pin, let problem):
             return .decided(.refusal(.pin, detail: pin.description, reason: "\(problem) (pinned for \(domain))"))
         case .noMatch:
@@ -27,7 +33,9 @@ struct PinPolicy: AuthPolicy {
             return .decided(
                 .refusal(
                     .pin,
-                    reason: "certificate does not match the pins for \(domain) (it has \(actual)); if the peer changed its key, update the pin with xmpp-relay pin"))
+                    reason:
+                        "certificate does not match the pins for \(domain) (it has \(actual)); if the peer changed its key, update the pin with xmpp-relay pin"
+                ))
         }
     }
 }

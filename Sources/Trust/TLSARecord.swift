@@ -27,12 +27,14 @@ public struct TLSARecord: Hashable, CustomStringConvertible {
         let fields = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
         guard fields.count >= 4 else {
             throw TLSAError(
-                .syntax, "TLSA record '\(text)' needs four fields: usage selector matching-type hex-data (e.g. 3 1 1 ab12…)")
+                .syntax,
+                "TLSA record '\(text)' needs four fields: usage selector matching-type hex-data (e.g. 3 1 1 ab12…)")
         }
         var numbers: [UInt8] = []
         for (index, name) in ["usage", "selector", "matching type"].enumerated() {
             guard let value = UInt8(fields[index]) else {
-                throw TLSAError(.outOfRange, "TLSA \(name) '\(fields[index])' in '\(text)' is not a number from 0 to 255")
+                throw TLSAError(
+                    .outOfRange, "TLSA \(name) '\(fields[index])' in '\(text)' is not a number from 0 to 255")
             }
             numbers.append(value)
         }
@@ -54,7 +56,8 @@ public struct TLSARecord: Hashable, CustomStringConvertible {
     public init(pin text: String) throws(TLSAError) {
         try self.init(text)
         if let problem = unusableReason {
-            throw TLSAError(.unusable, "pin '\(text)' \(problem); write it as 3 1 1 <SHA-256 of the key>, as xmpp-relay pin prints")
+            throw TLSAError(
+                .unusable, "pin '\(text)' \(problem); write it as 3 1 1 <SHA-256 of the key>, as xmpp-relay pin prints")
         }
     }
 
@@ -70,7 +73,8 @@ public struct TLSARecord: Hashable, CustomStringConvertible {
 
     var unusableReason: String? {
         switch usage {
-        case 0, 1: return "uses usage \(usage) (PKIX-\(usage == 0 ? "TA" : "EE")), which is not supported (only 2 and 3)"
+        case 0, 1:
+            return "uses usage \(usage) (PKIX-\(usage == 0 ? "TA" : "EE")), which is not supported (only 2 and 3)"
         case 2, 3: break
         default: return "uses unknown usage \(usage)"
         }

@@ -22,9 +22,12 @@ struct TrustAnchorMatch {
                 let verdict = verifier.verify(chain: path, anchors: .certificates([anchor]), at: now)
                 let problem: String?
                 if !verdict.isTrusted {
-                    problem = "certificate does not chain to the trust anchor \(record.parameters) (\(anchor.subject.summary)): \(verdict.reason)"
+                    problem =
+                        "certificate does not chain to the trust anchor \(record.parameters) (\(anchor.subject.summary)): \(verdict.reason)"
                 } else {
-                    problem = LeafChecks.validityProblem(chain[0], now: now) ?? LeafChecks.nameProblem(chain[0], matcher: matcher)
+                    problem =
+                        LeafChecks.validityProblem(chain[0], now: now)
+                        ?? LeafChecks.nameProblem(chain[0], matcher: matcher)
                 }
                 guard let problem else { return .verified(record) }
                 if case .noMatch = firstFailure { firstFailure = .failed(record, problem) }

@@ -26,7 +26,8 @@ public struct DistinguishedName: Equatable {
                 let type = try OID(content: fields.read(DERTag.objectIdentifier, "attribute type").content)
                 guard let valueNode = try fields.next() else { throw .truncated("attribute value") }
                 try fields.expectEnd("attribute type and value")
-                found.append(Attribute(type: type, value: DERString.decode(valueNode) ?? "#" + Hex.encode(valueNode.content)))
+                found.append(
+                    Attribute(type: type, value: DERString.decode(valueNode) ?? "#" + Hex.encode(valueNode.content)))
             }
         }
         attributes = found

@@ -20,7 +20,8 @@ public enum GeneralName: Equatable {
         case .xmppAddr(let name): return "XmppAddr:\(name)"
         case .otherName(let type, _): return "otherName:\(type)"
         case .other(let tag, let content):
-            return tag == DERTag.contextPrimitive(1) ? "email:\(String(decoding: content, as: UTF8.self))"
+            return tag == DERTag.contextPrimitive(1)
+                ? "email:\(String(decoding: content, as: UTF8.self))"
                 : tag == DERTag.contextPrimitive(7) ? "IP:\(Hex.encode(content))" : "other:0x\(Hex.byte(tag))"
         }
     }

@@ -15,7 +15,8 @@ public enum UnixTime {
     }
 
     /// The civil UTC date of a Unix time: (year, month, day, hour, minute, second).
-    public static func civil(_ seconds: Int64) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
+    public static func civil(_ seconds: Int64) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int)
+    {
         var days = seconds / 86_400
         var rest = seconds % 86_400
         if rest < 0 {
@@ -37,13 +38,15 @@ public enum UnixTime {
     /// RFC 3339 text such as "2026-10-01T00:00:00Z".
     public static func iso8601(_ seconds: Int64) -> String {
         let c = civil(seconds)
-        return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))T\(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2))Z"
+        return
+            "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))T\(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2))Z"
     }
 
     /// GeneralizedTime digits without the zone, "20261001000000", as mbedTLS's certificate writer wants.
     public static func compactDigits(_ seconds: Int64) -> String {
         let c = civil(seconds)
-        return "\(pad(c.year, 4))\(pad(c.month, 2))\(pad(c.day, 2))\(pad(c.hour, 2))\(pad(c.minute, 2))\(pad(c.second, 2))"
+        return
+            "\(pad(c.year, 4))\(pad(c.month, 2))\(pad(c.day, 2))\(pad(c.hour, 2))\(pad(c.minute, 2))\(pad(c.second, 2))"
     }
 
     private static func pad(_ value: Int, _ width: Int) -> String {

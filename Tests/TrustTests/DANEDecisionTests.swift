@@ -23,7 +23,8 @@ final class DANEDecisionTests: XCTestCase {
         XCTAssertEqual(outcome.reason, "certificate matches TLSA 3 1 1 at _5269._tcp.xmpp.evil.example")
         // RFC 7671 §5.1: DANE-EE ignores names and dates.
         let expired = try TrustFixtures.record(3, 0, 2, of: "leaf-expired")
-        XCTAssertTrue(decide(try TrustFixtures.chain("leaf-expired"), "evil.example", .secure([expired], at: owner)).verified)
+        XCTAssertTrue(
+            decide(try TrustFixtures.chain("leaf-expired"), "evil.example", .secure([expired], at: owner)).verified)
     }
 
     func testWrongDigestRefusesWithoutFallback() throws {
@@ -44,8 +45,13 @@ final class DANEDecisionTests: XCTestCase {
         let outcome = decide(try TrustFixtures.chain("leaf-xmpp"), "xmpp.example", lookup)
         XCTAssertEqual(outcome.method, .pkix)
         XCTAssertTrue(outcome.verified)
-        XCTAssertTrue(outcome.reason.hasSuffix("; TLSA records at _5269._tcp.xmpp.evil.example are all unusable (usages 0/1 or unknown parameters)"), outcome.reason)
-        let selfSigned = decide(try TrustFixtures.chain("self-signed"), "jones.example", .secure([try TrustFixtures.record(1, 1, 1, of: "self-signed")], at: owner))
+        XCTAssertTrue(
+            outcome.reason.hasSuffix(
+                "; TLSA records at _5269._tcp.xmpp.evil.example are all unusable (usages 0/1 or unknown parameters)"),
+            outcome.reason)
+        let selfSigned = decide(
+            try TrustFixtures.chain("self-signed"), "jones.example",
+            .secure([try TrustFixtures.record(1, 1, 1, of: "self-signed")], at: owner))
         XCTAssertFalse(selfSigned.verified)
         XCTAssertTrue(selfSigned.fallbackAllowed)
     }
@@ -53,18 +59,21 @@ final class DANEDecisionTests: XCTestCase {
     func testUnusableRecordsDoNotRescueAMismatch() throws {
         let matchingButUnusable = try TrustFixtures.record(1, 1, 1, of: "leaf-xmpp")
         let wrong = try TrustFixtures.record(3, 1, 1, of: "self-signed")
-        let outcome = decide(try TrustFixtures.chain("leaf-xmpp"), "xmpp.example", .secure([matchingButUnusable, wrong], at: owner))
+        let outcome = decide(
+            try TrustFixtures.chain("leaf-xmpp"), "xmpp.example", .secure([matchingButUnusable, wrong], at: owner))
         XCTAssertFalse(outcome.verified)
         XCTAssertEqual(outcome.reason, "certificate does not match TLSA 3 1 1 at _5269._tcp.xmpp.evil.example")
     }
 
     func testBogusRefuses() throws {
         let outcome = decide(
-            try TrustFixtures.chain("leaf-xmpp"), "xmpp.example", .bogus("signature expired", at: "_5269._tcp.host.example"))
+            try TrustFixtures.chain("leaf-xmpp"), "xmpp.example",
+            .bogus("signature expired", at: "_5269._tcp.host.example"))
         XCTAssertEqual(outcome.method, .none)
         XCTAssertFalse(outcome.verified)
         XCTAssertFalse(outcome.fallbackAllowed)
-        XCTAssertEqual(outcome.reason, "DNSSEC validation failed (bogus) for _5269._tcp.host.example: signature expired")
+        XCTAssertEqual(
+            outcome.reason, "DNSSEC validation failed (bogus) for _5269._tcp.host.example: signature expired")
     }
 
     func testInsecureAndProvenAbsentUsePKIX() throws {
@@ -83,7 +92,9 @@ final class DANEDecisionTests: XCTestCase {
                 .secure([record], at: "_5269._tcp.dane.example"))
             XCTAssertEqual(outcome.method, .daneTA, record.parameters)
             XCTAssertTrue(outcome.verified, outcome.reason)
-            XCTAssertEqual(outcome.reason, "certificate chains to TLSA \(record.parameters) trust anchor at _5269._tcp.dane.example")
+            XCTAssertEqual(
+                outcome.reason,
+                "certificate chains to TLSA \(record.parameters) trust anchor at _5269._tcp.dane.example")
         }
     }
 
@@ -91,7 +102,8 @@ final class DANEDecisionTests: XCTestCase {
     func testDANETAAcceptsTheSRVTargetName() throws {
         let record = try TrustFixtures.record(2, 1, 1, of: "dane-ta")
         let outcome = decide(
-            try TrustFixtures.chain("dane-leaf-named", "dane-ta"), "customer.example", .secure([record], at: "_5269._tcp.dane.example"))
+            try TrustFixtures.chain("dane-leaf-named", "dane-ta"), "customer.example",
+            .secure([record], at: "_5269._tcp.dane.example"))
         XCTAssertTrue(outcome.verified, outcome.reason)
         XCTAssertEqual(outcome.method, .daneTA)
     }
@@ -99,18 +111,22 @@ final class DANEDecisionTests: XCTestCase {
     func testDANETAWithoutNameRefuses() throws {
         let record = try TrustFixtures.record(2, 0, 1, of: "dane-ta")
         let outcome = decide(
-            try TrustFixtures.chain("dane-leaf-unnamed", "dane-ta"), "dane.example", .secure([record], at: "_5269._tcp.dane.example"))
+            try TrustFixtures.chain("dane-leaf-unnamed", "dane-ta"), "dane.example",
+            .secure([record], at: "_5269._tcp.dane.example"))
         XCTAssertEqual(outcome.method, .daneTA)
         XCTAssertFalse(outcome.verified)
         XCTAssertFalse(outcome.fallbackAllowed)
         XCTAssertEqual(
             outcome.reason,
-            "certificate is not valid for dane.example (names: DNS:unrelated.example) (TLSA at _5269._tcp.dane.example)")
+            "certificate is not valid for dane.example (names: DNS:unrelated.example) (TLSA at _5269._tcp.dane.example)"
+        )
     }
 
     func testDANETARequiresTheAnchorInTheChain() throws {
         let record = try TrustFixtures.record(2, 0, 1, of: "dane-ta")
-        let outcome = decide(try TrustFixtures.chain("dane-leaf-named"), "dane.example", .secure([record], at: "_5269._tcp.dane.example"))
+        let outcome = decide(
+            try TrustFixtures.chain("dane-leaf-named"), "dane.example", .secure([record], at: "_5269._tcp.dane.example")
+        )
         XCTAssertFalse(outcome.verified)
         XCTAssertEqual(outcome.method, .daneTA)
         XCTAssertEqual(outcome.reason, "certificate does not match TLSA 2 0 1 at _5269._tcp.dane.example")
@@ -120,11 +136,13 @@ final class DANEDecisionTests: XCTestCase {
     func testDANETAWithForeignLeafFailsSignatureCheck() throws {
         let record = try TrustFixtures.record(2, 0, 1, of: "dane-ta")
         let outcome = decide(
-            try TrustFixtures.chain("leaf-xmpp", "dane-ta"), "xmpp.example", .secure([record], at: "_5269._tcp.xmpp.example"))
+            try TrustFixtures.chain("leaf-xmpp", "dane-ta"), "xmpp.example",
+            .secure([record], at: "_5269._tcp.xmpp.example"))
         XCTAssertFalse(outcome.verified)
         XCTAssertFalse(outcome.fallbackAllowed)
         XCTAssertTrue(
-            outcome.reason.hasPrefix("certificate does not chain to the trust anchor 2 0 1 (CN=DANE Trust Anchor): "), outcome.reason)
+            outcome.reason.hasPrefix("certificate does not chain to the trust anchor 2 0 1 (CN=DANE Trust Anchor): "),
+            outcome.reason)
     }
 
     func testDANETAAnchorIsNotTheLeaf() throws {
@@ -136,7 +154,8 @@ final class DANEDecisionTests: XCTestCase {
     }
 
     func testNoCertificateWithTLSA() throws {
-        let outcome = decide([], "jones.example", .secure([try TrustFixtures.record(3, 1, 1, of: "self-signed")], at: owner))
+        let outcome = decide(
+            [], "jones.example", .secure([try TrustFixtures.record(3, 1, 1, of: "self-signed")], at: owner))
         XCTAssertFalse(outcome.verified)
         XCTAssertFalse(outcome.fallbackAllowed)
     }

@@ -10,7 +10,9 @@ final class PinDecisionTests: XCTestCase {
         _ chain: [Certificate], _ domain: String, pins: [TLSARecord], dane: TLSALookup = .notLookedUp
     ) -> AuthOutcome {
         PeerVerifier(chainVerifier: verifier, systemAnchors: TrustFixtures.systemAnchors)
-            .decide(AuthRequest(chain: chain, peerDomain: domain, role: .client, pins: pins, dane: dane, now: TrustFixtures.now))
+            .decide(
+                AuthRequest(
+                    chain: chain, peerDomain: domain, role: .client, pins: pins, dane: dane, now: TrustFixtures.now))
     }
 
     func testSelfSignedFriendWithPin() throws {
@@ -22,7 +24,9 @@ final class PinDecisionTests: XCTestCase {
         XCTAssertEqual(outcome.reason, "certificate matches pin 3 1 1 for jones.example")
         for (selector, matching) in [(0, 1), (1, 2), (1, 0), (0, 0)] as [(UInt8, UInt8)] {
             let other = try TrustFixtures.record(3, selector, matching, of: "self-signed")
-            XCTAssertTrue(decide(try TrustFixtures.chain("self-signed"), "jones.example", pins: [other]).verified, other.parameters)
+            XCTAssertTrue(
+                decide(try TrustFixtures.chain("self-signed"), "jones.example", pins: [other]).verified,
+                other.parameters)
         }
     }
 
@@ -35,7 +39,8 @@ final class PinDecisionTests: XCTestCase {
         let actual = try TrustFixtures.record(3, 1, 1, of: "self-signed")
         XCTAssertEqual(
             outcome.reason,
-            "certificate does not match the pins for jones.example (it has \(actual)); if the peer changed its key, update the pin with xmpp-relay pin")
+            "certificate does not match the pins for jones.example (it has \(actual)); if the peer changed its key, update the pin with xmpp-relay pin"
+        )
     }
 
     /// A pinned domain is not let in by PKIX or DANE, however good.
@@ -67,7 +72,8 @@ final class PinDecisionTests: XCTestCase {
         let unnamed = decide(try TrustFixtures.chain("dane-leaf-unnamed", "dane-ta"), "dane.example", pins: [pin])
         XCTAssertFalse(unnamed.verified)
         XCTAssertEqual(
-            unnamed.reason, "certificate is not valid for dane.example (names: DNS:unrelated.example) (pinned for dane.example)")
+            unnamed.reason,
+            "certificate is not valid for dane.example (names: DNS:unrelated.example) (pinned for dane.example)")
     }
 
     func testPinnedButNoCertificate() throws {

@@ -4,7 +4,10 @@ import XCTest
 
 final class PEMTests: XCTestCase {
     func testBase64KnownValues() {
-        let vectors = ["": "", "f": "Zg==", "fo": "Zm8=", "foo": "Zm9v", "foob": "Zm9vYg==", "fooba": "Zm9vYmE=", "foobar": "Zm9vYmFy"]
+        let vectors = [
+            "": "", "f": "Zg==", "fo": "Zm8=", "foo": "Zm9v", "foob": "Zm9vYg==", "fooba": "Zm9vYmE=",
+            "foobar": "Zm9vYmFy",
+        ]
         for (plain, encoded) in vectors {
             XCTAssertEqual(Base64.encode(Array(plain.utf8)), encoded)
             XCTAssertEqual(Base64.decode(Array(encoded.utf8)), Array(plain.utf8))
@@ -29,6 +32,7 @@ final class PEMTests: XCTestCase {
         XCTAssertThrowsError(try PEMBlock.parseAll("-----BEGIN CERTIFICATE-----\nZm9v!\n-----END CERTIFICATE-----\n"))
         XCTAssertThrowsError(try PEMBlock.parseAll("-----BEGIN CERTIFICATE-----\nZm9v\n-----END PRIVATE KEY-----\n"))
         XCTAssertThrowsError(try PEMBlock.certificates("no pem here"))
-        XCTAssertThrowsError(try PEMBlock.certificates("-----BEGIN CERTIFICATE-----\nZm9v\n-----END CERTIFICATE-----\n"))
+        XCTAssertThrowsError(
+            try PEMBlock.certificates("-----BEGIN CERTIFICATE-----\nZm9v\n-----END CERTIFICATE-----\n"))
     }
 }
