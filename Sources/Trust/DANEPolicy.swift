@@ -8,7 +8,7 @@ struct DANEPolicy: AuthPolicy {
     func evaluate(_ request: AuthRequest) -> PolicyStep {
         let owner = request.dane.owner
         let records: [TLSARecord]
-        switch request.dane.result {
+        switch request.dane.status {
         case .insecure:
             return .next(note: nil)
         case .bogus(let why):

@@ -1,7 +1,7 @@
 /// The DNS answer for the TLSA owner of the peer's service (`_5269._tcp.<SRV target>`), with its
 /// DNSSEC status, as the DNS module reports it.
 public struct TLSALookup {
-    public enum Result {
+    public enum Status {
         /// Validated by DNSSEC; empty when the absence of TLSA records was proven.
         case secure([TLSARecord])
         /// No DNSSEC (or not looked up): DANE does not apply.
@@ -12,25 +12,25 @@ public struct TLSALookup {
 
     /// The owner name, e.g. "_5269._tcp.xmpp.example.com".
     public let owner: String
-    public let result: Result
+    public let status: Status
 
-    public init(owner: String, result: Result) {
+    public init(owner: String, status: Status) {
         self.owner = owner
-        self.result = result
+        self.status = status
     }
 
     public static func secure(_ records: [TLSARecord], at owner: String) -> TLSALookup {
-        TLSALookup(owner: owner, result: .secure(records))
+        TLSALookup(owner: owner, status: .secure(records))
     }
 
-    public static func insecure(at owner: String) -> TLSALookup { TLSALookup(owner: owner, result: .insecure) }
+    public static func insecure(at owner: String) -> TLSALookup { TLSALookup(owner: owner, status: .insecure) }
 
     public static func bogus(_ why: String, at owner: String) -> TLSALookup {
-        TLSALookup(owner: owner, result: .bogus(why))
+        TLSALookup(owner: owner, status: .bogus(why))
     }
 
     /// No lookup was made (e.g. an inbound connection before the peer's SRV is known).
-    public static var notLookedUp: TLSALookup { TLSALookup(owner: "", result: .insecure) }
+    public static var notLookedUp: TLSALookup { TLSALookup(owner: "", status: .insecure) }
 
     /// The TLSA base domain (the SRV target host): the owner without its `_port._tcp.` prefix.
     public var baseDomain: String {

@@ -1,7 +1,7 @@
 /// An X.509 v1/v3 certificate parsed from DER (RFC 5280 §4.1). Signatures are not checked here: that
 /// is the TLS module's job (through Trust's ChainVerifier). The raw DER, TBS and SPKI are kept
 /// byte-exact because TLSA matching and signature checks hash them.
-public struct Certificate {
+public struct Certificate: Equatable {
     /// The whole certificate DER (TLSA selector 0).
     public let der: [UInt8]
     /// The tbsCertificate TLV (what the issuer signed).
@@ -72,6 +72,9 @@ public struct Certificate {
         }
         try fields.expectEnd("tbsCertificate")
     }
+
+    /// Two certificates are the same when their DER is.
+    public static func == (lhs: Certificate, rhs: Certificate) -> Bool { lhs.der == rhs.der }
 
     /// Issuer and subject names are identical (a self-issued certificate; self-signed ones are).
     public var isSelfIssued: Bool { issuer.der == subject.der }
