@@ -1,4 +1,6 @@
 import Foundation
+import Trust
+import X509
 import XCTest
 
 @testable import RelayCLI
@@ -76,6 +78,34 @@ final class KeygenCommandTests: XCTestCase {
 
         let mode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int)
         XCTAssertEqual(mode, 0o600)
+    }
+
+    /// What keygen prints is what Trust accepts: the pin and the names fit the certificate.
+    func testTrustAcceptsTheCertificateWithThePrintedPin() throws {
+        let result = keygen(["jones.example", "--out", directory])
+        XCTAssertEqual(result.status, ExitCode.ok)
+        let pinLine = try XCTUnwrap(result.out.first { $0.hasPrefix("pins = [") })
+        let pin = try TLSARecord(pin: String(pinLine.dropFirst(9).dropLast(2)))
+        let pem = try String(contentsOfFile: directory + "/jones.example.crt", encoding: .utf8)
+        let certificate = try PEMBlock.certificates(pem)[0]
+        XCTAssertTrue(IdentityMatcher(domain: "jones.example").matches(certificate))
+        final class NeverTrusted: ChainVerifier {
+            func verify(chain: [Certificate], anchors: TrustAnchors, at unixTime: Int64) -> ChainVerdict {
+                .untrusted("self-signed")
+            }
+        }
+        let verifier = PeerVerifier(chainVerifier: NeverTrusted(), systemAnchors: .certificates([]))
+        let pinned = verifier.decide(
+            AuthRequest(
+                chain: [certificate], peerDomain: "jones.example", role: .client, pins: [pin], now: 1_798_761_600))
+        XCTAssertTrue(pinned.verified)
+        XCTAssertEqual(pinned.method, .pin)
+        let dane = verifier.decide(
+            AuthRequest(
+                chain: [certificate], peerDomain: "jones.example", role: .server,
+                dane: .secure([pin], at: "_5269._tcp.jones.example"), now: 1_798_761_600))
+        XCTAssertEqual(dane.method, .daneEE)
+        XCTAssertTrue(dane.verified)
     }
 
     func testRefusesToOverwrite() throws {
