@@ -11,8 +11,9 @@ public struct IdentityMatcher {
     public let additionalDNSNames: [String]
 
     public init(domain: String, additionalDNSNames: [String] = []) {
-        self.domain = Self.normalize(domain)
-        self.additionalDNSNames = additionalDNSNames.map(Self.normalize).filter { $0 != Self.normalize(domain) }
+        let reference = Self.normalize(domain)
+        self.domain = reference
+        self.additionalDNSNames = additionalDNSNames.map(Self.normalize).filter { !$0.isEmpty && $0 != reference }
     }
 
     /// The first presented identifier that matches, or nil.

@@ -32,10 +32,11 @@ public struct TLSALookup {
     /// No lookup was made (e.g. an inbound connection before the peer's SRV is known).
     public static var notLookedUp: TLSALookup { TLSALookup(owner: "", status: .insecure) }
 
-    /// The TLSA base domain (the SRV target host): the owner without its `_port._tcp.` prefix.
+    /// The TLSA base domain (the SRV target host): the owner without its `_port._tcp.` prefix; empty
+    /// when the owner has no such prefix.
     public var baseDomain: String {
         let labels = owner.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
-        guard labels.count == 3, labels[0].hasPrefix("_"), labels[1].hasPrefix("_") else { return owner }
+        guard labels.count == 3, labels[0].hasPrefix("_"), labels[1].hasPrefix("_") else { return "" }
         return String(labels[2])
     }
 }

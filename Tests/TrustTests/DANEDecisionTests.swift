@@ -162,6 +162,6 @@ final class DANEDecisionTests: XCTestCase {
 
     func testBaseDomainOfOwner() {
         XCTAssertEqual(TLSALookup.secure([], at: "_5269._tcp.xmpp.example.").baseDomain, "xmpp.example.")
-        XCTAssertEqual(TLSALookup.secure([], at: "odd.name").baseDomain, "odd.name")
+        XCTAssertEqual(TLSALookup.secure([], at: "odd.name").baseDomain, "")
     }
 }
