@@ -41,7 +41,7 @@ let package = Package(
         .testTarget(name: "XMPPStreamTests", dependencies: ["XMPPStream"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "X509"]),
         .testTarget(name: "X509Tests", dependencies: ["X509"]),
-        .testTarget(name: "TrustTests", dependencies: ["Trust", "X509"]),
+        .testTarget(name: "TrustTests", dependencies: ["Trust", "X509"], exclude: ["Fixtures"]),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "EventLoop"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "RelayServerTests", dependencies: ["RelayServer", "RelayConfig", "RelayLog", "EventLoop"]),

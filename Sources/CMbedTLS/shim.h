@@ -68,4 +68,30 @@ static inline int shim_mbedtls_pk_parse_key(mbedtls_pk_context *pk, const unsign
     return mbedtls_pk_parse_key(pk, key, keylen, pwd, pwdlen);
 #endif
 }
+// Certificate writing (keygen). 3.4 added mbedtls_x509write_crt_set_serial_raw and deprecated the
+// mbedtls_mpi variant; 2.28 only has the latter.
+static inline int shim_x509write_crt_set_serial_raw(mbedtls_x509write_cert *ctx, const unsigned char *serial,
+                                                    size_t len) {
+#if MBEDTLS_VERSION_NUMBER >= 0x03040000
+    return mbedtls_x509write_crt_set_serial_raw(ctx, (unsigned char *)serial, len);
+#else
+    mbedtls_mpi mpi;
+    mbedtls_mpi_init(&mpi);
+    int ret = mbedtls_mpi_read_binary(&mpi, serial, len);
+    if (ret == 0) ret = mbedtls_x509write_crt_set_serial(ctx, &mpi);
+    mbedtls_mpi_free(&mpi);
+    return ret;
+#endif
+}
+
+// A fresh EC P-256 key in an initialised, empty pk context (mbedtls_pk_ec is inline and by value).
+static inline int shim_pk_generate_p256(mbedtls_pk_context *pk, int (*f_rng)(void *, unsigned char *, size_t),
+                                        void *p_rng) {
+    int ret = mbedtls_pk_setup(pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY));
+    if (ret != 0) return ret;
+    return mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(*pk), f_rng, p_rng);
+}
+
+static inline int shim_x509_crt_version_3(void) { return MBEDTLS_X509_CRT_VERSION_3; }
+static inline unsigned int shim_x509_ku_digital_signature(void) { return MBEDTLS_X509_KU_DIGITAL_SIGNATURE; }
 #endif

@@ -1,1 +1,0 @@
-// Trust: filled in by its issue.

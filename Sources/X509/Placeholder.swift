@@ -1,1 +1,0 @@
-// X509: filled in by its issue.

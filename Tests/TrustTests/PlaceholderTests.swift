@@ -1,7 +1,0 @@
-import XCTest
-
-@testable import Trust
-
-final class TrustPlaceholderTests: XCTestCase {
-    func testModuleLinks() {}
-}
