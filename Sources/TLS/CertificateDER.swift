@@ -5,13 +5,16 @@ public enum TLSCertificate {
     /// DER SubjectPublicKeyInfo of a DER certificate: what a `3 1 x` / `2 1 x` TLSA record or pin hashes.
     public static func subjectPublicKeyInfo(der: [UInt8]) throws(TLSError) -> [UInt8] {
         let chain = try parsedDER(der)
-        let spki = chain.crt.pointee.pk_raw
-        return Array(UnsafeBufferPointer(start: spki.p, count: spki.len))
+        return withExtendedLifetime(chain) {
+            let spki = chain.crt.pointee.pk_raw
+            return Array(UnsafeBufferPointer(start: spki.p, count: spki.len))
+        }
     }
 
     /// Validity period (Unix seconds) of a DER certificate.
     public static func validity(der: [UInt8]) throws(TLSError) -> (notBefore: Int64, notAfter: Int64) {
-        validityPeriod(try parsedDER(der).crt)
+        let chain = try parsedDER(der)
+        return withExtendedLifetime(chain) { validityPeriod(chain.crt) }
     }
 
     /// Whole days until a DER certificate expires (negative once expired).

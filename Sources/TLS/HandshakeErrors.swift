@@ -7,17 +7,17 @@ func describeFailure(
     let role = configuration.role
     let minimum = configuration.minimumVersion == .tls13 ? "TLS 1.3" : "TLS 1.2"
     let detail = libraryErrorText(status)
+    if let name = io.missingCertificateName {
+        return TLSError(
+            .noCertificateForName, "peer asked for \(name) (SNI) and no certificate is configured for it",
+            libraryCode: status)
+    }
     switch shim_ssl_error_kind(status) {
     case Int32(SHIM_SSL_ERR_PROTOCOL_VERSION):
         let offered = peerHelloVersion(io.firstBytes).map { "peer offered only \($0)" }
         let text = offered ?? "peer does not speak \(minimum) or newer"
         return TLSError(.unsupportedProtocolVersion, "\(text); our minimum is \(minimum) (\(detail))", libraryCode: status)
     case Int32(SHIM_SSL_ERR_NO_SHARED_CIPHER), Int32(SHIM_SSL_ERR_HANDSHAKE_FAILURE):
-        if let name = io.missingCertificateName {
-            return TLSError(
-                .noCertificateForName, "peer asked for \(name) (SNI) and no certificate is configured for it",
-                libraryCode: status)
-        }
         return TLSError(
             .noSharedCipherSuite,
             "no shared cipher suite: the peer offers none of ECDHE with AES-GCM or ChaCha20-Poly1305 (\(detail))",

@@ -44,9 +44,12 @@ public final class TLSTrustStore {
         }
         let collector = VerificationCollector(time: time ?? currentUnixTime())
         var flags: UInt32 = 0
-        let status = mbedtls_x509_crt_verify_with_profile(
-            parsed.crt, anchors.crt, nil, shim_x509_profile_sha256_rsa2048(), nil, &flags, verifyCallback,
-            Unmanaged.passUnretained(collector).toOpaque())
+        // The C call borrows pointers into both objects; keep them alive across it.
+        let status = withExtendedLifetime((parsed, collector)) {
+            mbedtls_x509_crt_verify_with_profile(
+                parsed.crt, anchors.crt, nil, shim_x509_profile_sha256_rsa2048(), nil, &flags, verifyCallback,
+                Unmanaged.passUnretained(collector).toOpaque())
+        }
         var problems = collector.problems
         if status != 0 && problems.isEmpty {
             // Failures reported only in the final flags (or a fatal error) still count.
