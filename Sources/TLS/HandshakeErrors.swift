@@ -68,7 +68,7 @@ private func alertName(_ alert: Int32) -> String {
     switch alert {
     case 10: return "unexpected_message"
     case 20: return "bad_record_mac"
-    case 40: return "handshake_failure"
+    case 40: return "handshake_failure (often: no common TLS version or cipher suite)"
     case 42: return "bad_certificate"
     case 43: return "unsupported_certificate"
     case 44: return "certificate_revoked"
