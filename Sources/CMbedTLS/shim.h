@@ -259,4 +259,18 @@ static inline int shim_ssl_last_alert(const mbedtls_ssl_context *ssl) {
     return msg[1];
 }
 
+
+// Heap bytes in use (glibc mallinfo2), for the per-link memory measurement in TLSTests; -1 elsewhere.
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+static inline long long shim_heap_bytes_in_use(void) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    struct mallinfo2 info = mallinfo2();
+    return (long long)info.uordblks;
+#else
+    return -1;
+#endif
+}
+
 #endif

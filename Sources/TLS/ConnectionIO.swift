@@ -32,7 +32,8 @@ final class ConnectionIO {
         }
         inboundOffset += count
         if inboundOffset == inbound.count {
-            inbound.removeAll(keepingCapacity: true)
+            // Idle links should hold no buffer beyond mbedTLS's own: free large ones.
+            inbound.removeAll(keepingCapacity: inbound.capacity <= 2048)
             inboundOffset = 0
         }
         return Int32(count)

@@ -16,7 +16,8 @@ func describeFailure(
     case Int32(SHIM_SSL_ERR_PROTOCOL_VERSION):
         let offered = peerHelloVersion(io.firstBytes).map { "peer offered only \($0)" }
         let text = offered ?? "peer does not speak \(minimum) or newer"
-        return TLSError(.unsupportedProtocolVersion, "\(text); our minimum is \(minimum) (\(detail))", libraryCode: status)
+        return TLSError(
+            .unsupportedProtocolVersion, "\(text); our minimum is \(minimum) (\(detail))", libraryCode: status)
     case Int32(SHIM_SSL_ERR_NO_SHARED_CIPHER), Int32(SHIM_SSL_ERR_HANDSHAKE_FAILURE):
         return TLSError(
             .noSharedCipherSuite,
@@ -40,7 +41,9 @@ func describeFailure(
             libraryCode: status)
     case Int32(SHIM_SSL_ERR_INVALID_RECORD), Int32(SHIM_SSL_ERR_INVALID_MAC), Int32(SHIM_SSL_ERR_UNEXPECTED_MESSAGE),
         Int32(SHIM_SSL_ERR_BAD_HANDSHAKE_MESSAGE):
-        let what = role == .server && !looksLikeTLSRecord(io.firstBytes) ? "peer is not speaking TLS" : "peer sent corrupt TLS data"
+        let what =
+            role == .server && !looksLikeTLSRecord(io.firstBytes)
+            ? "peer is not speaking TLS" : "peer sent corrupt TLS data"
         return TLSError(.malformedInput, "\(what) (\(detail))", libraryCode: status)
     default:
         return TLSError(.libraryFailure, "TLS failed: \(detail)", libraryCode: status)

@@ -21,7 +21,8 @@ final class LoadedIdentity {
         if now < validity.notBefore {
             throw TLSError(
                 .certificateNotYetValid,
-                "\(certificateName): certificate not valid until \(formatUnixTime(validity.notBefore)); check the clock")
+                "\(certificateName): certificate not valid until \(formatUnixTime(validity.notBefore)); check the clock"
+            )
         }
         if now > validity.notAfter {
             throw TLSError(

@@ -29,11 +29,18 @@ public final class TLSConnection {
             throw TLSError(
                 .libraryFailure, "cannot set up a TLS session (\(libraryErrorText(status)))", libraryCode: status)
         }
-        if context.configuration.role == .client, let serverName {
-            let hostStatus = mbedtls_ssl_set_hostname(ssl, serverName)
+        if context.configuration.role == .client {
+            // Always called, with nil when there is no name: mbedTLS >= 3.6.3 refuses to verify a
+            // server certificate unless the client has said which name (or explicitly none) to expect.
+            let hostStatus: Int32
+            if let serverName {
+                hostStatus = mbedtls_ssl_set_hostname(ssl, serverName)
+            } else {
+                hostStatus = mbedtls_ssl_set_hostname(ssl, nil)
+            }
             if hostStatus != 0 {
                 throw TLSError(
-                    .invalidConfiguration, "\(serverName) cannot be sent as a server name (SNI)",
+                    .invalidConfiguration, "\(serverName ?? "") cannot be sent as a server name (SNI)",
                     libraryCode: hostStatus)
             }
         }

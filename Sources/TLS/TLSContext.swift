@@ -32,16 +32,20 @@ public final class TLSContext {
         if configuration.role == .client && !configuration.identitiesByDomain.isEmpty {
             throw TLSError(.invalidConfiguration, "per-domain certificates (SNI) are for servers only")
         }
-        defaultIdentity = try configuration.identity.map { (identity) throws(TLSError) in
-            try LoadedIdentity(identity, now: loadTime, random: random)
+        if let identity = configuration.identity {
+            defaultIdentity = try LoadedIdentity(identity, now: loadTime, random: random)
+        } else {
+            defaultIdentity = nil
         }
         var table: [String: LoadedIdentity] = [:]
         for (domain, identity) in configuration.identitiesByDomain {
             table[normalizedDomain(domain)] = try LoadedIdentity(identity, now: loadTime, random: random)
         }
         identitiesByDomain = table
-        caChain = try configuration.caFile.map { (path) throws(TLSError) in
-            try CertificateChain(parsing: try readWholeFile(path), name: path, allowPartial: true)
+        if let path = configuration.caFile {
+            caChain = try CertificateChain(parsing: try readWholeFile(path), name: path, allowPartial: true)
+        } else {
+            caChain = nil
         }
         if configuration.role == .server && defaultIdentity == nil && table.isEmpty {
             throw TLSError(.invalidConfiguration, "a TLS server needs a certificate and key; configure one")
@@ -76,10 +80,14 @@ public final class TLSContext {
         let at = now ?? currentUnixTime()
         var result: [TLSCertificateExpiry] = []
         if let identity = defaultIdentity {
-            result.append(TLSCertificateExpiry(domain: nil, source: identity.certificateName, notAfter: identity.notAfter, now: at))
+            result.append(
+                TLSCertificateExpiry(
+                    domain: nil, source: identity.certificateName, notAfter: identity.notAfter, now: at))
         }
         for (domain, identity) in identitiesByDomain.sorted(by: { $0.key < $1.key }) {
-            result.append(TLSCertificateExpiry(domain: domain, source: identity.certificateName, notAfter: identity.notAfter, now: at))
+            result.append(
+                TLSCertificateExpiry(
+                    domain: domain, source: identity.certificateName, notAfter: identity.notAfter, now: at))
         }
         return result
     }
@@ -97,7 +105,8 @@ public final class TLSContext {
         let status = mbedtls_ssl_config_defaults(
             config, endpoint, MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT)
         if status != 0 {
-            throw TLSError(.libraryFailure, "cannot set up TLS defaults (\(libraryErrorText(status)))", libraryCode: status)
+            throw TLSError(
+                .libraryFailure, "cannot set up TLS defaults (\(libraryErrorText(status)))", libraryCode: status)
         }
         mbedtls_ssl_conf_rng(config, mbedtls_ctr_drbg_random, random.drbg)
         shim_ssl_conf_version_range(config, Int32(configuration.minimumVersion.rawValue), 3)
@@ -111,7 +120,8 @@ public final class TLSContext {
             let ownStatus = mbedtls_ssl_conf_own_cert(config, identity.chain.crt, identity.key.pk)
             if ownStatus != 0 {
                 throw TLSError(
-                    .libraryFailure, "cannot use the certificate \(identity.certificateName) (\(libraryErrorText(ownStatus)))",
+                    .libraryFailure,
+                    "cannot use the certificate \(identity.certificateName) (\(libraryErrorText(ownStatus)))",
                     libraryCode: ownStatus)
             }
         }

@@ -56,7 +56,9 @@ final class FailureTests: XCTestCase {
 
     func testTLS13OnlyServerRefusesTLS12OnlyClientWhereTLS13Exists() throws {
         guard TLSLibrary.supportsTLS13 else {
-            throw XCTSkip("mbedTLS \(TLSLibrary.versionMajor).x here has no TLS 1.3; the openssl interop tests cover old versions")
+            throw XCTSkip(
+                "mbedTLS \(TLSLibrary.versionMajor).x here has no TLS 1.3; the openssl interop tests cover old versions"
+            )
         }
         // Not possible from our own client (it always offers 1.3 when it can); see OpenSSLInteropTests.
         let server = try TLSConnection(context: try serverContext(minimumVersion: .tls13))

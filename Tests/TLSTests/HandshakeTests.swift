@@ -38,14 +38,18 @@ final class HandshakeTests: XCTestCase {
 
     func testSNISelectsPerDomainCertificate() throws {
         let context = try serverContext("a.example", byDomain: ["B.Example.": identity("b.example")])
-        for (name, expectedLeaf) in [("b.example", "b.example.crt"), ("a.example", "a.example.crt"), ("c.example", "a.example.crt")] {
+        for (name, expectedLeaf) in [
+            ("b.example", "b.example.crt"), ("a.example", "a.example.crt"), ("c.example", "a.example.crt"),
+        ] {
             let server = try TLSConnection(context: context)
             let client = try TLSConnection(context: try clientContext(), serverName: name)
             try completeHandshake(client, server)
-            XCTAssertEqual(client.sessionInfo?.peerCertificateChain.first, try pemToDER(fixture(expectedLeaf)).first, name)
+            XCTAssertEqual(
+                client.sessionInfo?.peerCertificateChain.first, try pemToDER(fixture(expectedLeaf)).first, name)
             XCTAssertEqual(server.sessionInfo?.serverNameReceived, name)
         }
-        XCTAssertEqual(context.certificateChainDER(forDomain: "b.example").first, try pemToDER(fixture("b.example.crt")).first)
+        XCTAssertEqual(
+            context.certificateChainDER(forDomain: "b.example").first, try pemToDER(fixture("b.example.crt")).first)
     }
 
     func testSNIWithoutMatchingCertificateAndNoDefaultFails() throws {
@@ -60,7 +64,8 @@ final class HandshakeTests: XCTestCase {
 
     func testClientCertificateSeenByServer() throws {
         let server = try TLSConnection(context: try serverContext())
-        let client = try TLSConnection(context: try clientContext(identity: identity("client.example")), serverName: "a.example")
+        let client = try TLSConnection(
+            context: try clientContext(identity: identity("client.example")), serverName: "a.example")
         try completeHandshake(client, server)
         let info = try XCTUnwrap(server.sessionInfo)
         XCTAssertTrue(info.peerSentCertificate)
@@ -119,11 +124,13 @@ final class HandshakeTests: XCTestCase {
     func testTLS13HandshakeWhereTheLibraryHasIt() throws {
         guard TLSLibrary.supportsTLS13 else {
             throw XCTSkip(
-                "mbedTLS \(TLSLibrary.versionMajor).x here has no TLS 1.3 (needs 3.x with MBEDTLS_SSL_PROTO_TLS1_3, e.g. Debian 13)")
+                "mbedTLS \(TLSLibrary.versionMajor).x here has no TLS 1.3 (needs 3.x with MBEDTLS_SSL_PROTO_TLS1_3, e.g. Debian 13)"
+            )
         }
         let server = try TLSConnection(context: try serverContext(minimumVersion: .tls13))
         let client = try TLSConnection(
-            context: try clientContext(identity: identity("client.example"), minimumVersion: .tls13), serverName: "a.example")
+            context: try clientContext(identity: identity("client.example"), minimumVersion: .tls13),
+            serverName: "a.example")
         try completeHandshake(client, server)
         XCTAssertEqual(client.sessionInfo?.version, "1.3")
         XCTAssertEqual(server.sessionInfo?.version, "1.3")
@@ -137,7 +144,8 @@ final class HandshakeTests: XCTestCase {
 
     func testMaxFragmentLengthNegotiationStillWorks() throws {
         let server = try TLSConnection(context: try serverContext())
-        let client = try TLSConnection(context: try clientContext(maxFragmentLength: .bytes4096), serverName: "a.example")
+        let client = try TLSConnection(
+            context: try clientContext(maxFragmentLength: .bytes4096), serverName: "a.example")
         try completeHandshake(client, server)
         let big = [UInt8](repeating: 0x41, count: 20_000)
         XCTAssertEqual(try transfer(big, from: server, to: client), big)

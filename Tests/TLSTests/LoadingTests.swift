@@ -14,7 +14,8 @@ final class LoadingTests: XCTestCase {
     func testMissingFileIsNamed() {
         let path = fixture("no-such.pem")
         let error = loadError(
-            TLSConfiguration(role: .server, identity: TLSIdentity(certificateFile: path, keyFile: fixture("a.example.key"))))
+            TLSConfiguration(
+                role: .server, identity: TLSIdentity(certificateFile: path, keyFile: fixture("a.example.key"))))
         XCTAssertEqual(error?.code, .fileMissing)
         XCTAssertTrue(error?.message.contains(path) ?? false, "\(String(describing: error))")
     }
@@ -26,7 +27,8 @@ final class LoadingTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: path) }
         chmod(path, 0)
         let error = loadError(
-            TLSConfiguration(role: .server, identity: TLSIdentity(certificateFile: path, keyFile: fixture("a.example.key"))))
+            TLSConfiguration(
+                role: .server, identity: TLSIdentity(certificateFile: path, keyFile: fixture("a.example.key"))))
         XCTAssertEqual(error?.code, .fileUnreadable)
         XCTAssertTrue(error?.message.contains(path) ?? false)
     }
@@ -34,15 +36,18 @@ final class LoadingTests: XCTestCase {
     func testGarbageIsNotACertificate() {
         let error = loadError(
             TLSConfiguration(
-                role: .server, identity: TLSIdentity(certificateFile: fixture("garbage.pem"), keyFile: fixture("a.example.key"))))
+                role: .server,
+                identity: TLSIdentity(certificateFile: fixture("garbage.pem"), keyFile: fixture("a.example.key"))))
         XCTAssertEqual(error?.code, .notACertificate)
-        XCTAssertTrue(error?.message.contains("garbage.pem: not a certificate") ?? false, "\(String(describing: error))")
+        XCTAssertTrue(
+            error?.message.contains("garbage.pem: not a certificate") ?? false, "\(String(describing: error))")
     }
 
     func testKeyFileThatIsACertificateIsNotAKey() {
         let error = loadError(
             TLSConfiguration(
-                role: .server, identity: TLSIdentity(certificateFile: fixture("a.example.crt"), keyFile: fixture("a.example.crt"))))
+                role: .server,
+                identity: TLSIdentity(certificateFile: fixture("a.example.crt"), keyFile: fixture("a.example.crt"))))
         XCTAssertEqual(error?.code, .notAPrivateKey)
     }
 
@@ -50,7 +55,8 @@ final class LoadingTests: XCTestCase {
         let error = loadError(
             TLSConfiguration(
                 role: .server,
-                identity: TLSIdentity(certificateFile: fixture("a.example.chain.pem"), keyFile: fixture("b.example.key"))))
+                identity: TLSIdentity(
+                    certificateFile: fixture("a.example.chain.pem"), keyFile: fixture("b.example.key"))))
         XCTAssertEqual(error?.code, .keyDoesNotMatchCertificate)
         XCTAssertTrue(error?.message.contains("key does not match the certificate") ?? false)
         XCTAssertTrue(error?.message.contains("b.example.key") ?? false)
@@ -70,7 +76,8 @@ final class LoadingTests: XCTestCase {
         let context = try TLSContext(
             configuration: TLSConfiguration(
                 role: .server,
-                identity: TLSIdentity(certificateChain: .bytes(der, label: "a-der"), privateKey: .bytes(key, label: "a-key-der"))))
+                identity: TLSIdentity(
+                    certificateChain: .bytes(der, label: "a-der"), privateKey: .bytes(key, label: "a-key-der"))))
         XCTAssertEqual(context.certificateChainDER, [der])
     }
 

@@ -46,7 +46,10 @@ final class OpenSSLInteropTests: XCTestCase {
         XCTAssertEqual(info.applicationProtocol, "xmpp-server")
         XCTAssertTrue(output.contains("ALPN protocol: xmpp-server"), output)
         XCTAssertTrue(output.contains("pong from relay"), output)
-        XCTAssertTrue(output.range(of: "Cipher is ECDHE-RSA-(AES(128|256)-GCM-SHA(256|384)|CHACHA20-POLY1305)", options: .regularExpression) != nil, output)
+        XCTAssertTrue(
+            output.range(
+                of: "Cipher is ECDHE-RSA-(AES(128|256)-GCM-SHA(256|384)|CHACHA20-POLY1305)", options: .regularExpression
+            ) != nil, output)
     }
 
     func testOurServerWithOpenSSLClientDefaultVersion() throws {
@@ -94,11 +97,15 @@ final class OpenSSLInteropTests: XCTestCase {
                 // With SNI a.example s_server switches to the a.example certificate: proves we sent SNI.
                 // (Its second context has no ALPN, so ALPN is checked without this switch.)
                 + (switchCertificateOnSNI
-                    ? ["-servername", "a.example", "-cert2", fixture("a.example.crt"), "-key2", fixture("a.example.key")]
+                    ? [
+                        "-servername", "a.example", "-cert2", fixture("a.example.crt"), "-key2",
+                        fixture("a.example.key"),
+                    ]
                     : []) + options)
         _ = try server.waitForOutput("ACCEPT")
         let socket = try LoopbackSocket.connect(port: port)
-        let connection = try TLSConnection(context: try clientContext(identity: clientIdentity), serverName: "a.example")
+        let connection = try TLSConnection(
+            context: try clientContext(identity: clientIdentity), serverName: "a.example")
         return (connection, socket, server)
     }
 

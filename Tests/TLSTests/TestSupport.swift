@@ -13,7 +13,8 @@ func identity(_ domain: String) -> TLSIdentity {
 }
 
 func serverContext(
-    _ domain: String = "a.example", byDomain: [String: TLSIdentity] = [:], minimumVersion: TLSConfiguration.ProtocolVersion = .tls12
+    _ domain: String = "a.example", byDomain: [String: TLSIdentity] = [:],
+    minimumVersion: TLSConfiguration.ProtocolVersion = .tls12
 ) throws -> TLSContext {
     try TLSContext(
         configuration: TLSConfiguration(
@@ -22,7 +23,8 @@ func serverContext(
 
 func clientContext(
     identity: TLSIdentity? = nil, alpn: [String] = ["xmpp-server"],
-    maxFragmentLength: TLSConfiguration.MaxFragmentLength? = nil, minimumVersion: TLSConfiguration.ProtocolVersion = .tls12
+    maxFragmentLength: TLSConfiguration.MaxFragmentLength? = nil,
+    minimumVersion: TLSConfiguration.ProtocolVersion = .tls12
 ) throws -> TLSContext {
     try TLSContext(
         configuration: TLSConfiguration(
@@ -31,7 +33,9 @@ func clientContext(
 }
 
 /// Moves ciphertext between two in-memory connections until both handshakes are done.
-func completeHandshake(_ client: TLSConnection, _ server: TLSConnection, file: StaticString = #filePath, line: UInt = #line)
+func completeHandshake(
+    _ client: TLSConnection, _ server: TLSConnection, file: StaticString = #filePath, line: UInt = #line
+)
     throws
 {
     for _ in 0..<20 {
