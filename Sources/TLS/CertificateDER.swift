@@ -26,7 +26,7 @@ public enum TLSCertificate {
     /// All certificates in PEM text or one DER certificate, as DER (leaf first as in the input).
     public static func derChain(from source: TLSSource) throws(TLSError) -> [[UInt8]] {
         TLSLibrary.initializeOnce()
-        try CertificateChain(parsing: try source.load(), name: source.name).derChain
+        return try CertificateChain(parsing: try source.load(), name: source.name).derChain
     }
 
     private static func parsedDER(_ der: [UInt8]) throws(TLSError) -> CertificateChain {
