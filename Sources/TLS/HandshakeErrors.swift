@@ -28,6 +28,12 @@ func describeFailure(
             .noSharedApplicationProtocol, "peer offered ALPN protocols but not xmpp-server (\(detail))",
             libraryCode: status)
     case Int32(SHIM_SSL_ERR_FATAL_ALERT):
+        if lastAlert == 70 {
+            return TLSError(
+                .unsupportedProtocolVersion,
+                "peer refused the handshake with alert protocol_version: it speaks no version from \(minimum) up (\(detail))",
+                libraryCode: status)
+        }
         return TLSError(
             .peerSentAlert, "peer refused the handshake with alert \(alertName(lastAlert)) (\(detail))",
             libraryCode: status)

@@ -54,6 +54,12 @@ public final class TLSConnection {
 
     public var isHandshakeComplete: Bool { sessionInfo != nil }
 
+    /// The peer's certificate chain as DER, leaf first, as it was sent; [] before the handshake or
+    /// if the peer sent none. Copied out of mbedTLS on each call (not kept twice per link).
+    public var peerCertificateChain: [[UInt8]] {
+        isHandshakeComplete ? derList(mbedtls_ssl_get_peer_cert(ssl)) : []
+    }
+
     /// Ciphertext that arrived from the peer.
     public func feed(ciphertext: [UInt8]) {
         io.append(ciphertext)
@@ -195,6 +201,6 @@ public final class TLSConnection {
         let alpn = mbedtls_ssl_get_alpn_protocol(ssl).map { String(cString: $0) }
         return TLSSessionInfo(
             version: version, cipherSuite: suite, applicationProtocol: alpn,
-            serverNameReceived: io.serverNameReceived, peerCertificateChain: derList(mbedtls_ssl_get_peer_cert(ssl)))
+            serverNameReceived: io.serverNameReceived, peerSentCertificate: mbedtls_ssl_get_peer_cert(ssl) != nil)
     }
 }

@@ -8,10 +8,8 @@ public struct TLSSessionInfo: Sendable, Hashable {
     public let applicationProtocol: String?
     /// Server side: the SNI name the client sent (lower-case, no trailing dot).
     public let serverNameReceived: String?
-    /// The peer's certificate chain as DER, leaf first, exactly as it was sent; empty if none.
-    public let peerCertificateChain: [[UInt8]]
-
-    public var peerSentCertificate: Bool { !peerCertificateChain.isEmpty }
+    /// Whether the peer sent a certificate (the chain itself: `TLSConnection.peerCertificateChain`).
+    public let peerSentCertificate: Bool
 }
 
 /// How the peer ended the stream.

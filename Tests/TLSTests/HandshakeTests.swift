@@ -15,8 +15,8 @@ final class HandshakeTests: XCTestCase {
         }
         XCTAssertTrue(info.cipherSuite.contains("GCM") || info.cipherSuite.contains("CHACHA"), info.cipherSuite)
         XCTAssertEqual(info.applicationProtocol, "xmpp-server")
-        XCTAssertEqual(info.peerCertificateChain.count, 2)
-        XCTAssertEqual(info.peerCertificateChain, try pemToDER(fixture("a.example.chain.pem")))
+        XCTAssertEqual(client.peerCertificateChain.count, 2)
+        XCTAssertEqual(client.peerCertificateChain, try pemToDER(fixture("a.example.chain.pem")))
         XCTAssertEqual(server.sessionInfo?.serverNameReceived, "a.example")
         XCTAssertEqual(server.sessionInfo?.peerSentCertificate, false)
 
@@ -33,7 +33,7 @@ final class HandshakeTests: XCTestCase {
         try completeHandshake(client, server)
         let info = try XCTUnwrap(client.sessionInfo)
         if info.version == "1.2" { XCTAssertTrue(info.cipherSuite.contains("ECDHE-RSA"), info.cipherSuite) }
-        XCTAssertEqual(info.peerCertificateChain.first, try pemToDER(fixture("b.example.crt")).first)
+        XCTAssertEqual(client.peerCertificateChain.first, try pemToDER(fixture("b.example.crt")).first)
     }
 
     func testSNISelectsPerDomainCertificate() throws {
@@ -45,7 +45,7 @@ final class HandshakeTests: XCTestCase {
             let client = try TLSConnection(context: try clientContext(), serverName: name)
             try completeHandshake(client, server)
             XCTAssertEqual(
-                client.sessionInfo?.peerCertificateChain.first, try pemToDER(fixture(expectedLeaf)).first, name)
+                client.peerCertificateChain.first, try pemToDER(fixture(expectedLeaf)).first, name)
             XCTAssertEqual(server.sessionInfo?.serverNameReceived, name)
         }
         XCTAssertEqual(
@@ -69,7 +69,7 @@ final class HandshakeTests: XCTestCase {
         try completeHandshake(client, server)
         let info = try XCTUnwrap(server.sessionInfo)
         XCTAssertTrue(info.peerSentCertificate)
-        XCTAssertEqual(info.peerCertificateChain, try pemToDER(fixture("client.example.chain.pem")))
+        XCTAssertEqual(server.peerCertificateChain, try pemToDER(fixture("client.example.chain.pem")))
         XCTAssertNoThrow(try server.requirePeerCertificate())
     }
 
@@ -135,7 +135,7 @@ final class HandshakeTests: XCTestCase {
         XCTAssertEqual(client.sessionInfo?.version, "1.3")
         XCTAssertEqual(server.sessionInfo?.version, "1.3")
         XCTAssertEqual(server.sessionInfo?.serverNameReceived, "a.example")
-        XCTAssertEqual(server.sessionInfo?.peerCertificateChain.count, 2)
+        XCTAssertEqual(server.peerCertificateChain.count, 2)
         XCTAssertEqual(client.sessionInfo?.applicationProtocol, "xmpp-server")
         let payload = Array("<stream:stream>".utf8)
         XCTAssertEqual(try transfer(payload, from: client, to: server), payload)
