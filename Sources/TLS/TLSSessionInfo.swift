@@ -4,6 +4,12 @@ public struct TLSSessionInfo: Sendable, Hashable {
     public let version: String
     /// mbedTLS's suite name, e.g. "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256" or "TLS1-3-AES-128-GCM-SHA256".
     public let cipherSuite: String
+    /// The suite's RFC/IANA name, e.g. "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" or "TLS_AES_128_GCM_SHA256".
+    public var cipherSuiteStandardName: String {
+        var name = cipherSuite
+        if name.hasPrefix("TLS1-3-") { name = "TLS-" + name.dropFirst("TLS1-3-".count) }
+        return String(name.map { $0 == "-" ? "_" : $0 })
+    }
     /// The negotiated ALPN protocol, if any.
     public let applicationProtocol: String?
     /// Server side: the SNI name the client sent (lower-case, no trailing dot).

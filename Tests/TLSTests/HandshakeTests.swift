@@ -15,6 +15,8 @@ final class HandshakeTests: XCTestCase {
         }
         XCTAssertTrue(info.cipherSuite.contains("GCM") || info.cipherSuite.contains("CHACHA"), info.cipherSuite)
         XCTAssertEqual(info.applicationProtocol, "xmpp-server")
+        XCTAssertTrue(info.cipherSuiteStandardName.hasPrefix("TLS_"), info.cipherSuiteStandardName)
+        XCTAssertFalse(info.cipherSuiteStandardName.contains("-"), info.cipherSuiteStandardName)
         XCTAssertEqual(client.peerCertificateChain.count, 2)
         XCTAssertEqual(client.peerCertificateChain, try pemToDER(fixture("a.example.chain.pem")))
         XCTAssertEqual(server.sessionInfo?.serverNameReceived, "a.example")

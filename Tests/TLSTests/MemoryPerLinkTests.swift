@@ -44,6 +44,18 @@ final class MemoryPerLinkTests: XCTestCase {
         return Figures(server: serverBytes, client: clientBytes)
     }
 
+    func testHeapForSystemCABundle() throws {
+        guard shim_heap_bytes_in_use() >= 0 else { throw XCTSkip("needs glibc >= 2.33 for mallinfo2") }
+        guard FileManager.default.fileExists(atPath: TLSTrustStore.systemBundlePath) else {
+            throw XCTSkip("no system CA bundle (Debian package ca-certificates)")
+        }
+        let before = heapInUse()
+        let store = try TLSTrustStore()
+        let after = heapInUse()
+        print("tls.memory case=system-ca-bundle anchors=\(store.anchorCount) heap_bytes=\(after - before)")
+        XCTAssertGreaterThan(after - before, 0)
+    }
+
     func testHeapPerEstablishedLink() throws {
         guard shim_heap_bytes_in_use() >= 0 else { throw XCTSkip("needs glibc >= 2.33 for mallinfo2") }
         let (incoming, outgoing) = TLSLibrary.recordBufferContentLength
