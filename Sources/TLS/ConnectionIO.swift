@@ -32,8 +32,8 @@ final class ConnectionIO {
         }
         inboundOffset += count
         if inboundOffset == inbound.count {
-            // Idle links should hold no buffer beyond mbedTLS's own: free large ones.
-            inbound.removeAll(keepingCapacity: inbound.capacity <= 2048)
+            // Idle links should hold no buffer beyond mbedTLS's own.
+            inbound = []
             inboundOffset = 0
         }
         return Int32(count)

@@ -38,6 +38,21 @@ final class HandshakeTests: XCTestCase {
         XCTAssertEqual(client.peerCertificateChain.first, try pemToDER(fixture("b.example.crt")).first)
     }
 
+    func testSelfSignedPeersHandshakeBothWays() throws {
+        // Pins and DANE-EE trust self-signed certificates: the handshake must not judge them.
+        let server = try TLSConnection(context: try serverContext("self.example"))
+        let client = try TLSConnection(
+            context: try clientContext(identity: identity("self.example")), serverName: "self.example")
+        try completeHandshake(client, server)
+        let selfSigned = try pemToDER(fixture("self.example.crt"))
+        XCTAssertEqual(client.peerCertificateChain, selfSigned)
+        XCTAssertEqual(server.peerCertificateChain, selfSigned)
+        let spki = try TLSCertificate.subjectPublicKeyInfo(der: selfSigned[0])
+        XCTAssertEqual(TLSDigest.sha256(spki).count, 32)
+        XCTAssertFalse(try TLSTrustStore(caFile: fixture("root-ca.crt")).verify(chain: selfSigned).isTrusted)
+        XCTAssertTrue(try TLSTrustStore(anchorsDER: selfSigned).verify(chain: selfSigned).isTrusted)
+    }
+
     func testSNISelectsPerDomainCertificate() throws {
         let context = try serverContext("a.example", byDomain: ["B.Example.": identity("b.example")])
         for (name, expectedLeaf) in [

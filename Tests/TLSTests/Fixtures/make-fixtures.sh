@@ -48,6 +48,12 @@ openssl req -new -x509 -key other-ca.key -subj "/CN=some other CA" -days $DAYS -
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" -out other-ca.crt
 ec_key stranger.example.key; leaf stranger.example other-ca DNS:stranger.example
 
+# A self-signed leaf, as a friend's home relay would have (trusted by pin or DANE-EE, not by a CA).
+ec_key self.example.key
+openssl req -new -x509 -key self.example.key -subj "/CN=self.example" -days $DAYS -sha256 \
+    -addext "subjectAltName=DNS:self.example" -addext "extendedKeyUsage=serverAuth,clientAuth" -out self.example.crt
+cp self.example.crt self.example.chain.pem
+
 # DER forms for the DER loading paths.
 openssl x509 -in a.example.crt -outform DER -out a.example.der
 openssl pkey -in a.example.key -outform DER -out a.example.key.der
