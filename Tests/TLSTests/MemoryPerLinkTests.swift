@@ -76,8 +76,9 @@ final class MemoryPerLinkTests: XCTestCase {
             )
             XCTAssertGreaterThan(
                 figures.server, 2 * 16 * 1024, "the record buffers alone are 2 x 16 KB; measuring is broken")
-            XCTAssertLessThan(figures.server, 128 * 1024)
-            XCTAssertLessThan(figures.client, 128 * 1024)
+            // Measured 37–40 KB (2.28) and 44–47 KB (3.6.6); the bound only catches gross regressions.
+            XCTAssertLessThan(figures.server, 64 * 1024)
+            XCTAssertLessThan(figures.client, 64 * 1024)
         }
     }
 }
