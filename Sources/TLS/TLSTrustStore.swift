@@ -34,7 +34,8 @@ public final class TLSTrustStore {
     /// Number of anchors loaded.
     public var anchorCount: Int { anchors.count }
 
-    /// Verifies `chain` (DER, leaf first, intermediates after it in any order) at `time`
+    /// Verifies `chain` (DER, leaf first, then each issuer after the certificate it issued, as peers
+    /// send it in TLS) at `time`
     /// (Unix seconds; default now). Validity periods are judged at `time`, not by the system clock.
     public func verify(chain: [[UInt8]], at time: Int64? = nil) -> ChainVerificationResult {
         guard !chain.isEmpty else { return ChainVerificationResult(problems: [ChainProblem(.missing, depth: 0)]) }
