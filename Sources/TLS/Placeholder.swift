@@ -1,2 +1,0 @@
-// TLS: filled in by its issue.
-internal import CMbedTLS

@@ -1,7 +1,0 @@
-import XCTest
-
-@testable import TLS
-
-final class TLSPlaceholderTests: XCTestCase {
-    func testModuleLinks() {}
-}
