@@ -26,7 +26,10 @@ let package = Package(
         .target(name: "Trust", dependencies: ["X509"]),
         .target(name: "DNS", dependencies: ["CUnbound", "EventLoop"]),
         .target(name: "Store", dependencies: ["CSQLite"]),
-        .target(name: "RelayServer", dependencies: ["RelayLog", "RelayConfig", "EventLoop", "DNS"]),
+        .target(
+            name: "RelayServer",
+            dependencies: ["RelayLog", "RelayConfig", "EventLoop", "DNS", "TLS", "Trust", "X509"]
+        ),
         .target(
             name: "RelayCLI",
             dependencies: [
@@ -45,7 +48,10 @@ let package = Package(
         .testTarget(name: "TrustTests", dependencies: ["Trust", "X509"], exclude: ["Fixtures"]),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "EventLoop"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "RelayServerTests", dependencies: ["RelayServer", "RelayConfig", "RelayLog", "EventLoop"]),
+        .testTarget(
+            name: "RelayServerTests",
+            dependencies: ["RelayServer", "RelayConfig", "RelayLog", "EventLoop", "Trust", "X509", "TLS"]
+        ),
         .testTarget(name: "RelayCLITests", dependencies: ["RelayCLI"]),
     ]
 )

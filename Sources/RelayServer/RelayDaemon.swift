@@ -2,6 +2,7 @@ import DNS
 import EventLoop
 import RelayConfig
 import RelayLog
+import TLS
 
 #if canImport(Glibc)
     import Glibc
@@ -25,6 +26,9 @@ public final class RelayDaemon {
     private var stanzasRelayed = 0
     /// The validating resolver, up from start so DNSSEC problems show at start, not at first use.
     private var resolver: Resolver?
+    /// What inbound links present; nil until a certificate is configured.
+    public private(set) var tlsServer: TLSContext?
+    private var expiryTimer: Cancellable?
 
     public init(
         configuration: RelayConfiguration,
@@ -44,8 +48,13 @@ public final class RelayDaemon {
     }
 
     /// Prepares the state directory, installs the signal watches and logs `relay.start`.
-    public func start() throws(StateDirectory.Failure) {
+    public func start() throws(StartFailure) {
         try StateDirectory.prepare(configuration.relay.stateDirectory)
+        do {
+            tlsServer = try TLSSetup.serverContext(configuration, now: loop.unixSeconds)
+        } catch {
+            throw StartFailure("TLS: \(error)")
+        }
         resolver = try ResolverSetup.start(loop: loop, config: configuration)
         watches = [
             loop.watchSignal(SIGTERM) { [unowned self] in self.shutDown(signal: "TERM") },
@@ -69,6 +78,10 @@ public final class RelayDaemon {
                 ])
         }
         scheduleStats()
+        checkCertificateExpiry()
+        expiryTimer = loop.scheduleRepeating(every: .seconds(86_400)) { [unowned self] in
+            self.checkCertificateExpiry()
+        }
     }
 
     /// Runs the loop until SIGTERM/SIGINT.
@@ -79,6 +92,7 @@ public final class RelayDaemon {
     func shutDown(signal: String) {
         logger.info("relay.stop", [("signal", signal)])
         statsTimer = nil
+        expiryTimer = nil
         watches = []
         resolver = nil
         loop.stop()
@@ -92,14 +106,28 @@ public final class RelayDaemon {
                 reloadFailed(checks.map(\.description))
                 return
             }
+            // New links get the new certificate; a broken one keeps the old configuration whole.
+            let freshTLS: TLSContext?
+            do {
+                freshTLS = try TLSSetup.serverContext(fresh, now: loop.unixSeconds)
+            } catch {
+                reloadFailed(["TLS: \(error)"])
+                return
+            }
+            tlsServer = freshTLS
             configuration = fresh
             // Logged before the new level applies, so a reload to `warn` still confirms itself.
             logger.info("config.reload", [("config", fresh.source)])
             logger.level = logLevelOverride ?? fresh.log.level
             scheduleStats()
+            checkCertificateExpiry()
         case .failure(let errors):
             reloadFailed(errors.errors.map(\.description))
         }
+    }
+
+    private func checkCertificateExpiry() {
+        if let tlsServer { TLSSetup.logExpiries(of: tlsServer, now: loop.unixSeconds, logger: logger) }
     }
 
     private func reloadFailed(_ problems: [String]) {

@@ -24,19 +24,19 @@ enum ResolverSetup {
     }
 
     /// Checks the seed, copies it into the state directory if it is not there yet, and starts the resolver.
-    static func start(loop: Loop, config: RelayConfiguration) throws(StateDirectory.Failure) -> Resolver {
+    static func start(loop: Loop, config: RelayConfiguration) throws(StartFailure) -> Resolver {
         let seed = ResolverConfiguration(trustAnchorFile: config.dns.trustAnchor)
         do {
             try seed.checkDNSSECCanBeValidated()
         } catch {
-            throw StateDirectory.Failure(description: "\(error)")
+            throw StartFailure("\(error)")
         }
         let kept = config.relay.stateDirectory + "/root.key"
         let anchor = copyIfMissing(from: config.dns.trustAnchor, to: kept) ? kept : config.dns.trustAnchor
         do {
             return try Resolver(loop: loop, configuration: configuration(config, anchorFile: anchor))
         } catch {
-            throw StateDirectory.Failure(description: "cannot start the DNSSEC resolver: \(error)")
+            throw StartFailure("cannot start the DNSSEC resolver: \(error)")
         }
     }
 

@@ -7,31 +7,27 @@
 /// The relay's state directory (queue, DNSSEC anchor state): created with its parents at start,
 /// private to the relay's user (0700), since nothing else may write there.
 public enum StateDirectory {
-    public struct Failure: Error, CustomStringConvertible {
-        public let description: String
-    }
-
-    public static func prepare(_ path: String) throws(Failure) {
+    public static func prepare(_ path: String) throws(StartFailure) {
         guard path.hasPrefix("/") else {
-            throw Failure(description: "state directory \(path) must be an absolute path: fix [relay] state_dir")
+            throw StartFailure("state directory \(path) must be an absolute path: fix [relay] state_dir")
         }
         var prefix = ""
         for component in path.split(separator: "/") {
             prefix += "/" + component
             if mkdir(prefix, 0o700) != 0 && errno != EEXIST {
                 let reason = String(cString: strerror(errno))
-                throw Failure(
-                    description: "cannot create state directory \(prefix): \(reason); create it for the relay's "
+                throw StartFailure(
+                    "cannot create state directory \(prefix): \(reason); create it for the relay's "
                         + "user or set [relay] state_dir")
             }
         }
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
-            throw Failure(description: "state directory \(path) is not a directory: set [relay] state_dir elsewhere")
+            throw StartFailure("state directory \(path) is not a directory: set [relay] state_dir elsewhere")
         }
         guard access(path, W_OK | X_OK) == 0 else {
-            throw Failure(
-                description: "state directory \(path) is not writable by this user (uid \(geteuid())): "
+            throw StartFailure(
+                "state directory \(path) is not writable by this user (uid \(geteuid())): "
                     + "chown it to the relay's user")
         }
     }

@@ -17,6 +17,7 @@ final class RelayDaemonTests: XCTestCase {
     }
 
     override func tearDown() {
+        unlink(stateDirectory + "/root.key")
         rmdir(stateDirectory)
         rmdir("/tmp/xmpp-relay-daemon-test-\(getpid())/nested")
         rmdir("/tmp/xmpp-relay-daemon-test-\(getpid())")
@@ -26,6 +27,7 @@ final class RelayDaemonTests: XCTestCase {
         var config = RelayConfiguration(source: "/etc/xmpp-relay/test.toml")
         config.relay.stateDirectory = stateDirectory
         config.log.level = level
+        config.dns.trustAnchor = TestFiles.rootTrustAnchor
         return config
     }
 
@@ -119,5 +121,82 @@ final class RelayDaemonTests: XCTestCase {
         XCTAssertEqual(ProcessMemory.parse(status: sample), ProcessMemory(residentKiB: 6912, anonymousKiB: 512))
         XCTAssertNil(ProcessMemory.parse(status: "Name:\tx\n"))
         XCTAssertNotNil(ProcessMemory.current())
+    }
+}
+
+/// The certificate side of start and reload: a broken certificate refuses to start or keeps the old
+/// configuration on reload; one close to expiry logs a warning with the days left.
+final class RelayDaemonTLSTests: XCTestCase {
+    private func configuration(certificate: String, key: String) -> RelayConfiguration {
+        var config = RelayConfiguration(source: "/etc/xmpp-relay/tls.toml")
+        config.relay.stateDirectory = TestFiles.directory + "/state-tls"
+        config.dns.trustAnchor = TestFiles.rootTrustAnchor
+        config.tls.certificate = certificate
+        config.tls.key = key
+        return config
+    }
+
+    private func daemon(_ config: RelayConfiguration, reload: RelayConfiguration? = nil) -> (RelayDaemon, MemorySink) {
+        let sink = MemorySink()
+        let daemon = RelayDaemon(
+            configuration: config, version: "t", logger: Logger(level: .info, sink: sink, now: { 0 }),
+            logLevelOverride: nil, reloadConfiguration: { .success(reload ?? config) })
+        return (daemon, sink)
+    }
+
+    func testExpiringCertificateIsWarnedAboutWithDaysLeft() throws {
+        let files = try TestFiles.certificate(domain: "soon.example", days: 5, name: "soon")
+        let (relay, sink) = daemon(configuration(certificate: files.certificate, key: files.key))
+        try relay.start()
+        XCTAssertNotNil(relay.tlsServer)
+        let warning = sink.lines.first { $0.contains("event=tls.cert_expiring") }
+        XCTAssertNotNil(warning, sink.lines.joined(separator: "\n"))
+        XCTAssertTrue(
+            warning?.contains("days_left=4") == true || warning?.contains("days_left=5") == true, warning ?? "")
+    }
+
+    func testFreshCertificateLogsNoWarning() throws {
+        let files = try TestFiles.certificate(domain: "fresh.example", days: 365, name: "fresh")
+        let (relay, sink) = daemon(configuration(certificate: files.certificate, key: files.key))
+        try relay.start()
+        XCTAssertFalse(sink.lines.contains { $0.contains("tls.cert_expiring") })
+    }
+
+    func testKeyThatDoesNotMatchRefusesToStartNamingTheFiles() throws {
+        let one = try TestFiles.certificate(domain: "one.example", days: 365, name: "one")
+        let two = try TestFiles.certificate(domain: "two.example", days: 365, name: "two")
+        let (relay, _) = daemon(configuration(certificate: one.certificate, key: two.key))
+        XCTAssertThrowsError(try relay.start()) { error in
+            XCTAssertTrue("\(error)".contains("TLS: "), "\(error)")
+            XCTAssertTrue("\(error)".contains(two.key), "\(error)")
+        }
+    }
+
+    func testReloadWithBrokenCertificateKeepsTheOldOne() throws {
+        let good = try TestFiles.certificate(domain: "good.example", days: 365, name: "good")
+        let other = try TestFiles.certificate(domain: "other.example", days: 365, name: "other")
+        let config = configuration(certificate: good.certificate, key: good.key)
+        let broken = configuration(certificate: good.certificate, key: other.key)
+        let (relay, sink) = daemon(config, reload: broken)
+        try relay.start()
+        let before = relay.tlsServer
+        relay.reload()
+        XCTAssertTrue(relay.tlsServer === before)
+        XCTAssertTrue(
+            sink.lines.last?.contains("event=config.reload_failed") == true, sink.lines.joined(separator: "\n"))
+        XCTAssertTrue(sink.lines.last?.contains("reason=\"TLS: ") == true, sink.lines.last ?? "")
+    }
+
+    func testReloadWithNewCertificateReplacesTheContext() throws {
+        let first = try TestFiles.certificate(domain: "first.example", days: 365, name: "first")
+        let second = try TestFiles.certificate(domain: "second.example", days: 365, name: "second")
+        let (relay, _) = daemon(
+            configuration(certificate: first.certificate, key: first.key),
+            reload: configuration(certificate: second.certificate, key: second.key))
+        try relay.start()
+        let before = relay.tlsServer
+        relay.reload()
+        XCTAssertFalse(relay.tlsServer === before)
+        XCTAssertNotEqual(relay.tlsServer?.certificateChainDER, before?.certificateChainDER)
     }
 }
