@@ -37,7 +37,7 @@ let package = Package(
         .testTarget(name: "RelayLogTests", dependencies: ["RelayLog"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
         .testTarget(name: "RelayConfigTests", dependencies: ["RelayConfig"]),
-        .testTarget(name: "XMPPStreamTests", dependencies: ["XMPPStream"]),
+        .testTarget(name: "XMPPStreamTests", dependencies: ["XMPPStream"], exclude: ["Fixtures"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "X509"]),
         .testTarget(name: "X509Tests", dependencies: ["X509"]),
         .testTarget(name: "TrustTests", dependencies: ["Trust", "X509"]),
