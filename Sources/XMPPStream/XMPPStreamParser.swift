@@ -33,7 +33,7 @@ public final class XMPPStreamParser {
 
     /// Bytes handed to Expat since the last (re)start, and where the unit being parsed (header,
     /// stanza or inter-stanza whitespace) began: the difference is what the stanza limit caps.
-    private var bytesFed = 0
+    private(set) var bytesFed = 0
     private var unitStart = 0
     private var pauseIndex = 0
 
