@@ -75,6 +75,7 @@ public final class XMPPStreamParser {
             break
         }
         guard let base = bytes.baseAddress else { return [] }
+        if bytesFed < 2 { checkStreamStart(bytes) }
         var offset = 0
         while offset < bytes.count && state == .running {
             let length = min(Self.sliceBytes, bytes.count - offset)
@@ -295,6 +296,28 @@ public final class XMPPStreamParser {
     private func restricted(_ what: String) {
         guard state == .running else { return }
         fail(StreamError(.restrictedXML, what))
+    }
+
+    /// Expat switches to UTF-16 when a stream starts with a UTF-16 byte order mark or has a NUL among
+    /// its first two bytes, even though the parser was created for UTF-8, and whether it does depends
+    /// on how those bytes were chunked. Refuse such starts before Expat sees them.
+    private func checkStreamStart(_ bytes: UnsafeRawBufferPointer) {
+        var position = bytesFed
+        for byte in bytes.prefix(2 - bytesFed) {
+            if position == 0 {
+                switch byte {
+                case 0x00, 0xFE, 0xFF:
+                    return fail(StreamError(.unsupportedEncoding, "the stream must be UTF-8"))
+                case UInt8(ascii: "<"), 0x20, 0x09, 0x0A, 0x0D, 0xEF:
+                    break
+                default:
+                    return fail(StreamError(.notWellFormed, "the stream must start with '<'"))
+                }
+            } else if byte == 0x00 {
+                return fail(StreamError(.unsupportedEncoding, "the stream must be UTF-8"))
+            }
+            position += 1
+        }
     }
 
     private func fail(_ error: StreamError) {

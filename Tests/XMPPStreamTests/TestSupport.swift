@@ -12,8 +12,21 @@ enum Fixtures {
         Array(try Data(contentsOf: directory.appendingPathComponent(name)))
     }
 
+    /// The sample streams (regular files directly in Fixtures/).
     static func names() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { name in
+            var isDirectory: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path, isDirectory: &isDirectory)
+            return !isDirectory.boolValue
+        }.sorted()
+    }
+
+    /// Inputs the fuzzer once broke, in Fixtures/fuzz-regressions/.
+    static func fuzzRegressions() throws -> [(String, [UInt8])] {
+        let folder = directory.appendingPathComponent("fuzz-regressions")
+        return try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted().map { name in
+            (name, Array(try Data(contentsOf: folder.appendingPathComponent(name))))
+        }
     }
 }
 
