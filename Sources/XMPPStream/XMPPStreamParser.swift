@@ -78,7 +78,9 @@ public final class XMPPStreamParser {
         if bytesFed < 2 { checkStreamStart(bytes) }
         var offset = 0
         while offset < bytes.count && state == .running {
-            let length = min(Self.sliceBytes, bytes.count - offset)
+            // Never let Expat see past the first byte over the stanza limit: it then reports exactly
+            // what it would have reported had the bytes come one at a time.
+            let length = min(Self.sliceBytes, bytes.count - offset, unitStart + limits.maxStanzaBytes + 1 - bytesFed)
             let sliceStart = bytesFed
             bytesFed += length
             let status = XML_Parse(
