@@ -29,6 +29,7 @@ public final class XMPPStreamParser {
     private var stack: [Element] = []
     private var text: [UInt8] = []
     private var declarationsSinceLastElement = 0
+    private var strayText = false
     private var headerDeclarations: [NamespaceDeclaration] = []
 
     /// Bytes handed to Expat since the last (re)start, and where the unit being parsed (header,
@@ -117,6 +118,7 @@ public final class XMPPStreamParser {
         stack.removeAll(keepingCapacity: true)
         text.removeAll(keepingCapacity: true)
         declarationsSinceLastElement = 0
+        strayText = false
         headerDeclarations.removeAll()
         bytesFed = 0
         unitStart = 0
@@ -181,6 +183,7 @@ public final class XMPPStreamParser {
         _ name: UnsafePointer<CChar>, _ attributes: UnsafeMutablePointer<UnsafePointer<CChar>?>
     ) {
         guard state == .running else { return }
+        if strayText { return fail(strayTextError) }
         let declarations = declarationsSinceLastElement
         declarationsSinceLastElement = 0
         if declarations > limits.maxNamespaceDeclarations {
@@ -233,6 +236,7 @@ public final class XMPPStreamParser {
 
     private func endElement() {
         guard state == .running else { return }
+        if strayText { return fail(strayTextError) }
         if depth == 1 {
             depth = 0
             state = .closed
@@ -263,7 +267,10 @@ public final class XMPPStreamParser {
         let run = UnsafeRawBufferPointer(start: bytes, count: length)
         if depth <= 1 {
             for byte in run where byte != 0x20 && byte != 0x0A && byte != 0x0D && byte != 0x09 {
-                return fail(StreamError(.badFormat, "character data between stanzas is not allowed"))
+                // Reported at the next element boundary: Expat hands over partial text runs only when
+                // a read ends inside them, so an immediate error would depend on chunking.
+                strayText = true
+                return
             }
             unitStart = eventEnd
             return
@@ -327,6 +334,10 @@ public final class XMPPStreamParser {
         state = .failed
         events.append(.failed(error))
         XML_StopParser(parser, shim_expat_false())
+    }
+
+    private var strayTextError: StreamError {
+        StreamError(.badFormat, "character data between stanzas is not allowed")
     }
 
     private var stanzaTooLarge: StreamError {

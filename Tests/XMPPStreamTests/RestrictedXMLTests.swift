@@ -30,7 +30,9 @@ final class RestrictedXMLTests: XCTestCase {
             (streamOpen + "<message xmlns:xml='urn:other'/>", "not-well-formed"),
             ("<stream:stream xmlns:stream='urn:wrong'>", "invalid-namespace"),
             ("<stream:features xmlns:stream='http://etherx.jabber.org/streams'>", "invalid-namespace"),
-            (streamOpen + "text", "bad-format"),
+            (streamOpen + "text<message/>", "bad-format"),
+            (streamOpen + "text</stream:stream>", "bad-format"),
+            (streamOpen + "text", "open"),  // refused at the next element, whatever the chunking
         ]
         for (xml, expected) in cases {
             XCTAssertEqual(condition(xml) ?? "open", expected, xml)
