@@ -33,6 +33,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "xmpp-relay", dependencies: ["RelayCLI"]),
+        .executableTarget(name: "xmppstream-bench", dependencies: ["XMPPStream"], path: "Benchmarks/XMPPStreamBench"),
 
         .testTarget(name: "RelayLogTests", dependencies: ["RelayLog"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
