@@ -4,7 +4,7 @@
 import XMPPStream
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 func cpuSeconds() -> Double {
@@ -117,13 +117,15 @@ print("xmppstream-bench: best of \(rounds) rounds, thread CPU time")
 report("chat message ", stream(chatMessage))
 report("presence+caps", stream(presence))
 report("iq+pubsub    ", stream(iq))
-report("mix 60/25/15 ", stream { index in
-    switch index % 20 {
-    case 0..<12: chatMessage(index)
-    case 12..<17: presence(index)
-    default: iq(index)
-    }
-})
+report(
+    "mix 60/25/15 ",
+    stream { index in
+        switch index % 20 {
+        case 0..<12: chatMessage(index)
+        case 12..<17: presence(index)
+        default: iq(index)
+        }
+    })
 ExpatMemory.resetPeak()
 let parser = XMPPStreamParser()
 _ = parser.feed(stream(chatMessage))

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The domainpart of a JID: a DNS name (LDH labels, or non-ASCII U-labels taken as they are) or an

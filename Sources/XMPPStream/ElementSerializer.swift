@@ -126,7 +126,9 @@ public struct ElementSerializer: Hashable, Sendable {
                 XMLEscaping.append("xml:", to: &output)
             } else if namespace == XMPPNamespace.xmlns {
                 throw .reservedNamespace(namespace)
-            } else if let bound = prefix(for: namespace) ?? generated.first(where: { $0.namespace == namespace })?.prefix {
+            } else if let bound = prefix(for: namespace)
+                ?? generated.first(where: { $0.namespace == namespace })?.prefix
+            {
                 output.append(contentsOf: bound.utf8)
                 output.append(UInt8(ascii: ":"))
             } else {

@@ -24,7 +24,7 @@ public struct StreamHeader: Hashable, Sendable {
         self.namespaceDeclarations =
             namespaceDeclarations ?? [
                 NamespaceDeclaration(prefix: "", namespace: contentNamespace),
-                NamespaceDeclaration(prefix: "stream", namespace: XMPPNamespace.streams)
+                NamespaceDeclaration(prefix: "stream", namespace: XMPPNamespace.streams),
             ]
     }
 
@@ -34,7 +34,7 @@ public struct StreamHeader: Hashable, Sendable {
     ) -> StreamHeader {
         var declarations = [
             NamespaceDeclaration(prefix: "", namespace: XMPPNamespace.server),
-            NamespaceDeclaration(prefix: "stream", namespace: XMPPNamespace.streams)
+            NamespaceDeclaration(prefix: "stream", namespace: XMPPNamespace.streams),
         ]
         if dialback { declarations.append(NamespaceDeclaration(prefix: "db", namespace: XMPPNamespace.dialback)) }
         return StreamHeader(

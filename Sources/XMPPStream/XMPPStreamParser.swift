@@ -1,7 +1,7 @@
 internal import CExpat
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An incremental XMPP stream parser over Expat: feed it whatever each read returned and it reports
@@ -91,7 +91,8 @@ public final class XMPPStreamParser {
                 fail(Self.streamError(for: XML_GetErrorCode(parser)))
             }
             if state == .paused {
-                remainder.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[(offset + pauseIndex - sliceStart)...]))
+                remainder.append(
+                    contentsOf: UnsafeRawBufferPointer(rebasing: bytes[(offset + pauseIndex - sliceStart)...]))
             } else if state == .running && bytesFed - unitStart > limits.maxStanzaBytes {
                 fail(stanzaTooLarge)
             }

@@ -50,7 +50,8 @@ final class LimitsTests: XCTestCase {
 
     func testOversizedStreamHeaderAndWhitespaceFloodAreCapped() {
         let limits = StreamLimits(maxStanzaBytes: 1000)
-        let header = "<stream:stream xmlns:stream='http://etherx.jabber.org/streams' id='" + String(repeating: "i", count: 2000)
+        let header =
+            "<stream:stream xmlns:stream='http://etherx.jabber.org/streams' id='" + String(repeating: "i", count: 2000)
         XCTAssertEqual(failure(parseAllAtOnce(Array(header.utf8), limits: limits).events)?.condition, .policyViolation)
         // Whitespace keepalives reset the count: a long idle stream is not a violation.
         let keepalives = streamOpen + String(repeating: " ", count: 5000) + "<message/>"

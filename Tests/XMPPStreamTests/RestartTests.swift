@@ -17,7 +17,8 @@ final class RestartTests: XCTestCase {
 
     func testStreamAfterSASLSuccessInTheSameReadIsParsedByTheFreshParser() {
         let first = streamOpen + "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>"
-        let second = "<?xml version='1.0'?>" + streamOpen.replacingOccurrences(of: "a.example", with: "b.example")
+        let second =
+            "<?xml version='1.0'?>" + streamOpen.replacingOccurrences(of: "a.example", with: "b.example")
             + "<message><body>after</body></message>"
         let parser = XMPPStreamParser()
         let events = parser.feed(Array((first + second).utf8))
@@ -51,7 +52,8 @@ final class RestartTests: XCTestCase {
         let parser = XMPPStreamParser(limits: StreamLimits(maxStanzaBytes: 500))
         _ = parser.feed(Array((streamOpen + "<message><body>" + String(repeating: "x", count: 400)).utf8))
         parser.restart()
-        let events = parser.feed(Array((streamOpen + "<message><body>" + String(repeating: "y", count: 400) + "</body></message>").utf8))
+        let events = parser.feed(
+            Array((streamOpen + "<message><body>" + String(repeating: "y", count: 400) + "</body></message>").utf8))
         XCTAssertNil(failure(events), "limits count from the restart")
         XCTAssertEqual(elements(events).first?.firstChild(named: "body")?.text.count, 400)
     }
@@ -59,7 +61,8 @@ final class RestartTests: XCTestCase {
     func testCustomPausePredicate() {
         let parser = XMPPStreamParser(pausesAfter: { $0.name == "handshake" })
         let bytes = Array(
-            "<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams'><handshake/><message/>".utf8
+            "<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams'><handshake/><message/>"
+                .utf8
         )
         XCTAssertEqual(elements(parser.feed(bytes)).map(\.name), ["handshake"])
         XCTAssertEqual(parser.restart(), Array("<message/>".utf8))

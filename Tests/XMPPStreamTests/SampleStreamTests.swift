@@ -77,7 +77,8 @@ final class SampleStreamTests: XCTestCase {
         XCTAssertEqual(
             message.firstChild(named: "active", namespace: "http://jabber.org/protocol/chatstates")?.children, []
         )
-        XCTAssertEqual(stanzas[3].firstChild(named: "c", namespace: "http://jabber.org/protocol/caps")?[attribute: "ver"],
+        XCTAssertEqual(
+            stanzas[3].firstChild(named: "c", namespace: "http://jabber.org/protocol/caps")?[attribute: "ver"],
             "QgayPKawpkPSDYmwT/WM94uAlu0=")
         XCTAssertEqual(events.last, .closed)
     }

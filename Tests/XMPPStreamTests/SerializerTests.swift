@@ -26,18 +26,29 @@ final class SerializerTests: XCTestCase {
     func testStreamPrefixDialbackAndForeignNamespaces() throws {
         let features = Element(
             "features", namespace: XMPPNamespace.streams,
-            children: [.element(Element("starttls", namespace: XMPPNamespace.tls, children: [.element(Element("required", namespace: XMPPNamespace.tls))]))]
+            children: [
+                .element(
+                    Element(
+                        "starttls", namespace: XMPPNamespace.tls,
+                        children: [.element(Element("required", namespace: XMPPNamespace.tls))]))
+            ]
         )
         XCTAssertEqual(
             try text(features),
             "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>"
         )
-        let result = Element("result", namespace: XMPPNamespace.dialback, attributes: [Attribute("to", "a"), Attribute("from", "b")])
-        XCTAssertEqual(try text(result, StreamHeader.server(to: "a", from: "b", dialback: true).serializer), "<db:result to='a' from='b'/>")
+        let result = Element(
+            "result", namespace: XMPPNamespace.dialback, attributes: [Attribute("to", "a"), Attribute("from", "b")])
+        XCTAssertEqual(
+            try text(result, StreamHeader.server(to: "a", from: "b", dialback: true).serializer),
+            "<db:result to='a' from='b'/>")
         XCTAssertEqual(try text(result), "<result xmlns='jabber:server:dialback' to='a' from='b'/>")
         let presence = Element(
             "presence", namespace: XMPPNamespace.server,
-            children: [.element(Element("c", namespace: "http://jabber.org/protocol/caps", attributes: [Attribute("ver", "x")]))]
+            children: [
+                .element(
+                    Element("c", namespace: "http://jabber.org/protocol/caps", attributes: [Attribute("ver", "x")]))
+            ]
         )
         XCTAssertEqual(try text(presence), "<presence><c xmlns='http://jabber.org/protocol/caps' ver='x'/></presence>")
         XCTAssertEqual(
@@ -94,10 +105,15 @@ final class SerializerTests: XCTestCase {
             let tree = TreeGenerator.element(depth: 0, using: &random)
             let contexts: [(ElementSerializer, String)] = [
                 (.server, streamOpen),
-                (.component, "<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams'>"),
+                (
+                    .component,
+                    "<stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams'>"
+                ),
                 (
                     StreamHeader.server(to: "a", from: "b", dialback: true).serializer,
-                    String(decoding: try StreamHeader.server(to: "a", from: "b", dialback: true).serializedOpening(), as: UTF8.self)
+                    String(
+                        decoding: try StreamHeader.server(to: "a", from: "b", dialback: true).serializedOpening(),
+                        as: UTF8.self)
                 ),
             ]
             let (serializer, opening) = contexts[round % contexts.count]
@@ -143,7 +159,8 @@ enum TreeGenerator {
                 namespace: attributeNamespaces.randomElement(using: &random)!
             )
             if attribute.name == "xmlns" && attribute.namespace.isEmpty { continue }
-            if element.attributes.contains(where: { $0.name == attribute.name && $0.namespace == attribute.namespace }) {
+            if element.attributes.contains(where: { $0.name == attribute.name && $0.namespace == attribute.namespace })
+            {
                 continue
             }
             element.attributes.append(attribute)

@@ -16,7 +16,8 @@ enum Fixtures {
     static func names() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { name in
             var isDirectory: ObjCBool = false
-            _ = FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(
+                atPath: directory.appendingPathComponent(name).path, isDirectory: &isDirectory)
             return !isDirectory.boolValue
         }.sorted()
     }
