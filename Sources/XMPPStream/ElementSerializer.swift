@@ -41,7 +41,7 @@ public struct ElementSerializer: Hashable, Sendable {
     /// Appends `element` to `output`. On error `output` is left as it was.
     public func serialize(_ element: Element, into output: inout [UInt8]) throws(SerializationError) {
         let start = output.count
-        do {
+        do throws(SerializationError) {
             try write(element, inScope: defaultNamespace, to: &output)
         } catch {
             output.removeSubrange(start...)

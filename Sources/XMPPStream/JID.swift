@@ -57,7 +57,7 @@ public struct JID: Hashable, Sendable, CustomStringConvertible {
     /// A stanza's or stream header's `to`: missing or malformed is `improper-addressing`.
     public static func recipient(_ attribute: String?) throws(StreamError) -> JID {
         guard let attribute else { throw StreamError(.improperAddressing, "the 'to' address is missing") }
-        do {
+        do throws(JIDError) {
             return try JID(attribute)
         } catch {
             throw StreamError(.improperAddressing, "the 'to' address is not a valid JID: \(error.message)")
@@ -67,7 +67,7 @@ public struct JID: Hashable, Sendable, CustomStringConvertible {
     /// A stanza's or stream header's `from`: missing is `improper-addressing`, malformed is `invalid-from`.
     public static func sender(_ attribute: String?) throws(StreamError) -> JID {
         guard let attribute else { throw StreamError(.improperAddressing, "the 'from' address is missing") }
-        do {
+        do throws(JIDError) {
             return try JID(attribute)
         } catch {
             throw StreamError(.invalidFrom, "the 'from' address is not a valid JID: \(error.message)")

@@ -62,7 +62,7 @@ public struct StreamHeader: Hashable, Sendable {
         throws(SerializationError)
     {
         let start = output.count
-        do {
+        do throws(SerializationError) {
             try writeOpening(to: &output, xmlDeclaration: xmlDeclaration)
         } catch {
             output.removeSubrange(start...)
