@@ -37,11 +37,12 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "xmpp-relay", dependencies: ["RelayCLI"]),
+        .executableTarget(name: "xmppstream-bench", dependencies: ["XMPPStream"], path: "Benchmarks/XMPPStreamBench"),
 
         .testTarget(name: "RelayLogTests", dependencies: ["RelayLog"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
         .testTarget(name: "RelayConfigTests", dependencies: ["RelayConfig"]),
-        .testTarget(name: "XMPPStreamTests", dependencies: ["XMPPStream"]),
+        .testTarget(name: "XMPPStreamTests", dependencies: ["XMPPStream"], exclude: ["Fixtures"]),
         .testTarget(
             name: "TLSTests", dependencies: ["TLS", "X509"], exclude: ["Fixtures", "test-with-trixie-mbedtls.sh"]),
         .testTarget(name: "X509Tests", dependencies: ["X509"]),

@@ -1,2 +1,0 @@
-// XMPPStream: filled in by its issue.
-internal import CExpat

@@ -1,7 +1,0 @@
-import XCTest
-
-@testable import XMPPStream
-
-final class XMPPStreamPlaceholderTests: XCTestCase {
-    func testModuleLinks() {}
-}
