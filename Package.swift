@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Store", dependencies: ["CSQLite"]),
         .target(
             name: "RelayServer",
-            dependencies: ["RelayLog", "RelayConfig", "EventLoop", "DNS", "TLS", "Trust", "X509"]
+            dependencies: ["RelayLog", "RelayConfig", "EventLoop", "DNS", "TLS", "Trust", "X509", "XMPPStream"]
         ),
         .target(
             name: "RelayCLI",
@@ -53,6 +53,6 @@ let package = Package(
             name: "RelayServerTests",
             dependencies: ["RelayServer", "RelayConfig", "RelayLog", "EventLoop", "Trust", "X509", "TLS"]
         ),
-        .testTarget(name: "RelayCLITests", dependencies: ["RelayCLI"]),
+        .testTarget(name: "RelayCLITests", dependencies: ["RelayCLI"], exclude: ["Fixtures"]),
     ]
 )

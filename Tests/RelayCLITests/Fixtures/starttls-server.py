@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""A minimal XMPP s2s STARTTLS responder for `xmpp-relay pin --starttls` tests (loopback only).
+Prints its port, answers one connection: stream header, features with <starttls/>, <proceed/>,
+then TLS with the given certificate. With --no-starttls it offers no STARTTLS."""
+import socket, ssl, sys
+
+cert, key = sys.argv[1], sys.argv[2]
+offer = "--no-starttls" not in sys.argv
+listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+listener.bind(("127.0.0.1", 0))
+listener.listen(1)
+print(listener.getsockname()[1], flush=True)
+listener.settimeout(20)
+conn, _ = listener.accept()
+conn.settimeout(20)
+data = b""
+while b"<stream:stream" not in data or not data.rstrip().endswith(b">"):
+    chunk = conn.recv(4096)
+    if not chunk:
+        sys.exit(1)
+    data += chunk
+features = b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>" if offer else b""
+conn.sendall(b"<?xml version='1.0'?><stream:stream xmlns='jabber:server' "
+             b"xmlns:stream='http://etherx.jabber.org/streams' id='s1' version='1.0'>"
+             b"<stream:features>" + features + b"</stream:features>")
+if not offer:
+    conn.recv(4096)
+    sys.exit(0)
+data = b""
+while b"<starttls" not in data:
+    chunk = conn.recv(4096)
+    if not chunk:
+        sys.exit(1)
+    data += chunk
+conn.sendall(b"<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(cert, key)
+tls = context.wrap_socket(conn, server_side=True)
+try:
+    tls.recv(4096)
+except Exception:
+    pass
