@@ -19,7 +19,7 @@ let package = Package(
         // Wrapper and pure-Swift modules; see ARCHITECTURE.md for what each may import.
         .target(name: "RelayLog"),
         .target(name: "EventLoop", dependencies: ["CEvent"]),
-        .target(name: "RelayConfig", dependencies: ["RelayLog"]),
+        .target(name: "RelayConfig", dependencies: ["RelayLog", "Trust", "X509"]),
         .target(name: "XMPPStream", dependencies: ["CExpat"]),
         .target(name: "X509"),
         .target(name: "TLS", dependencies: ["CMbedTLS", "X509"]),
@@ -41,7 +41,7 @@ let package = Package(
 
         .testTarget(name: "RelayLogTests", dependencies: ["RelayLog"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
-        .testTarget(name: "RelayConfigTests", dependencies: ["RelayConfig"]),
+        .testTarget(name: "RelayConfigTests", dependencies: ["RelayConfig", "Trust"]),
         .testTarget(name: "XMPPStreamTests", dependencies: ["XMPPStream"], exclude: ["Fixtures"]),
         .testTarget(
             name: "TLSTests", dependencies: ["TLS", "X509"], exclude: ["Fixtures", "test-with-trixie-mbedtls.sh"]),

@@ -1,4 +1,5 @@
 import RelayLog
+import Trust
 
 /// Turns a parsed TOML document into a `RelayConfiguration`, checking every key, type and value and
 /// the rules between them. Reports every problem, not only the first; never touches the filesystem
@@ -428,7 +429,7 @@ struct ConfigDecoder {
     }
 
     /// `pin = "…"` or `pins = ["…", …]`, not both; nil when neither is given (or all are broken).
-    private func pins(_ reader: TableReader) -> [TLSAPin]? {
+    private func pins(_ reader: TableReader) -> [TLSARecord]? {
         var entries: [Located<String>] = []
         if let single = reader.string("pin", example: "\"3 1 1 5c2f…\"") { entries.append(single) }
         if let list = reader.stringList("pins", example: "[\"3 1 1 5c2f…\"]") {
@@ -442,9 +443,9 @@ struct ConfigDecoder {
             }
             entries += list.value
         }
-        var pins: [TLSAPin] = []
+        var pins: [TLSARecord] = []
         for entry in entries {
-            switch TLSAPin.parse(entry.value) {
+            switch PinSyntax.parse(entry.value) {
             case .success(let pin):
                 if pins.contains(pin) {
                     diagnostics.add(.duplicate, line: entry.line, "the pin \(pin) is listed twice; keep one")

@@ -1,4 +1,5 @@
 import RelayLog
+import Trust
 
 /// Everything the relay is configured with, defaults filled in. Built by `ConfigLoader` from a file, or
 /// `RelayConfiguration.embeddedDefault()` when there is none. `Config/xmpp-relay.toml` documents each key.
@@ -91,7 +92,7 @@ public struct HomeDomain: Equatable, Sendable {
     public var domain: String
     public var server: ServerAddress
     /// The home server's certificate pins; the only way its TLS is accepted.
-    public var pins: [TLSAPin]
+    public var pins: [TLSARecord]
     /// Plaintext to `server` (which must be a loopback address) instead of pinned TLS.
     public var plaintextLoopback: Bool
 }
@@ -113,7 +114,7 @@ public struct ComponentDomain: Equatable, Sendable {
 public struct PeerDomain: Equatable, Sendable {
     public var domain: String
     /// When set, the peer is accepted by these pins only (no DANE, no PKIX, no dialback).
-    public var pins: [TLSAPin]
+    public var pins: [TLSARecord]
     /// Accept dialback for this peer (only without pins).
     public var allowDialback: Bool
     /// Connect here instead of looking up SRV records.

@@ -2,7 +2,7 @@ import X509
 
 /// One TLSA record (RFC 6698 §2) or a pin written in the same syntax: certificate usage, selector,
 /// matching type and association data.
-public struct TLSARecord: Hashable, CustomStringConvertible {
+public struct TLSARecord: Hashable, Sendable, CustomStringConvertible {
     /// 2 = DANE-TA, 3 = DANE-EE; 0 (PKIX-TA) and 1 (PKIX-EE) are unusable here, as in Postfix.
     public let usage: UInt8
     /// 0 = whole certificate, 1 = SubjectPublicKeyInfo.

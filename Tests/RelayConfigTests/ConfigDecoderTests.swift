@@ -1,3 +1,4 @@
+import Trust
 import XCTest
 
 @testable import RelayConfig
@@ -321,6 +322,7 @@ final class ConfigDecoderTests: XCTestCase {
                 "x 1 1 00",
                 "3 1 0 de ad be ef",
                 "2 0 2 \(String(repeating: "CD", count: 64))",
+                "1 1 1 \(String(repeating: "ab", count: 32))",
             ]
             allow_dialback = true
             """
@@ -336,11 +338,12 @@ final class ConfigDecoderTests: XCTestCase {
                 Expected(10, .invalidValue, "a SHA-256 pin has 64 hex digits, this one has 62"),
                 Expected(11, .invalidValue, "a SHA-512 pin has 128 hex digits, this one has 64"),
                 Expected(12, .invalidValue, "pin usage 'x' must be 0 to 3"),
+                Expected(15, .invalidValue, "pin usage 1 (PKIX-EE) cannot pin anything here"),
                 Expected(
-                    16, .conflict, "a peer with pins is accepted by its pins only; remove allow_dialback or the pins"),
+                    17, .conflict, "a peer with pins is accepted by its pins only; remove allow_dialback or the pins"),
             ])
-        let pin = try? TLSAPin.parse("3 1 0 de ad be ef").get()
-        XCTAssertEqual(pin, TLSAPin(usage: 3, selector: 1, matchingType: 0, data: [0xDE, 0xAD, 0xBE, 0xEF]))
+        let pin = try? PinSyntax.parse("3 1 0 de ad be ef").get()
+        XCTAssertEqual(pin, TLSARecord(usage: 3, selector: 1, matchingType: 0, data: [0xDE, 0xAD, 0xBE, 0xEF]))
     }
 
     func testComponents() {
