@@ -73,10 +73,19 @@ install_missing() {
     return $rc
 }
 
-# The last XCTest "Executed N tests, with M failures" line of a log, as "N M" (empty if none).
+# XCTest's closing count of a log ("Executed N tests, with M failures" after the 'All tests' or
+# 'Selected tests' suite line), as "N M"; empty when the run never got there (crash, no build).
 xctest_totals() {
-    grep -E 'Executed [0-9]+ tests?, with [0-9]+ failures?' "$1" | tail -n 1 |
+    grep -A 1 -E "^Test Suite '(All tests|Selected tests)' (passed|failed)" "$1" |
+        grep -E 'Executed [0-9]+ tests?, with [0-9]+ failures?' | tail -n 1 |
         sed -E 's/.*Executed ([0-9]+) tests?, with ([0-9]+) failures?.*/\1 \2/' || true
+}
+
+# One run at a time may use the cached rootfs and its build directories.
+lock_ci_cache() {
+    mkdir -p "$CI_CACHE"
+    exec 9>"$CI_CACHE/lock"
+    flock -w 3600 9 || die "another run holds $CI_CACHE/lock"
 }
 
 # Refuses to continue if anything is still mounted below $1 (a rootfs about to be deleted).
