@@ -11,7 +11,7 @@ ARM64_PACKAGES=(libc6-dev libgcc-14-dev libstdc++-14-dev libmbedtls-dev libexpat
     libunbound-dev libsqlite3-dev nettle-dev libswiftlang)
 
 arm64_sdk_key() {
-    printf '%s\n' "recipe=5" "rootfs=$(trixie_rootfs_key)" "${ARM64_PACKAGES[@]}" | sha256sum | cut -c1-16
+    printf '%s\n' "recipe=7" "rootfs=$(trixie_rootfs_key)" "${ARM64_PACKAGES[@]}" | sha256sum | cut -c1-16
 }
 
 # Builds (or reuses) the SDK bundle. Needs the trixie rootfs.
