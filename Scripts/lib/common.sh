@@ -13,10 +13,11 @@ export PATH
 
 # Debian 12 packages the build needs (the five C libraries; nettle-dev because libunbound.pc
 # names it in Requires.private).
-BUILD_PACKAGES=(libmbedtls-dev libexpat1-dev libevent-dev libunbound-dev libsqlite3-dev nettle-dev pkg-config)
+BUILD_PACKAGES=(libmbedtls-dev libexpat1-dev libevent-dev libunbound-dev libsqlite3-dev nettle-dev pkg-config
+    dns-root-data ca-certificates)
 # What the tests and the trixie/arm64 legs need on top.
-TEST_PACKAGES=(openssl unbound ldnsutils bind9-dnsutils knot prosody lua-unbound python3-slixmpp
-    debootstrap qemu-user-static valgrind util-linux ca-certificates)
+TEST_PACKAGES=(openssl unbound ldnsutils bind9-dnsutils knot prosody lua-unbound python3 python3-slixmpp
+    debootstrap qemu-user-static valgrind util-linux binutils)
 
 # Caches that outlive one checkout (a fresh clone reuses them when /tmp survived).
 CI_CACHE="${XMPP_RELAY_CI_CACHE:-/tmp/xmpp-relay-ci}"
@@ -25,7 +26,8 @@ TRIXIE_STAMP="$CI_CACHE/trixie-rootfs.stamp"
 TRIXIE_MIRROR="${TRIXIE_MIRROR:-http://deb.debian.org/debian}"
 # Installed inside the trixie chroot: the board's toolchain, the five C libraries, test tools.
 TRIXIE_PACKAGES=(swiftlang libmbedtls-dev libexpat1-dev libevent-dev libunbound-dev libsqlite3-dev
-    nettle-dev pkg-config ca-certificates libstdc++-14-dev openssl unbound ldnsutils bind9-dnsutils)
+    nettle-dev pkg-config ca-certificates dns-root-data libstdc++-14-dev openssl unbound ldnsutils bind9-dnsutils
+    knot python3)
 # Where the checkout appears inside the chroot (#filePath in test binaries points here).
 CHROOT_SRC=/src
 

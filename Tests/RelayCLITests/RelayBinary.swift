@@ -1,15 +1,27 @@
 import Foundation
 import XCTest
 
-/// Runs the built `xmpp-relay` executable, which SwiftPM puts next to the test bundle.
+/// Runs the built `xmpp-relay` executable, which SwiftPM puts next to the test bundle. In the
+/// arm64 CI leg the tests run under qemu-user; the leg names the emulator and sysroot in
+/// XMPP_RELAY_TEST_EMULATOR / XMPP_RELAY_TEST_SYSROOT, and the relay is started through them.
 struct RelayBinary {
     let path: String
+    private let launcher: [String]
 
     init() throws {
-        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        path = bundle.appendingPathComponent("xmpp-relay").path
+        // /proc/self/exe is the test bundle itself, also under qemu-user (argv[0] may be relative).
+        let bundle =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+        path = URL(fileURLWithPath: bundle).deletingLastPathComponent().appendingPathComponent("xmpp-relay").path
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw XCTSkip("no xmpp-relay executable next to the tests at \(path)")
+        }
+        let environment = ProcessInfo.processInfo.environment
+        if let emulator = environment["XMPP_RELAY_TEST_EMULATOR"], !emulator.isEmpty {
+            launcher = [emulator] + (environment["XMPP_RELAY_TEST_SYSROOT"].map { ["-L", $0] } ?? [])
+        } else {
+            launcher = []
         }
     }
 
@@ -22,8 +34,9 @@ struct RelayBinary {
     /// Starts the relay; the caller signals it and collects the result with `finish`.
     func start(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
+        let command = launcher + [path] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
         process.environment = env
