@@ -6,8 +6,8 @@
 
 extension RelayConfiguration {
     /// Checks every file the configuration names, reading only local files (never the network):
-    /// certificates and CA bundle readable, keys and secrets readable *and private* (mode 600 or
-    /// stricter, or the error names the exact `chmod`), the state directory a directory if it exists.
+    /// certificates and CA bundle readable, keys and secrets readable *and private* (mode 600 or 640,
+    /// or the error names the exact `chmod`), the state directory a directory if it exists.
     /// `check-config` reports these with the rest; `run` refuses to start on any of them.
     public func checkFiles() -> [ConfigError] {
         referencedFiles.compactMap { FileChecks.check($0, configFile: source) }
@@ -43,13 +43,15 @@ enum FileChecks {
                     return error(
                         .invalidValue, "\(what) has no secret on its first line; write the component's secret there")
                 }
-                guard reference.kind == .private, mode & 0o077 != 0 else { return nil }
+                // Group read is fine (root:xmpp-relay 0640 is how a packaged key is shared with the
+                // relay's user); group write or any access by others is not.
+                guard reference.kind == .private, mode & 0o027 != 0 else { return nil }
                 let holds =
                     reference.path == configFile ? " holds a component secret but" : ""
                 return error(
                     .filePermissions,
-                    "\(what)\(holds) is accessible by group or others (mode \(octal(mode & 0o777))); "
-                        + "run: chmod 600 \(reference.path)")
+                    "\(what)\(holds) is accessible by others or writable by its group (mode \(octal(mode & 0o777))); "
+                        + "run: chmod 600 \(reference.path) (or 640 with the relay's group)")
             }
         }
     }

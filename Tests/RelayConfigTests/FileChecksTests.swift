@@ -50,7 +50,7 @@ final class FileChecksTests: XCTestCase {
 
     func testMissingUnreadableAndOpenFilesAreAllReported() throws {
         try write("key.pem", "key", mode: 0o644)
-        try write("iot.secret", "secret", mode: 0o640)
+        try write("iot.secret", "secret", mode: 0o660)
         try write("state", "not a directory", mode: 0o644)
         try FileManager.default.createDirectory(atPath: directory + "/ca.d", withIntermediateDirectories: false)
         let config = try write(
@@ -80,11 +80,11 @@ final class FileChecksTests: XCTestCase {
                         + "or make a key and certificate with xmpp-relay keygen DOMAIN"),
                 Expected(
                     5, .filePermissions,
-                    "tls.key \(directory)/key.pem is accessible by group or others (mode 0644); "
-                        + "run: chmod 600 \(directory)/key.pem"),
+                    "tls.key \(directory)/key.pem is accessible by others or writable by its group (mode 0644); "
+                        + "run: chmod 600 \(directory)/key.pem (or 640 with the relay's group)"),
                 Expected(6, .fileUnreadable, "cannot read tls.ca_file \(directory)/ca.d: it is a directory"),
                 Expected(8, .fileUnreadable, "No such file or directory; install the dns-root-data package"),
-                Expected(11, .filePermissions, "(mode 0640); run: chmod 600 \(directory)/iot.secret"),
+                Expected(11, .filePermissions, "(mode 0660); run: chmod 600 \(directory)/iot.secret"),
                 Expected(13, .invalidValue, "limits.max_depth must be between 4 and 1000"),
             ])
         // Without file checks only the semantic error remains.
@@ -107,8 +107,8 @@ final class FileChecksTests: XCTestCase {
         XCTAssertTrue(
             errors.errors.contains {
                 $0.line == 3 && $0.code == .filePermissions
-                    && $0.description == "\(open):3: this file holds a component secret but is accessible by group or "
-                        + "others (mode 0604); run: chmod 600 \(open)"
+                    && $0.description == "\(open):3: this file holds a component secret but is accessible by others "
+                        + "or writable by its group (mode 0604); run: chmod 600 \(open) (or 640 with the relay's group)"
             }, errors.description)
         let closed = try write("closed.toml", text, mode: 0o600)
         let remaining = ConfigLoader.load(path: closed).failureValue?.errors ?? []
