@@ -46,6 +46,8 @@ public final class XMPPStreamParser {
     /// which then stays about twice this size (16 KiB slices left 41 KB allocated, 4 KiB 16 KB).
     private static let sliceBytes = 4 * 1024
 
+    /// `pausesAfter` runs inside Expat's callback for each top-level element: it must decide from the
+    /// element alone and must not call back into this parser.
     public init(limits: StreamLimits = StreamLimits(), pausesAfter: @escaping (Element) -> Bool = isRestartPoint) {
         self.limits = limits
         self.pausesAfter = pausesAfter
