@@ -75,6 +75,12 @@ public final class XMPPStreamParser {
     public func feed(_ bytes: UnsafeRawBufferPointer) -> [StreamEvent] {
         switch state {
         case .paused:
+            // Kept for `restart()`, but not without bound if the owner never restarts.
+            if remainder.count + bytes.count > limits.maxStanzaBytes {
+                state = .failed
+                remainder = []
+                return [.failed(StreamError(.policyViolation, "too many bytes after a stream restart point"))]
+            }
             remainder.append(contentsOf: bytes)
             return []
         case .closed, .failed:
