@@ -147,8 +147,7 @@ public final class XMPPStreamParser {
     private func installHandlers() {
         XML_SetUserData(parser, Unmanaged.passUnretained(self).toOpaque())
         shim_expat_disable_reparse_deferral(parser)
-        let salt = shim_expat_random_salt()
-        if salt != 0 { _ = XML_SetHashSalt(parser, salt) }
+        shim_expat_seed_hash(parser)
         XML_SetElementHandler(
             parser,
             { userData, name, attributes in
@@ -190,7 +189,7 @@ public final class XMPPStreamParser {
 
     /// The stream offset just past the current Expat event.
     private var eventEnd: Int {
-        Int(XML_GetCurrentByteIndex(parser)) + Int(XML_GetCurrentByteCount(parser))
+        Int(shim_expat_byte_index(parser) + shim_expat_byte_count(parser))
     }
 
     private func startElement(
@@ -222,7 +221,7 @@ public final class XMPPStreamParser {
         if depth == 0 { return streamOpened(name, attributes, attributeCount) }
 
         if depth == 1 {
-            unitStart = Int(XML_GetCurrentByteIndex(parser))
+            unitStart = Int(shim_expat_byte_index(parser))
         } else {
             flushText()
         }
