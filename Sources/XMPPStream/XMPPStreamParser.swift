@@ -75,14 +75,10 @@ public final class XMPPStreamParser {
     public func feed(_ bytes: UnsafeRawBufferPointer) -> [StreamEvent] {
         switch state {
         case .paused:
-            // Kept for `restart()`, but not without bound if the owner never restarts.
-            if remainder.count + bytes.count > limits.maxStanzaBytes {
-                state = .failed
-                remainder = []
-                return [.failed(StreamError(.policyViolation, "too many bytes after a stream restart point"))]
-            }
-            remainder.append(contentsOf: bytes)
-            return []
+            keepForRestart(bytes)
+            let reported = events
+            events = []
+            return reported
         case .closed, .failed:
             return []
         case .running:
@@ -104,8 +100,7 @@ public final class XMPPStreamParser {
                 fail(Self.streamError(for: XML_GetErrorCode(parser)))
             }
             if state == .paused {
-                remainder.append(
-                    contentsOf: UnsafeRawBufferPointer(rebasing: bytes[(offset + pauseIndex - sliceStart)...]))
+                keepForRestart(UnsafeRawBufferPointer(rebasing: bytes[(offset + pauseIndex - sliceStart)...]))
             } else if state == .running && bytesFed - unitStart > limits.maxStanzaBytes {
                 fail(stanzaTooLarge)
             }
@@ -316,6 +311,17 @@ public final class XMPPStreamParser {
     private func restricted(_ what: String) {
         guard state == .running else { return }
         fail(StreamError(.restrictedXML, what))
+    }
+
+    /// Keeps bytes after a restart point for `restart()`, but not without bound if the owner never restarts.
+    private func keepForRestart(_ bytes: UnsafeRawBufferPointer) {
+        guard remainder.count + bytes.count <= limits.maxStanzaBytes else {
+            remainder = []
+            state = .failed
+            events.append(.failed(StreamError(.policyViolation, "too many bytes after a stream restart point")))
+            return
+        }
+        remainder.append(contentsOf: bytes)
     }
 
     /// Expat switches to UTF-16 when a stream starts with a UTF-16 byte order mark or has a NUL among
