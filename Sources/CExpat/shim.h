@@ -4,6 +4,7 @@
 #define XMPP_RELAY_CEXPAT_SHIM_H
 #include <expat.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/random.h>
 
@@ -26,11 +27,40 @@ static inline void shim_expat_disable_reparse_deferral(XML_Parser parser) {
 static inline XML_Bool shim_expat_true(void) { return XML_TRUE; }
 static inline XML_Bool shim_expat_false(void) { return XML_FALSE; }
 
-// A random hash salt for Expat's attribute and name tables (hash flooding). 0 lets Expat pick its own.
-static inline unsigned long shim_expat_random_salt(void) {
+// Expat 2.8 deprecates the `long`-sized position getters and the `unsigned long` hash salt in favour
+// of 64-bit getters and a 16-byte salt. Pick by version so neither side warns.
+#if XML_MAJOR_VERSION > 2 || (XML_MAJOR_VERSION == 2 && XML_MINOR_VERSION >= 8)
+#define SHIM_EXPAT_2_8 1
+#endif
+
+// The stream offset of the current event's first byte.
+static inline long long shim_expat_byte_index(XML_Parser parser) {
+#ifdef SHIM_EXPAT_2_8
+    return (long long)XML_GetCurrentByteIndex64(parser);
+#else
+    return (long long)XML_GetCurrentByteIndex(parser);
+#endif
+}
+
+// The length of the current event in bytes (0 inside an internal entity).
+static inline long long shim_expat_byte_count(XML_Parser parser) {
+#ifdef SHIM_EXPAT_2_8
+    return (long long)XML_GetCurrentByteCount64(parser);
+#else
+    return (long long)XML_GetCurrentByteCount(parser);
+#endif
+}
+
+// A random hash salt for Expat's attribute and name tables (hash flooding). Without entropy Expat
+// falls back to picking its own salt.
+static inline void shim_expat_seed_hash(XML_Parser parser) {
+#ifdef SHIM_EXPAT_2_8
+    uint8_t entropy[16];
+    if (getrandom(entropy, sizeof entropy, 0) == (ssize_t)sizeof entropy) XML_SetHashSalt16Bytes(parser, entropy);
+#else
     unsigned long salt = 0;
-    if (getrandom(&salt, sizeof salt, 0) != (ssize_t)sizeof salt) return 0;
-    return salt;
+    if (getrandom(&salt, sizeof salt, 0) == (ssize_t)sizeof salt && salt != 0) XML_SetHashSalt(parser, salt);
+#endif
 }
 
 // Byte accounting for every Expat parser on this thread (the relay runs one loop thread).

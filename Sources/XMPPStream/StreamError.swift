@@ -11,3 +11,22 @@ public struct StreamError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(condition.name): \(text)" }
 }
+
+extension StreamError {
+    /// The error a peer sent as `<stream:error>`: its first condition element in the
+    /// streams-error namespace (an unknown name reads as `undefined-condition`) and its `<text/>`.
+    /// Nil if `element` is not a `<stream:error>`.
+    public init?(received element: Element) {
+        guard element.name == "error", element.namespace == XMPPNamespace.streams else { return nil }
+        var condition = StreamErrorCondition.undefinedCondition
+        var text = ""
+        for child in element.elements where child.namespace == XMPPNamespace.streamErrors {
+            if child.name == "text" {
+                text = child.text
+            } else if condition == .undefinedCondition, let known = StreamErrorCondition(name: child.name) {
+                condition = known
+            }
+        }
+        self.init(condition, text)
+    }
+}

@@ -34,6 +34,16 @@ final class RestartTests: XCTestCase {
         XCTAssertEqual(elements(fresh).map(\.name), ["message", "presence"])
     }
 
+    func testBytesKeptWhilePausedAreBounded() {
+        let parser = XMPPStreamParser(limits: StreamLimits(maxStanzaBytes: 200))
+        _ = parser.feed(Array((streamOpen + "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>").utf8))
+        XCTAssertTrue(parser.isPaused)
+        XCTAssertEqual(parser.feed([UInt8](repeating: 0x16, count: 200)), [])
+        XCTAssertEqual(failure(parser.feed([0x16]))?.condition, .policyViolation)
+        XCTAssertEqual(parser.restart(), [], "restart still gives a fresh parser")
+        XCTAssertEqual(parser.feed(Array(streamOpen.utf8)).count, 1)
+    }
+
     func testReceivingSideStopsAfterStarttls() {
         let bytes = Array((streamOpen + "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>").utf8) + tlsRecord
         XCTAssertEqual(parseAllAtOnce(bytes).remainder, tlsRecord)

@@ -42,6 +42,8 @@ final class StreamHeaderTests: XCTestCase {
         XCTAssertEqual(condition.flatMap { StreamErrorCondition(name: $0.name) }, .policyViolation)
         XCTAssertEqual(received?.firstChild(named: "text", namespace: XMPPNamespace.streamErrors)?.text, error.text)
         XCTAssertEqual(events.last, .closed)
+        XCTAssertEqual(received.flatMap { StreamError(received: $0) }, error)
+        XCTAssertNil(StreamError(received: Element("error", namespace: XMPPNamespace.server)))
     }
 
     func testConditionNames() {
