@@ -26,6 +26,7 @@ let package = Package(
         .target(name: "Trust", dependencies: ["X509"]),
         .target(name: "DNS", dependencies: ["CUnbound", "EventLoop"]),
         .target(name: "Store", dependencies: ["CSQLite"]),
+        .target(name: "S2S", dependencies: ["XMPPStream"]),
         .target(
             name: "RelayCLI",
             dependencies: [
@@ -43,6 +44,7 @@ let package = Package(
         .testTarget(name: "TrustTests", dependencies: ["Trust", "X509"]),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "EventLoop"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "S2STests", dependencies: ["S2S", "XMPPStream"]),
         .testTarget(name: "RelayCLITests", dependencies: ["RelayCLI"]),
     ]
 )

@@ -1,0 +1,106 @@
+import XMPPStream
+
+/// XEP-0198 counters for one stream, both directions, without resumption.
+///
+/// Inbound: `h` counts stanzas whose custody the relay has taken (durably stored or acknowledged by the
+/// next hop, DESIGN.md §5), not merely stanzas received, so an `<a/>` never promises more than the relay holds.
+/// Outbound: every stanza sent stays in `unacked` until the peer's `h` covers it.
+struct StreamManagement {
+    private(set) var enabled = false
+    let requestEvery: Int
+
+    /// Stanzas received since enabling, and how many of them the relay has taken custody of.
+    private var received: UInt32 = 0
+    private var handled: UInt32 = 0
+    /// An `<r/>` was answered with less than `received`: send `<a/>` again when custody catches up.
+    private var owesAck = false
+
+    private(set) var unacked: [Element] = []
+    /// The peer's last `h` (stanzas of ours it has handled, modulo 2^32).
+    private var peerHandled: UInt32 = 0
+    private var sentSinceRequest = 0
+
+    init(requestEvery: Int) { self.requestEvery = max(1, requestEvery) }
+
+    mutating func enable() { enabled = true }
+
+    static func isNonza(_ element: Element) -> Bool { element.namespace == S2SNamespace.streamManagement }
+
+    static var enable: Element { Element("enable", namespace: S2SNamespace.streamManagement) }
+    static var enabledReply: Element { Element("enabled", namespace: S2SNamespace.streamManagement) }
+    static var request: Element { Element("r", namespace: S2SNamespace.streamManagement) }
+
+    /// A stanza went out: keep it until acknowledged; ask for an ack every `requestEvery` stanzas.
+    mutating func sent(_ stanza: Element) -> [Action] {
+        guard enabled else { return [] }
+        unacked.append(stanza)
+        sentSinceRequest += 1
+        guard sentSinceRequest >= requestEvery else { return [] }
+        sentSinceRequest = 0
+        return [.send(Self.request)]
+    }
+
+    /// Asks for an ack now (idle tick, close) if anything is outstanding.
+    mutating func requestIfOutstanding() -> [Action] {
+        guard enabled, !unacked.isEmpty else { return [] }
+        sentSinceRequest = 0
+        return [.send(Self.request)]
+    }
+
+    mutating func receivedStanza() {
+        if enabled { received &+= 1 }
+    }
+
+    /// The relay took custody of `count` more delivered stanzas (in delivery order).
+    mutating func custodyTaken(_ count: Int) -> [Action] {
+        guard enabled, count > 0 else { return [] }
+        let outstanding = received &- handled
+        handled &+= min(UInt32(clamping: count), outstanding)
+        guard owesAck else { return [] }
+        owesAck = handled != received
+        return [.send(answer)]
+    }
+
+    private var answer: Element {
+        Element("a", namespace: S2SNamespace.streamManagement, attributes: [Attribute("h", String(handled))])
+    }
+
+    /// Handles `<r/>` and `<a/>`; `nil` for any other element of the namespace.
+    mutating func handle(_ element: Element) throws(StreamError) -> [Action]? {
+        switch element.name {
+        case "r":
+            guard enabled else {
+                throw StreamError(.unsupportedStanzaType, "<r/> before stream management was enabled")
+            }
+            owesAck = handled != received
+            return [.send(answer)]
+        case "a":
+            guard enabled else {
+                throw StreamError(.unsupportedStanzaType, "<a/> before stream management was enabled")
+            }
+            guard let text = element[attribute: "h"], let h = UInt32(text) else {
+                throw StreamError(.badFormat, "<a/> without a valid 'h' attribute")
+            }
+            let newlyHandled = h &- peerHandled
+            guard newlyHandled <= unacked.count else {
+                throw StreamError(
+                    .undefinedCondition,
+                    "handled-count-too-high: the peer acknowledged \(h) stanzas but only \(peerHandled &+ UInt32(unacked.count)) were sent"
+                )
+            }
+            peerHandled = h
+            guard newlyHandled > 0 else { return [] }
+            let released = Array(unacked.prefix(Int(newlyHandled)))
+            unacked.removeFirst(Int(newlyHandled))
+            return [.acknowledged(released)]
+        default:
+            return nil
+        }
+    }
+
+    /// The link is gone: everything unacknowledged goes back to the relay's queue.
+    mutating func takeUnacked() -> [Element] {
+        defer { unacked.removeAll() }
+        return unacked
+    }
+}
