@@ -50,9 +50,10 @@ enum Dialback {
         if let id { attributes.append(("id", id)) }
         attributes.append(("type", "error"))
         var reply = element(name, attributes)
+        // Unprefixed inside <db:result/>, so in the stream's default namespace (XEP-0220 §2.4 examples).
         reply.append(
             Element(
-                "error", namespace: XMPPNamespace.dialback, attributes: [Attribute("type", type)],
+                "error", namespace: XMPPNamespace.server, attributes: [Attribute("type", type)],
                 children: [
                     .element(Element(condition, namespace: XMPPNamespace.stanzaErrors))
                 ]))

@@ -49,6 +49,7 @@ public struct OutboundStream {
     private var link: EstablishedLink
     private var peerHeader: StreamHeader?
     private var offersStreamManagement = false
+    private var dialbackOffered = false
     private var authentication = PairAuthentication.dialback
     private var queuedVerifications: [DialbackVerification] = []
     private var sentVerifications: [DialbackVerification] = []
@@ -290,8 +291,6 @@ public struct OutboundStream {
         }
     }
 
-    private var dialbackOffered = false
-
     /// Remembers XEP-0198 and enables XEP-0288 where the peer offers them.
     private mutating func noteOffers(_ features: Element) -> [Action] {
         offersStreamManagement =
@@ -368,7 +367,9 @@ public struct OutboundStream {
                         + " its check against our authoritative server failed (DNS for \(configuration.local) must point here)"
                 )
         default:
-            let condition = element.firstChild(named: "error")?.elements.first?.name ?? "no condition"
+            let condition =
+                element.firstChild(named: "error", namespace: XMPPNamespace.server)?.elements.first?.name
+                ?? "no condition"
             return [.sendClose]
                 + finish(reason: "\(configuration.remote) could not check our dialback key (\(condition))")
         }
