@@ -26,6 +26,9 @@ struct EstablishedLink {
     /// The link came up: stop the handshake clock, start the keepalive one.
     mutating func up(_ info: LinkInfo) -> [Action] {
         isUp = true
+        // Idle time counts from here: negotiation traffic does not count as activity.
+        trafficSinceTick = false
+        stanzaSinceTick = false
         return [
             .cancelTimer(.handshake), .scheduleTimer(.keepalive, settings.keepaliveInterval), .linkUp(info),
         ]
