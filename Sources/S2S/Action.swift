@@ -17,7 +17,8 @@ public enum Action: Hashable, Sendable {
     /// Discard the parser's state: the next bytes start a new stream (XMPPStreamParser.restart()).
     /// After SASL success the bytes the parser kept belong to that new stream.
     case restartStream
-    /// Close the connection (after writing what was asked before). `reason` is for the log.
+    /// Close the connection (after writing what was asked before) and drop the link's timers.
+    /// `reason` is for the log. The engine ignores events after this.
     case close(reason: String)
     /// For the log: `state: from -> to`.
     case stateChanged(from: String, to: String)
