@@ -38,6 +38,8 @@ public struct ComponentStream {
     private var secret = ""
     private var isUp = false
     private var started = false
+    /// Our header went out (a stream error needs one first, RFC 6120 §4.9.1.1).
+    private var headerSent = false
 
     public init(configuration: ComponentConfiguration) {
         self.configuration = configuration
@@ -131,6 +133,7 @@ public struct ComponentStream {
         }
         streamID = configuration.makeStreamID()
         var actions: [Action] = [.sendHeader(.component(to: nil, from: header.to, id: streamID))]
+        headerSent = true
         guard header.contentNamespace == XMPPNamespace.component else {
             return actions + fail(StreamError(.invalidNamespace, "a component stream must be jabber:component:accept"))
         }
@@ -187,7 +190,12 @@ public struct ComponentStream {
     // MARK: Closing
 
     private mutating func fail(_ error: StreamError) -> [Action] {
-        StanzaRules.failing(error) + finish(reason: nil, logged: error.description)
+        var actions: [Action] = []
+        if !headerSent {
+            actions.append(.sendHeader(.component(to: nil, id: configuration.makeStreamID())))
+            headerSent = true
+        }
+        return actions + StanzaRules.failing(error) + finish(reason: nil, logged: error.description)
     }
 
     private mutating func finish(reason: String?, logged: String? = nil) -> [Action] {

@@ -55,6 +55,8 @@ public struct InboundStream {
     /// How the first pair was authenticated (for `link.up`).
     private var authentication = PairAuthentication.saslExternal
     private var started = false
+    /// Our header for the current stream went out (a stream error needs one first, RFC 6120 §4.9.1.1).
+    private var headerSent = false
 
     public init(configuration: InboundConfiguration) {
         self.configuration = configuration
@@ -196,6 +198,7 @@ public struct InboundStream {
         }
         // RFC 6120 §4.9.1.1: an error before our header still needs our header first.
         var actions: [Action] = [.sendHeader(reply(to: header, id: configuration.makeStreamID()))]
+        headerSent = true
         guard header.contentNamespace == XMPPNamespace.server else {
             return actions + fail(StreamError(.invalidNamespace, "the stream's namespace is not jabber:server"))
         }
@@ -461,7 +464,12 @@ public struct InboundStream {
     }
 
     private mutating func fail(_ error: StreamError) -> [Action] {
-        StanzaRules.failing(error) + finish(reason: nil, logged: error.description)
+        var actions: [Action] = []
+        if !headerSent {
+            actions.append(.sendHeader(.server(to: nil, from: nil, id: configuration.makeStreamID(), dialback: true)))
+            headerSent = true
+        }
+        return actions + StanzaRules.failing(error) + finish(reason: nil, logged: error.description)
     }
 
     private mutating func finish(reason: String?, logged: String? = nil) -> [Action] {
@@ -474,6 +482,7 @@ public struct InboundStream {
 
     private mutating func move(to next: State, _ actions: inout [Action]) {
         guard next != state else { return }
+        if case .awaitingHeader = next { headerSent = false }
         actions.append(.stateChanged(from: state.name, to: next.name))
         state = next
     }

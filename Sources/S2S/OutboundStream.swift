@@ -53,6 +53,9 @@ public struct OutboundStream {
     private var authentication = PairAuthentication.dialback
     private var queuedVerifications: [DialbackVerification] = []
     private var sentVerifications: [DialbackVerification] = []
+    /// Our domains authenticated towards `remote` on this link, and those waiting for a dialback answer.
+    public private(set) var authenticatedLocals: [DomainName] = []
+    private var pendingLocals: [DomainName] = []
 
     private var pair: DomainPair { DomainPair(local: configuration.local, remote: configuration.remote) }
 
@@ -121,9 +124,32 @@ public struct OutboundStream {
 
     /// A stanza for the peer. Kept until acknowledged where XEP-0198 is on; handed straight back
     /// (`.returnUnacked`) when the link is not established.
+    /// The stanza's `from` domain must be authenticated on this link (`configuration.local` or one
+    /// added with `authenticate(local:)`): anything else would make the peer close the link with
+    /// `invalid-from`, so it is handed back instead.
     public mutating func send(_ stanza: Element) -> [Action] {
-        guard state == .established, configuration.authenticates else { return [.returnUnacked([stanza])] }
+        guard state == .established, configuration.authenticates,
+            let from = try? JID(stanza[attribute: "from"] ?? ""), authenticatedLocals.contains(from.domain)
+        else { return [.returnUnacked([stanza])] }
         return link.send(stanza)
+    }
+
+    /// Authenticates another of our domains towards `remote` on this established link by dialback
+    /// (XEP-0220 multiplexing): answered with `.pairAuthenticated` or `.pairRefused`.
+    public mutating func authenticate(local: DomainName) -> [Action] {
+        let newPair = DomainPair(local: local, remote: configuration.remote)
+        guard state == .established, configuration.authenticates else {
+            return [.pairRefused(newPair, reason: "the link to \(configuration.remote) is not established")]
+        }
+        guard !authenticatedLocals.contains(local), !pendingLocals.contains(local) else { return [] }
+        guard dialbackOffered, let streamID = peerHeader?.id else {
+            return [.pairRefused(newPair, reason: "\(configuration.remote) offers no dialback on this link")]
+        }
+        pendingLocals.append(local)
+        let key = DialbackKey.generate(
+            secret: configuration.dialbackSecret, receiving: configuration.remote.value, originating: local.value,
+            streamID: streamID)
+        return [.send(Dialback.result(pair: newPair, key: key))]
     }
 
     /// Dialback verifying role: ask the peer (authoritative for `request.originating`) about a key.
@@ -377,6 +403,7 @@ public struct OutboundStream {
 
     private mutating func authenticated(_ method: PairAuthentication) -> [Action] {
         authentication = method
+        authenticatedLocals = [configuration.local]
         var actions: [Action] = [.pairAuthenticated(pair, method)]
         if offersStreamManagement && configuration.settings.streamManagement {
             actions.append(.send(StreamManagement.enable))
@@ -422,10 +449,28 @@ public struct OutboundStream {
             } catch { return fail(error) }
         } else if Dialback.isVerify(element) {
             return verifyAnswer(element)
+        } else if Dialback.isResult(element) {
+            return multiplexedAnswer(element)
         } else if StanzaRules.isStanza(element, contentNamespace: XMPPNamespace.server) {
             return stanza(element)
         }
         return fail(StreamError(.unsupportedStanzaType, "unexpected <\(element.name)/> on an established link"))
+    }
+
+    /// The answer to `authenticate(local:)`.
+    private mutating func multiplexedAnswer(_ element: Element) -> [Action] {
+        guard element[attribute: "from"] == configuration.remote.value,
+            let index = pendingLocals.firstIndex(where: { $0.value == element[attribute: "to"] })
+        else { return fail(StreamError(.invalidXML, "a dialback result matching no request of ours")) }
+        let local = pendingLocals.remove(at: index)
+        let newPair = DomainPair(local: local, remote: configuration.remote)
+        guard element[attribute: "type"] == "valid" else {
+            return [
+                .pairRefused(newPair, reason: "\(configuration.remote) did not accept our dialback key for \(local)")
+            ]
+        }
+        authenticatedLocals.append(local)
+        return [.pairAuthenticated(newPair, .dialback)]
     }
 
     /// Stanzas on our outbound link come only with bidi (XEP-0288), from the peer's domain to ours.
@@ -442,7 +487,7 @@ public struct OutboundStream {
                     .invalidFrom,
                     "'\(addresses.from.domain)' is not authenticated on this link (\(configuration.remote) is)"))
         }
-        guard addresses.to.domain == configuration.local else {
+        guard authenticatedLocals.contains(addresses.to.domain) else {
             return fail(StreamError(.hostUnknown, "'\(addresses.to.domain)' is not served on this link"))
         }
         link.noteInboundStanza()

@@ -319,4 +319,19 @@ final class InboundStreamTests: XCTestCase {
             ["stream-error connection-timeout", "send </stream:stream>", "close", "state auth -> closed"])
         XCTAssertTrue(closeReason(actions)!.contains("stuck in state auth"))
     }
+
+    func testMalformedOpeningStillGetsOurHeaderBeforeTheError() {
+        for chunking in Chunking.allCases {
+            let harness = Harness(chunking)
+            _ = harness.stream.start()
+            // Not even a stream header: the parser fails before reporting one.
+            let actions = harness.feedActions("<?xml version='1.0'?><!DOCTYPE x>")
+            XCTAssertEqual(
+                render(actions),
+                [
+                    "header id=id-1", "stream-error restricted-xml", "send </stream:stream>", "close",
+                    "state header -> closed",
+                ], "\(chunking)")
+        }
+    }
 }

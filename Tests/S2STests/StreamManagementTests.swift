@@ -113,4 +113,34 @@ final class StreamManagementTests: XCTestCase {
             harness.feed("<failed xmlns='urn:xmpp:sm:3'/>").last,
             "link-up smith.example<-jabber.org auth=dialback sm=no bidi=no")
     }
+
+    func testStanzaFromAnUnauthenticatedDomainIsHandedBack() {
+        let harness = Self.established(features: Self.smFeatures)
+        var message = Self.message("k1")
+        message[attribute: "from"] = "tim@kids.example"
+        XCTAssertEqual(render(harness.stream.send(message)), ["returned k1"])
+    }
+
+    func testMultiplexingAnotherLocalDomainByDialback() {
+        let harness = Self.established(features: Self.smFeatures, chunking: .byteAtATime)
+        let key = DialbackKey.generate(
+            secret: OutboundStreamTests.secret, receiving: "jabber.org", originating: "kids.example", streamID: "tls-2")
+        XCTAssertEqual(
+            render(harness.stream.authenticate(local: domain("kids.example"))),
+            ["send <db:result from='kids.example' to='jabber.org'>\(key)</db:result>"])
+        XCTAssertEqual(harness.stream.authenticate(local: domain("kids.example")), [], "already asked")
+        XCTAssertEqual(
+            harness.feed("<db:result from='jabber.org' to='kids.example' type='valid'/>"),
+            ["pair kids.example<-jabber.org dialback"])
+        XCTAssertEqual(harness.stream.authenticatedLocals, [domain("smith.example"), domain("kids.example")])
+        var message = Self.message("k1")
+        message[attribute: "from"] = "tim@kids.example"
+        XCTAssertEqual(render(harness.stream.send(message)).count, 1)
+
+        _ = harness.stream.authenticate(local: domain("other.example"))
+        XCTAssertEqual(
+            harness.feed("<db:result from='jabber.org' to='other.example' type='invalid'/>"),
+            ["pair-refused other.example<-jabber.org"])
+        XCTAssertEqual(harness.stream.stateName, "established", "a refused pair leaves the link up")
+    }
 }
