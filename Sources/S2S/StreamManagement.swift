@@ -9,10 +9,14 @@ struct StreamManagement {
     private(set) var enabled = false
     let requestEvery: Int
 
-    /// Stanzas received since enabling, and how many of them the relay has taken custody of.
-    private var received: UInt32 = 0
-    private var handled: UInt32 = 0
-    /// An `<r/>` was answered with less than `received`: send `<a/>` again when custody catches up.
+    /// Stanzas delivered to the relay (counted from the start of the link, because the relay confirms
+    /// custody in delivery order whether or not XEP-0198 was on), how many it has taken custody of,
+    /// and how many had been delivered when XEP-0198 was enabled (`h` counts from there).
+    private var delivered: UInt64 = 0
+    private var custody: UInt64 = 0
+    private var deliveredAtEnable: UInt64 = 0
+    /// An `<r/>` was answered while some delivered stanzas were not yet in custody: send `<a/>` again
+    /// when custody catches up.
     private var owesAck = false
 
     private(set) var unacked: [Element] = []
@@ -22,7 +26,10 @@ struct StreamManagement {
 
     init(requestEvery: Int) { self.requestEvery = max(1, requestEvery) }
 
-    mutating func enable() { enabled = true }
+    mutating func enable() {
+        enabled = true
+        deliveredAtEnable = delivered
+    }
 
     static func isNonza(_ element: Element) -> Bool { element.namespace == S2SNamespace.streamManagement }
 
@@ -47,18 +54,20 @@ struct StreamManagement {
         return [.send(Self.request)]
     }
 
-    mutating func receivedStanza() {
-        if enabled { received &+= 1 }
-    }
+    mutating func receivedStanza() { delivered += 1 }
 
     /// The relay took custody of `count` more delivered stanzas (in delivery order).
     mutating func custodyTaken(_ count: Int) -> [Action] {
-        guard enabled, count > 0 else { return [] }
-        let outstanding = received &- handled
-        handled &+= min(UInt32(clamping: count), outstanding)
-        guard owesAck else { return [] }
-        owesAck = handled != received
+        guard count > 0 else { return [] }
+        custody = min(custody + UInt64(count), delivered)
+        guard enabled, owesAck else { return [] }
+        owesAck = custody < delivered
         return [.send(answer)]
+    }
+
+    /// XEP-0198 `h`: stanzas handled since enabling, modulo 2^32.
+    private var handled: UInt32 {
+        UInt32(truncatingIfNeeded: custody > deliveredAtEnable ? custody - deliveredAtEnable : 0)
     }
 
     private var answer: Element {
@@ -72,7 +81,7 @@ struct StreamManagement {
             guard enabled else {
                 throw StreamError(.unsupportedStanzaType, "<r/> before stream management was enabled")
             }
-            owesAck = handled != received
+            owesAck = custody < delivered
             return [.send(answer)]
         case "a":
             guard enabled else {

@@ -334,4 +334,15 @@ final class InboundStreamTests: XCTestCase {
                 ], "\(chunking)")
         }
     }
+
+    func testCustodyOfStanzasDeliveredBeforeEnableDoesNotCountTowardsH() {
+        let harness = Harness(.allAtOnce)
+        harness.established(from: "jabber.org")
+        XCTAssertEqual(harness.feed("<message from='a@jabber.org' to='b@smith.example' id='m0'/>").count, 1)
+        XCTAssertEqual(harness.feed("<enable xmlns='urn:xmpp:sm:3'/>"), ["send <enabled xmlns='urn:xmpp:sm:3'/>"])
+        XCTAssertEqual(harness.feed("<message from='a@jabber.org' to='b@smith.example' id='m1'/>").count, 1)
+        XCTAssertEqual(render(harness.stream.custodyTaken()), [], "that was m0, delivered before enabling")
+        XCTAssertEqual(harness.feed("<r xmlns='urn:xmpp:sm:3'/>"), ["send <a xmlns='urn:xmpp:sm:3' h='0'/>"])
+        XCTAssertEqual(render(harness.stream.custodyTaken()), ["send <a xmlns='urn:xmpp:sm:3' h='1'/>"])
+    }
 }
