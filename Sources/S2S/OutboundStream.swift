@@ -122,11 +122,10 @@ public struct OutboundStream {
         }
     }
 
-    /// A stanza for the peer. Kept until acknowledged where XEP-0198 is on; handed straight back
-    /// (`.returnUnacked`) when the link is not established.
-    /// The stanza's `from` domain must be authenticated on this link (`configuration.local` or one
-    /// added with `authenticate(local:)`): anything else would make the peer close the link with
-    /// `invalid-from`, so it is handed back instead.
+    /// A stanza for the peer, kept until acknowledged where XEP-0198 is on. Handed straight back
+    /// (`.returnUnacked`) when the link is not established or the stanza's `from` domain is not
+    /// authenticated on it (`configuration.local` or one added with `authenticate(local:)`): the peer
+    /// would close the link with `invalid-from`.
     public mutating func send(_ stanza: Element) -> [Action] {
         guard state == .established, configuration.authenticates,
             let from = try? JID(stanza[attribute: "from"] ?? ""), authenticatedLocals.contains(from.domain)

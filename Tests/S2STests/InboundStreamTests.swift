@@ -345,4 +345,12 @@ final class InboundStreamTests: XCTestCase {
         XCTAssertEqual(harness.feed("<r xmlns='urn:xmpp:sm:3'/>"), ["send <a xmlns='urn:xmpp:sm:3' h='0'/>"])
         XCTAssertEqual(render(harness.stream.custodyTaken()), ["send <a xmlns='urn:xmpp:sm:3' h='1'/>"])
     }
+
+    func testOtherSASLMechanismsAreRefused() {
+        let harness = Harness(.allAtOnce)
+        _ = harness.throughTLS(from: "jabber.org", verdict: Self.verified("jabber.org"))
+        XCTAssertEqual(
+            harness.feed("<auth xmlns='\(saslNS)' mechanism='PLAIN'>AGEAYg==</auth>"),
+            ["send <failure xmlns='\(saslNS)'><invalid-mechanism/></failure>"])
+    }
 }

@@ -244,4 +244,22 @@ final class OutboundStreamTests: XCTestCase {
             ["key-checked jabber.org->smith.example valid"])
         XCTAssertEqual(render(harness.stream.send(Element("message", namespace: XMPPNamespace.server))), ["returned ?"])
     }
+
+    func testDialbackErrorNamesTheCondition() {
+        let harness = Harness(Self.configuration(), .allAtOnce)
+        _ = harness.throughTLS(Self.verified)
+        _ = harness.feed(serverHeader(from: "jabber.org", to: "smith.example", id: "tls-2") + Self.dialbackFeatures)
+        let actions = harness.feedActions(
+            "<db:result from='jabber.org' to='smith.example' type='error'><error type='cancel'>"
+                + "<remote-server-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></db:result>")
+        XCTAssertEqual(
+            closeReason(actions), "jabber.org could not check our dialback key (remote-server-not-found)")
+    }
+
+    func testStanzaOnANonBidiOutboundLinkIsRefused() {
+        let harness = StreamManagementTests.established(features: Self.dialbackFeatures)
+        XCTAssertEqual(
+            harness.feed("<message from='juliet@jabber.org' to='romeo@smith.example'/>").first,
+            "stream-error policy-violation")
+    }
 }
