@@ -26,6 +26,7 @@ let package = Package(
         .target(name: "Trust", dependencies: ["X509"]),
         .target(name: "DNS", dependencies: ["CUnbound", "EventLoop"]),
         .target(name: "Store", dependencies: ["CSQLite"]),
+        .target(name: "S2S", dependencies: ["XMPPStream"]),
         .target(
             name: "RelayServer",
             dependencies: ["RelayLog", "RelayConfig", "EventLoop", "DNS", "TLS", "Trust", "X509", "XMPPStream"]
@@ -33,7 +34,8 @@ let package = Package(
         .target(
             name: "RelayCLI",
             dependencies: [
-                "RelayLog", "RelayConfig", "RelayServer", "EventLoop", "TLS", "Trust", "X509", "DNS", "XMPPStream", "Store",
+                "RelayLog", "RelayConfig", "RelayServer", "EventLoop", "TLS", "Trust", "X509", "DNS", "XMPPStream",
+                "Store",
             ]
         ),
         .executableTarget(name: "xmpp-relay", dependencies: ["RelayCLI"]),
@@ -49,6 +51,7 @@ let package = Package(
         .testTarget(name: "TrustTests", dependencies: ["Trust", "X509"], exclude: ["Fixtures"]),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "EventLoop"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "S2STests", dependencies: ["S2S", "XMPPStream"]),
         .testTarget(
             name: "RelayServerTests",
             dependencies: ["RelayServer", "RelayConfig", "RelayLog", "EventLoop", "Trust", "X509", "TLS"]

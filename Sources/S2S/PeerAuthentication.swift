@@ -1,0 +1,39 @@
+import XMPPStream
+
+/// How the peer's TLS certificate was checked, as the Trust layer reports it.
+public enum PeerAuthenticationMethod: String, Hashable, Sendable {
+    case pin
+    case daneEE = "dane-ee"
+    case daneTA = "dane-ta"
+    case pkix
+    case none
+
+    /// Pins and DANE are authoritative: when one applies and fails there is no fallback to dialback
+    /// (DESIGN.md §4 step 3). A failed PKIX check or no check at all may fall back where policy allows.
+    public var allowsFallback: Bool { self == .pkix || self == .none }
+}
+
+/// The Trust verdict on the peer's certificate, delivered to the engine as an event input.
+public struct PeerAuthentication: Hashable, Sendable {
+    public var method: PeerAuthenticationMethod
+    public var verified: Bool
+    /// The domains the certificate was checked and found valid for (empty when not verified).
+    public var names: Set<DomainName>
+    /// Why the verdict is what it is, in words for the log ("certificate does not match TLSA 3 1 1 …").
+    public var reason: String
+
+    public init(method: PeerAuthenticationMethod, verified: Bool, names: Set<DomainName> = [], reason: String) {
+        self.method = method
+        self.verified = verified
+        self.names = names
+        self.reason = reason
+    }
+
+    /// True when the certificate is verified and valid for `domain`.
+    public func isValid(for domain: DomainName) -> Bool { verified && names.contains(domain) }
+
+    /// No certificate check happened (e.g. a plaintext loopback link to the home server).
+    public static func unverified(_ reason: String) -> PeerAuthentication {
+        PeerAuthentication(method: .none, verified: false, reason: reason)
+    }
+}
