@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "Trust", dependencies: ["X509"]),
         .target(name: "DNS", dependencies: ["CUnbound", "EventLoop"]),
         .target(name: "Store", dependencies: ["CSQLite"]),
-        .target(name: "S2S", dependencies: ["XMPPStream"]),
+        .target(name: "S2S", dependencies: ["XMPPStream", "X509"]),
         .target(
             name: "RelayServer",
             dependencies: ["RelayLog", "RelayConfig", "EventLoop", "DNS", "TLS", "Trust", "X509", "XMPPStream"]

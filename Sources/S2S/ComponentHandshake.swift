@@ -1,3 +1,5 @@
+import X509
+
 /// XEP-0114 §3: the handshake is lowercase hex(SHA1(stream id + secret)).
 public enum ComponentHandshake {
     public static func digest(streamID: String, secret: String) -> String {

@@ -1,3 +1,5 @@
+import X509
+
 /// XEP-0185 dialback keys: hex(HMAC-SHA256(key: hex(SHA256(secret)),
 /// message: "Receiving Server" + " " + "Originating Server" + " " + "Stream ID")).
 public enum DialbackKey {

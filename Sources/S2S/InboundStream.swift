@@ -1,3 +1,4 @@
+import X509
 import XMPPStream
 
 /// The receiving side of an s2s connection (RFC 6120, XEP-0178, XEP-0220 receiving and authoritative
@@ -335,7 +336,7 @@ public struct InboundStream {
         }
         let payload = auth.text
         if !payload.isEmpty && payload != "=" {
-            guard let bytes = Base64.decode(payload),
+            guard let bytes = Base64.decodeCanonical(payload),
                 (try? DomainName(String(decoding: bytes, as: UTF8.self))) == remote
             else {
                 var actions: [Action] = [.send(StreamFeatures.saslFailure("not-authorized"))]

@@ -1,3 +1,4 @@
+import X509
 import XMPPStream
 
 /// The initiating side of an s2s link (RFC 6120, XEP-0178, XEP-0220, XEP-0198, XEP-0288), I/O-free:

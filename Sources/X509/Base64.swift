@@ -75,4 +75,11 @@ public enum Base64 {
         default: return nil
         }
     }
+
+    /// Decodes only the canonical form (padded, no whitespace, zero trailing bits), as SASL needs
+    /// (RFC 6120 §6.4.2): a payload that would re-encode differently is refused.
+    public static func decodeCanonical(_ text: String) -> [UInt8]? {
+        guard let bytes = decode(text.utf8), encode(bytes) == text else { return nil }
+        return bytes
+    }
 }

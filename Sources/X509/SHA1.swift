@@ -11,7 +11,7 @@ public enum SHA1 {
             for index in 16..<80 {
                 schedule[index] =
                     (schedule[index - 3] ^ schedule[index - 8] ^ schedule[index - 14] ^ schedule[index - 16])
-                    .rotatedLeft(1)
+                    .sha1RotatedLeft(1)
             }
             var a = state[0]
             var b = state[1]
@@ -35,10 +35,10 @@ public enum SHA1 {
                     mixed = b ^ c ^ d
                     constant = 0xCA62_C1D6
                 }
-                let temp = a.rotatedLeft(5) &+ mixed &+ e &+ constant &+ schedule[index]
+                let temp = a.sha1RotatedLeft(5) &+ mixed &+ e &+ constant &+ schedule[index]
                 e = d
                 d = c
-                c = b.rotatedLeft(30)
+                c = b.sha1RotatedLeft(30)
                 b = a
                 a = temp
             }
@@ -50,4 +50,8 @@ public enum SHA1 {
         }
         return state.flatMap(MessagePadding.bigEndianBytes)
     }
+}
+
+extension UInt32 {
+    fileprivate func sha1RotatedLeft(_ count: UInt32) -> UInt32 { (self << count) | (self >> (32 - count)) }
 }

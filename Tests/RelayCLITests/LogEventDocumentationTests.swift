@@ -10,7 +10,8 @@ final class LogEventDocumentationTests: XCTestCase {
     /// Event names as they appear in calls like `logger.info("link.up", …)` or `logger.log(.warn, "x.y", …)`.
     private func eventsInSources() throws -> Set<String> {
         let pattern = try NSRegularExpression(
-            pattern: #"(?:logger\.(?:debug|info|warn|error)\(|logger\.log\(\.[a-z]+,)\s*"([a-z0-9_]+(?:\.[a-z0-9_]+)*)""#)
+            pattern: #"(?:logger\.(?:debug|info|warn|error)\(|logger\.log\(\.[a-z]+,)\s*"#
+                + #""([a-z0-9_]+(?:\.[a-z0-9_]+)*)""#)
         var events = Set<String>()
         let sources = root.appendingPathComponent("Sources")
         guard let walker = FileManager.default.enumerator(atPath: sources.path) else { return events }
