@@ -273,16 +273,26 @@ public final class XMPPStreamParser {
         guard state == .running else { return }
         let run = UnsafeRawBufferPointer(start: bytes, count: length)
         if depth <= 1 {
-            for byte in run where byte != 0x20 && byte != 0x0A && byte != 0x0D && byte != 0x09 {
-                // Reported at the next element boundary: Expat hands over partial text runs only when
-                // a read ends inside them, so an immediate error would depend on chunking.
-                strayText = true
-                return
-            }
-            unitStart = eventEnd
+            if !strayText { streamLevelText(run) }
             return
         }
         text.append(contentsOf: run)
+    }
+
+    /// Whitespace between stanzas (keepalives) restarts the byte count; other text is refused at the
+    /// next element boundary, because Expat hands over partial text runs only when a read ends inside
+    /// them and an immediate error would depend on chunking. The count restarts at the first
+    /// non-whitespace byte, which lies at the same stream offset however the text was split.
+    private func streamLevelText(_ run: UnsafeRawBufferPointer) {
+        let start = Int(shim_expat_byte_index(parser))
+        let length = Int(shim_expat_byte_count(parser))
+        guard let first = run.firstIndex(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) else {
+            unitStart = start + length
+            return
+        }
+        strayText = true
+        // A run maps byte for byte onto the input unless it came from one reference (`&#120;`).
+        unitStart = run.count == length ? start + first : start
     }
 
     private func namespaceDeclaration(_ prefix: UnsafePointer<CChar>?, _ uri: UnsafePointer<CChar>?) {
