@@ -40,6 +40,8 @@ public final class PeerCertificateFetch {
         /// `connect`, `stream`, `starttls` or `tls`: the step that failed.
         public let step: String
         public let reason: String
+        /// The server's features had no `<starttls/>` (it talks plaintext only).
+        public var starttlsNotOffered = false
         public var description: String { "\(step): \(reason)" }
     }
 
@@ -153,7 +155,10 @@ public final class PeerCertificateFetch {
         case .element(let element):
             if phase == .awaitingFeatures && element.name == "features" && element.namespace == XMPPNamespace.streams {
                 guard element.firstChild(named: "starttls", namespace: XMPPNamespace.tls) != nil else {
-                    finish(.failure(Failure(step: "starttls", reason: "the server does not offer STARTTLS")))
+                    finish(
+                        .failure(
+                            Failure(
+                                step: "starttls", reason: "the server does not offer STARTTLS", starttlsNotOffered: true)))
                     return
                 }
                 featuresBeforeTLS = element

@@ -44,3 +44,12 @@ public struct TLSProbeCipherSuite: Sendable, Hashable {
         return "\(exchange), \(aead ? "AEAD" : "not AEAD")\(strength)"
     }
 }
+
+extension TLSProbeCipherSuite {
+    /// The RFC/IANA name for an mbedTLS suite name ("TLS-ECDHE-…" → "TLS_ECDHE_…", "TLS1-3-…" → "TLS_…").
+    public static func standardName(_ name: String) -> String {
+        var text = name
+        if text.hasPrefix("TLS1-3-") { text = "TLS-" + text.dropFirst("TLS1-3-".count) }
+        return String(text.map { $0 == "-" ? "_" : $0 })
+    }
+}
