@@ -111,7 +111,7 @@ extension ProbeReport {
         if let problem = report.featuresProblem {
             lines.append("  features:     unknown: \(problem)")
         } else {
-            lines.append("  SASL EXTERNAL: \(yesNo(report.saslExternal)) (offered to an unauthenticated client)")
+            lines.append("  SASL EXTERNAL: \(yesNo(report.saslExternal)) (to us, without a client certificate)")
             lines.append("  dialback:     \(yesNo(report.dialback))")
         }
         if let grade = report.grade { lines.append("  grade:        \(grade)") }
@@ -131,9 +131,20 @@ extension ProbeReport {
         switch check {
         case .accepted(let version, let suite):
             "accepted (TLS \(version) \(TLSProbeCipherSuite.standardName(suite)))"
-        case .refused(let reason): "refused (\(reason))"
+        case .refused(let reason): "refused (\(withoutLibraryDetail(reason)))"
         case .notTested(let reason): "not tested (\(reason))"
         }
+    }
+
+    /// "… alert protocol_version (mbedTLS -0x7780: …)" → "… alert protocol_version": the alert says it.
+    static func withoutLibraryDetail(_ reason: String) -> String {
+        let marker = " (mbedTLS -0x"
+        var index = reason.startIndex
+        while index < reason.endIndex {
+            if reason[index...].hasPrefix(marker) { return String(reason[..<index]) }
+            index = reason.index(after: index)
+        }
+        return reason
     }
 
     private static func yesNo(_ value: Bool?) -> String {
