@@ -168,7 +168,9 @@ public enum ProbeCommand: Command {
                     }
                     options.configuration.resolvConfFile = file
                 case "--ca-file":
-                    guard let file = value(argument) else { return .failure(Problem(message: "--ca-file needs a FILE")) }
+                    guard let file = value(argument) else {
+                        return .failure(Problem(message: "--ca-file needs a FILE"))
+                    }
                     options.caFile = file
                 case "--timeout":
                     guard let text = value(argument), let seconds = Int(text), seconds > 0, seconds <= 120 else {

@@ -99,7 +99,8 @@ extension ProbeReport {
                 "    valid:      \(UnixTime.iso8601(certificate.notBefore)) to \(UnixTime.iso8601(certificate.notAfter)) "
                     + "(\(left))")
             lines.append("    key:        \(certificate.key ?? "unknown")")
-            lines.append("    chain:      \(certificate.chainLength) certificate\(certificate.chainLength == 1 ? "" : "s")")
+            lines.append(
+                "    chain:      \(certificate.chainLength) certificate\(certificate.chainLength == 1 ? "" : "s")")
             lines.append("    pin:        \(certificate.pin)")
         } else {
             lines.append("  certificate:  none sent")
@@ -121,7 +122,9 @@ extension ProbeReport {
     /// The closing lines: what was left out, then `grade: X` (or `grade: none`).
     static func summary(_ reports: [ProbeTargetReport], skipped: Int) -> [String] {
         var lines = [""]
-        if skipped > 0 { lines.append("not probed: \(skipped) more target\(skipped == 1 ? "" : "s") (see --max-targets)") }
+        if skipped > 0 {
+            lines.append("not probed: \(skipped) more target\(skipped == 1 ? "" : "s") (see --max-targets)")
+        }
         let overall = TLSProbeGrade.overall(reports.compactMap(\.grade))
         lines.append("grade: \(overall?.description ?? "none (no target could be reached)")")
         return lines

@@ -56,8 +56,9 @@ struct ProbeTargetReport {
 
     /// Gathers the facts of one probe: certificate, trust decision (DANE from the plan's TLSA, else
     /// PKIX with `verifier`'s anchors), features after TLS, and the grade.
-    init(number: Int, planTarget: PlanTarget, domain: String, result: TLSProbe.Result, verifier: PeerVerifier, now: Int64)
-    {
+    init(
+        number: Int, planTarget: PlanTarget, domain: String, result: TLSProbe.Result, verifier: PeerVerifier, now: Int64
+    ) {
         self.number = number
         host = planTarget.host
         port = planTarget.port
@@ -71,7 +72,8 @@ struct ProbeTargetReport {
         case .success(let presented):
             if let features = presented.featuresBeforeTLS {
                 let offer = features.firstChild(named: "starttls", namespace: XMPPNamespace.tls)
-                starttls = offer?.firstChild(named: "required", namespace: XMPPNamespace.tls) != nil
+                starttls =
+                    offer?.firstChild(named: "required", namespace: XMPPNamespace.tls) != nil
                     ? .required : .offeredNotRequired
             }
             negotiatedVersion = presented.session.version
@@ -108,8 +110,10 @@ struct ProbeTargetReport {
     }
 
     /// For tests: a report assembled by hand.
-    init(number: Int, host: String, port: UInt16, directTLS: Bool, address: String, starttls: TLSProbeGrade.Findings.STARTTLS)
-    {
+    init(
+        number: Int, host: String, port: UInt16, directTLS: Bool, address: String,
+        starttls: TLSProbeGrade.Findings.STARTTLS
+    ) {
         self.number = number
         self.host = host
         self.port = port

@@ -158,7 +158,8 @@ public final class PeerCertificateFetch {
                     finish(
                         .failure(
                             Failure(
-                                step: "starttls", reason: "the server does not offer STARTTLS", starttlsNotOffered: true)))
+                                step: "starttls", reason: "the server does not offer STARTTLS", starttlsNotOffered: true
+                            )))
                     return
                 }
                 featuresBeforeTLS = element

@@ -60,7 +60,8 @@ public final class TLSProbe {
     private var result: Result?
     private var pending: [(label: String, configuration: TLSConfiguration, store: (inout Result, Check) -> Void)] = []
 
-    public init(loop: Loop, target: Target, timeout: Duration, budget: Duration, completion: @escaping (Result) -> Void) {
+    public init(loop: Loop, target: Target, timeout: Duration, budget: Duration, completion: @escaping (Result) -> Void)
+    {
         self.loop = loop
         self.target = target
         self.timeout = timeout
@@ -152,7 +153,8 @@ public final class TLSProbe {
             guard let self, self.result != nil else { return }
             switch outcome {
             case .success(let presented):
-                check.store(&self.result!, .accepted(version: presented.session.version, suite: presented.session.cipherSuite))
+                check.store(
+                    &self.result!, .accepted(version: presented.session.version, suite: presented.session.cipherSuite))
             case .failure(let failure):
                 check.store(&self.result!, .refused(failure.description))
             }

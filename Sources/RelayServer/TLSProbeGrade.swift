@@ -102,7 +102,9 @@ public struct TLSProbeGrade: Sendable, Hashable, CustomStringConvertible {
         if findings.acceptsTLS10 == true { limit(.c, "accepts TLS 1.0") }
         if findings.acceptsTLS11 == true { limit(.c, "accepts TLS 1.1") }
         if let suite = findings.negotiated {
-            if !suite.forwardSecrecy { limit(.c, "chose a key exchange without forward secrecy (\(suite.keyExchange))") }
+            if !suite.forwardSecrecy {
+                limit(.c, "chose a key exchange without forward secrecy (\(suite.keyExchange))")
+            }
             if !suite.aead { limit(.b, "chose a cipher that is not AEAD") }
             if let bits = suite.bits, bits < 128 { limit(.c, "chose a \(bits)-bit cipher") }
         } else {

@@ -115,7 +115,8 @@ public final class TLSContext {
         switch configuration.probeCipherSuites {
         case nil: mbedtls_ssl_conf_ciphersuites(config, shim_ssl_allowed_ciphersuites())
         case .everything: mbedtls_ssl_conf_ciphersuites(config, mbedtls_ssl_list_ciphersuites())
-        case .withoutForwardSecrecy: mbedtls_ssl_conf_ciphersuites(config, shim_ssl_ciphersuites_without_forward_secrecy())
+        case .withoutForwardSecrecy:
+            mbedtls_ssl_conf_ciphersuites(config, shim_ssl_ciphersuites_without_forward_secrecy())
         }
         shim_ssl_conf_no_renegotiation(config)
         mbedtls_ssl_conf_cert_profile(config, shim_x509_profile_sha256_rsa2048())
@@ -152,14 +153,16 @@ public final class TLSContext {
             configuration.minimumVersion < .tls12 || configuration.maximumVersion != nil
             || configuration.probeCipherSuites != nil
         if probing && configuration.role == .server {
-            throw TLSError(.invalidConfiguration, "TLS 1.0/1.1, a maximum version and probe suites are for probe clients only")
+            throw TLSError(
+                .invalidConfiguration, "TLS 1.0/1.1, a maximum version and probe suites are for probe clients only")
         }
         if configuration.minimumVersion < .tls12 {
             guard TLSLibrary.supportsLegacyVersions else {
                 throw TLSError(.invalidConfiguration, "this mbedTLS build has no TLS 1.0/1.1")
             }
             guard configuration.probeCipherSuites == .everything else {
-                throw TLSError(.invalidConfiguration, "TLS 1.0/1.1 need probeCipherSuites = .everything (no AEAD before 1.2)")
+                throw TLSError(
+                    .invalidConfiguration, "TLS 1.0/1.1 need probeCipherSuites = .everything (no AEAD before 1.2)")
             }
         }
         if let maximum = configuration.maximumVersion, maximum < configuration.minimumVersion {

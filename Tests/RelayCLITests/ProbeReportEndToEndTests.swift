@@ -13,7 +13,9 @@ final class ProbeReportEndToEndTests: XCTestCase {
     private var xmppPort = 0
     private var processes: [Process] = []
 
-    private var fixtures: URL { URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures") }
+    private var fixtures: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    }
     private var certificate: String { directory + "/server.crt" }
     private var key: String { directory + "/server.key" }
 
@@ -47,7 +49,9 @@ final class ProbeReportEndToEndTests: XCTestCase {
         process.arguments = ["-c", command]
         try process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw XCTSkip("'\(command)' failed; are openssl, ldnsutils installed?") }
+        guard process.terminationStatus == 0 else {
+            throw XCTSkip("'\(command)' failed; are openssl, ldnsutils installed?")
+        }
     }
 
     @discardableResult
@@ -138,7 +142,8 @@ final class ProbeReportEndToEndTests: XCTestCase {
         XCTAssertTrue(result.text.contains("    issuer:     CN=probe.test (self-signed)"), result.text)
         XCTAssertTrue(
             result.text.contains(
-                "  trust:        dane-ee verified: certificate matches TLSA 3 1 1 at _\(xmppPort)._tcp.tls.modern.pr.test"),
+                "  trust:        dane-ee verified: certificate matches TLSA 3 1 1 at _\(xmppPort)._tcp.tls.modern.pr.test"
+            ),
             result.text)
         XCTAssertEqual(result.last, "grade: A+")
     }
@@ -153,7 +158,8 @@ final class ProbeReportEndToEndTests: XCTestCase {
         }
         XCTAssertTrue(result.text.contains("  TLS 1.0:      accepted (TLS 1.0 "), result.text)
         XCTAssertTrue(result.text.contains("  TLS 1.1:      accepted (TLS 1.1 "), result.text)
-        XCTAssertTrue(result.text.contains("  grade:        C: accepts TLS 1.0 (max C); accepts TLS 1.1 (max C)"), result.text)
+        XCTAssertTrue(
+            result.text.contains("  grade:        C: accepts TLS 1.0 (max C); accepts TLS 1.1 (max C)"), result.text)
         XCTAssertEqual(result.last, "grade: C")
     }
 
@@ -174,22 +180,51 @@ final class ProbeReportEndToEndTests: XCTestCase {
         try openssl(on: "127.0.0.24")
         let untrusted = probe("untrusted.pr.test")
         XCTAssertEqual(untrusted.code, ExitCode.ok, untrusted.text)
-        XCTAssertTrue(untrusted.text.contains("  trust:        none NOT verified: self-signed certificate"), untrusted.text)
-        XCTAssertTrue(untrusted.text.contains("  grade:        T (A if trusted): certificate not trusted"), untrusted.text)
+        XCTAssertTrue(
+            untrusted.text.contains("  trust:        none NOT verified: self-signed certificate"), untrusted.text)
+        XCTAssertTrue(
+            untrusted.text.contains("  grade:        T (A if trusted): certificate not trusted"), untrusted.text)
         XCTAssertEqual(untrusted.last, "grade: T")
 
         let anchored = probe("untrusted.pr.test", extra: ["--ca-file", certificate])
         XCTAssertTrue(
-            anchored.text.contains("  trust:        pkix verified: certificate chain trusted and valid for untrusted.pr.test"),
+            anchored.text.contains(
+                "  trust:        pkix verified: certificate chain trusted and valid for untrusted.pr.test"),
             anchored.text)
         XCTAssertEqual(anchored.last, "grade: A")
+    }
+
+    func testRSAServerAcceptingStaticRSAIsCappedAtB() throws {
+        let rsaCertificate = directory + "/rsa.crt"
+        let rsaKey = directory + "/rsa.key"
+        try shell(
+            "openssl req -x509 -newkey rsa:2048 -nodes -keyout \(rsaKey) -out \(rsaCertificate) -days 30 "
+                + "-subj /CN=untrusted.pr.test -addext subjectAltName=DNS:untrusted.pr.test 2>/dev/null")
+        let server = try start(
+            "/usr/bin/openssl",
+            [
+                "s_server", "-accept", "127.0.0.24:\(xmppPort)", "-cert", rsaCertificate, "-key", rsaKey, "-quiet",
+                "-cipher", "ECDHE+AESGCM:AES128-GCM-SHA256",
+            ])
+        try waitUntilListening(ip: "127.0.0.24", port: xmppPort, process: server)
+        let result = probe("untrusted.pr.test", extra: ["--ca-file", rsaCertificate])
+        XCTAssertEqual(result.code, ExitCode.ok, result.text)
+        XCTAssertTrue(result.text.contains("    key:        RSA 2048"), result.text)
+        XCTAssertTrue(
+            result.text.contains("  static RSA:   accepted (TLS 1.2 TLS_RSA_WITH_AES_128_GCM_SHA256)"), result.text)
+        XCTAssertTrue(result.text.contains("  cipher:       ECDHE, AEAD "), result.text)
+        XCTAssertTrue(
+            result.text.contains("  grade:        B: accepts static RSA key exchange (no forward secrecy) (max B)"),
+            result.text)
+        XCTAssertEqual(result.last, "grade: B")
     }
 
     func testPlaintextAllowedOrOnlyIsF() throws {
         try xmppServer(on: "127.0.0.25", ["--not-required"])
         let optional = probe("plain.pr.test")
         XCTAssertEqual(optional.code, ExitCode.ok, optional.text)
-        XCTAssertTrue(optional.text.contains("  starttls:     offered, NOT required (plaintext allowed)"), optional.text)
+        XCTAssertTrue(
+            optional.text.contains("  starttls:     offered, NOT required (plaintext allowed)"), optional.text)
         XCTAssertEqual(optional.last, "grade: F")
 
         tearDownServers()
