@@ -27,7 +27,7 @@ public enum ProbeCommand: Command {
           --stub ZONE=IP@PORT   send queries for ZONE to this server (repeatable)
           --resolv-conf FILE    forward to the nameservers listed in FILE
           --ca-file FILE        CA bundle for PKIX (default \(TLSTrustStore.systemBundlePath))
-          --timeout SECONDS     per connection (default 5); each target gets at most 4 times this
+          --timeout SECONDS     per connection (default 5); each target about 4 times this
           --max-targets N       probe at most N targets (default 4)
           --dns-only            print the DNS plan only; connect to nothing
           Exit status: 0 if a grade could be given (with --dns-only: a usable target), 1 if not,

@@ -73,6 +73,7 @@ extension ProbeReport {
         case .required: lines.append("  starttls:     offered, required")
         case .offeredNotRequired: lines.append("  starttls:     offered, NOT required (plaintext allowed)")
         case .notOffered: lines.append("  starttls:     NOT offered (plaintext only)")
+        case nil: break
         }
         if let failure = report.failure {
             lines.append("  unreachable:  \(failure)")
@@ -122,6 +123,10 @@ extension ProbeReport {
     /// The closing lines: what was left out, then `grade: X` (or `grade: none`).
     static func summary(_ reports: [ProbeTargetReport], skipped: Int) -> [String] {
         var lines = [""]
+        if reports.isEmpty && skipped == 0 {
+            lines.append("grade: none (DNS gave no usable target)")
+            return lines
+        }
         if skipped > 0 {
             lines.append("not probed: \(skipped) more target\(skipped == 1 ? "" : "s") (see --max-targets)")
         }

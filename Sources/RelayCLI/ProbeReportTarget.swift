@@ -28,7 +28,8 @@ struct ProbeTargetReport {
     var address: String
     /// Set when nothing could be negotiated: connect, stream or TLS failed.
     var failure: String?
-    var starttls: TLSProbeGrade.Findings.STARTTLS
+    /// Nil when a STARTTLS target failed before its features were read.
+    var starttls: TLSProbeGrade.Findings.STARTTLS?
     /// "1.3", "1.2", "1.1", "1.0" with the answer to each.
     var versions: [(label: String, check: TLSProbe.Check)] = []
     var negotiatedVersion: String?
@@ -44,7 +45,7 @@ struct ProbeTargetReport {
 
     /// The grading input for this target; nil when nothing was negotiated and STARTTLS was offered.
     var findings: TLSProbeGrade.Findings? {
-        if failure != nil && starttls != .notOffered { return nil }
+        guard let starttls, failure == nil || starttls == .notOffered else { return nil }
         let check = { (label: String) in self.versions.first { $0.label == label }?.check.accepted }
         let method = trust?.method
         return TLSProbeGrade.Findings(
@@ -64,7 +65,7 @@ struct ProbeTargetReport {
         port = planTarget.port
         directTLS = planTarget.directTLS
         address = result.target.address.description
-        starttls = planTarget.directTLS ? .directTLS : .required
+        starttls = planTarget.directTLS ? .directTLS : nil
         switch result.main {
         case .failure(let failure):
             self.failure = failure.description
@@ -112,7 +113,7 @@ struct ProbeTargetReport {
     /// For tests: a report assembled by hand.
     init(
         number: Int, host: String, port: UInt16, directTLS: Bool, address: String,
-        starttls: TLSProbeGrade.Findings.STARTTLS
+        starttls: TLSProbeGrade.Findings.STARTTLS?
     ) {
         self.number = number
         self.host = host

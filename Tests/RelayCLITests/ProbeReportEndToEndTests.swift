@@ -135,8 +135,12 @@ final class ProbeReportEndToEndTests: XCTestCase {
             result.text)
         XCTAssertTrue(result.text.contains("  starttls:     not used (TLS from the first byte)"), result.text)
         XCTAssertTrue(result.text.contains("  TLS 1.2:      accepted (TLS 1.2 TLS_ECDHE_ECDSA_WITH_"), result.text)
+        // openssl 3 speaks TLS 1.3: accepted where our mbedTLS has it (3.6), else untested (2.28).
+        XCTAssertTrue(
+            result.text.contains("  TLS 1.3:      accepted (TLS 1.3 TLS_AES_")
+                || result.text.contains("  TLS 1.3:      not tested (library lacks TLS 1.3)"), result.text)
         assertOldVersionsRefused(result.text)
-        XCTAssertTrue(result.text.contains("  cipher:       ECDHE, AEAD "), result.text)
+        XCTAssertTrue(result.text.contains("  cipher:       ECDHE"), result.text)
         XCTAssertTrue(result.text.contains("  static RSA:   refused"), result.text)
         XCTAssertTrue(result.text.contains("    key:        EC P-256"), result.text)
         XCTAssertTrue(result.text.contains("    issuer:     CN=probe.test (self-signed)"), result.text)
@@ -212,7 +216,7 @@ final class ProbeReportEndToEndTests: XCTestCase {
         XCTAssertTrue(result.text.contains("    key:        RSA 2048"), result.text)
         XCTAssertTrue(
             result.text.contains("  static RSA:   accepted (TLS 1.2 TLS_RSA_WITH_AES_128_GCM_SHA256)"), result.text)
-        XCTAssertTrue(result.text.contains("  cipher:       ECDHE, AEAD "), result.text)
+        XCTAssertTrue(result.text.contains("  cipher:       ECDHE"), result.text)
         XCTAssertTrue(
             result.text.contains("  grade:        B: accepts static RSA key exchange (no forward secrecy) (max B)"),
             result.text)

@@ -67,6 +67,19 @@ final class ProbeReportTests: XCTestCase {
         XCTAssertNil(down.findings, "an unreachable target gets no grade")
         XCTAssertEqual(ProbeReport.lines(for: down).last, "  unreachable:  connect: refused")
         XCTAssertEqual(ProbeReport.summary([down], skipped: 0), ["", "grade: none (no target could be reached)"])
+        XCTAssertEqual(ProbeReport.summary([], skipped: 0), ["", "grade: none (DNS gave no usable target)"])
+
+        var silent = ProbeTargetReport(
+            number: 3, host: "b.example", port: 5269, directTLS: false, address: "192.0.2.2:5269", starttls: nil)
+        silent.failure = "stream: no answer within 5 s"
+        XCTAssertEqual(
+            ProbeReport.lines(for: silent),
+            [
+                "", "target 3: b.example:5269 at 192.0.2.2:5269 (STARTTLS)",
+                "  unreachable:  stream: no answer within 5 s",
+            ],
+            "no STARTTLS verdict for a server that never sent its features")
+        XCTAssertNil(silent.findings)
         XCTAssertEqual(
             ProbeReport.summary([down, graded()], skipped: 1),
             ["", "not probed: 1 more target (see --max-targets)", "grade: C"])
