@@ -41,7 +41,9 @@ public enum ProbeCommand: Command {
         case .success(let parsed): options = parsed
         case .failure(let problem):
             io.err("xmpp-relay probe: \(problem.message)")
-            io.err("usage: xmpp-relay probe DOMAIN [--trust-anchor FILE] [--forwarder IP@PORT] [--stub ZONE=IP@PORT]")
+            io.err(
+                "usage: xmpp-relay probe DOMAIN [--trust-anchor FILE] [--forwarder IP@PORT] [--stub ZONE=IP@PORT] "
+                    + "[--ca-file FILE] [--timeout SECONDS] [--max-targets N] [--dns-only]")
             return ExitCode.usage
         }
         do throws(DNSError) {
