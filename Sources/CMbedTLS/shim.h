@@ -110,6 +110,15 @@ static inline int shim_ssl_has_tls13(void) {
 #endif
 }
 
+// TLS 1.0 and 1.1 (probe only): mbedTLS 2.28 builds may have them, 3.x has not.
+static inline int shim_ssl_has_tls10_tls11(void) {
+#if MBEDTLS_VERSION_MAJOR < 3 && defined(MBEDTLS_SSL_PROTO_TLS1) && defined(MBEDTLS_SSL_PROTO_TLS1_1)
+    return 1;
+#else
+    return 0;
+#endif
+}
+
 // Version range by TLS 1.x minor number (2 = TLS 1.2, 3 = TLS 1.3); the maximum is clamped to
 // what the build has.
 static inline void shim_ssl_conf_version_range(mbedtls_ssl_config *conf, int min_tls1x, int max_tls1x) {
@@ -138,6 +147,23 @@ static inline const int *shim_ssl_allowed_ciphersuites(void) {
         MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
         MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
         MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        0
+    };
+    return suites;
+}
+
+// Probe only: suites with static RSA key exchange (no forward secrecy), to ask whether a server
+// accepts them; zero-terminated, limited to what the build has.
+static inline const int *shim_ssl_ciphersuites_without_forward_secrecy(void) {
+    static const int suites[] = {
+#if defined(MBEDTLS_KEY_EXCHANGE_RSA_ENABLED)
+        MBEDTLS_TLS_RSA_WITH_AES_256_GCM_SHA384,
+        MBEDTLS_TLS_RSA_WITH_AES_128_GCM_SHA256,
+        MBEDTLS_TLS_RSA_WITH_AES_256_CBC_SHA256,
+        MBEDTLS_TLS_RSA_WITH_AES_128_CBC_SHA256,
+        MBEDTLS_TLS_RSA_WITH_AES_256_CBC_SHA,
+        MBEDTLS_TLS_RSA_WITH_AES_128_CBC_SHA,
+#endif
         0
     };
     return suites;

@@ -1,22 +1,37 @@
 import DNS
 import EventLoop
+import RelayServer
+import TLS
+import Trust
 
-/// `xmpp-relay probe DOMAIN`: how this relay would reach DOMAIN, with the DNSSEC status of every
-/// record and the TLSA records found. (TLS and authentication checks join it with the s2s engine.)
+/// `xmpp-relay probe DOMAIN`: an observatory-style security report. How this relay would reach
+/// DOMAIN (SRV, addresses, TLSA, with the DNSSEC status of every record), then for each usable target
+/// (at most `--max-targets`): TLS versions and suites, certificate, trust (DANE or PKIX), the
+/// authentication offered after TLS, and a grade (TLSProbeGrade, docs/probe-grading.md).
 public enum ProbeCommand: Command {
     public static var name: String { "probe" }
-    public static var summary: String { "show how DOMAIN is reached: SRV, addresses, DNSSEC, TLSA" }
+    public static var summary: String { "security report for DOMAIN: DNSSEC, TLSA, TLS, certificate, auth, grade" }
     public static var usage: String {
         """
         usage: xmpp-relay probe DOMAIN [--trust-anchor FILE] [--forwarder IP[@PORT]]...
-                                       [--stub ZONE=IP[@PORT]]... [--resolv-conf FILE]
+                                       [--stub ZONE=IP[@PORT]]... [--resolv-conf FILE] [--ca-file FILE]
+                                       [--timeout SECONDS] [--max-targets N] [--dns-only]
           Resolves DOMAIN as the relay does (SRV for xmpps-server and xmpp-server, addresses,
-          TLSA under DNSSEC) and prints the connection plan with the DNSSEC status of each record.
+          TLSA under DNSSEC) and prints the connection plan with the DNSSEC status of each record;
+          then connects to each usable target: TLS versions (1.3, 1.2, and whether 1.1/1.0 are still
+          accepted), suites and forward secrecy, certificate, trust (DANE from the TLSA above, else
+          PKIX), STARTTLS, SASL EXTERNAL and dialback, and a grade per target; the last line is
+          `grade: X`, the worst of them (see docs/probe-grading.md).
           --trust-anchor FILE   DNSSEC root key (default \(ResolverConfiguration.defaultTrustAnchorFile))
           --forwarder IP@PORT   ask this resolver instead of recursing from the root (repeatable)
           --stub ZONE=IP@PORT   send queries for ZONE to this server (repeatable)
           --resolv-conf FILE    forward to the nameservers listed in FILE
-          Exit status: 0 if there is a usable target, 1 if not, 2 on bad usage.
+          --ca-file FILE        CA bundle for PKIX (default \(TLSTrustStore.systemBundlePath))
+          --timeout SECONDS     per connection (default 5); each target about 4 times this
+          --max-targets N       probe at most N targets (default 4)
+          --dns-only            print the DNS plan only; connect to nothing
+          Exit status: 0 if a grade could be given (with --dns-only: a usable target), 1 if not,
+          2 on bad usage.
         """
     }
 
@@ -26,7 +41,9 @@ public enum ProbeCommand: Command {
         case .success(let parsed): options = parsed
         case .failure(let problem):
             io.err("xmpp-relay probe: \(problem.message)")
-            io.err("usage: xmpp-relay probe DOMAIN [--trust-anchor FILE] [--forwarder IP@PORT] [--stub ZONE=IP@PORT]")
+            io.err(
+                "usage: xmpp-relay probe DOMAIN [--trust-anchor FILE] [--forwarder IP@PORT] [--stub ZONE=IP@PORT] "
+                    + "[--ca-file FILE] [--timeout SECONDS] [--max-targets N] [--dns-only]")
             return ExitCode.usage
         }
         do throws(DNSError) {
@@ -55,12 +72,65 @@ public enum ProbeCommand: Command {
         }
         for line in ProbeReport.lines(for: plan) { io.out(line) }
         withExtendedLifetime(resolver) {}
-        return plan.verdict == .connect && !plan.usableTargets.isEmpty ? ExitCode.ok : ExitCode.failure
+        let usable = plan.verdict == .connect ? plan.usableTargets : []
+        if options.dnsOnly { return usable.isEmpty ? ExitCode.failure : ExitCode.ok }
+        let reports = probe(
+            Array(usable.prefix(options.maxTargets)), domain: plan.domain, options: options, loop: loop, io: io)
+        for line in ProbeReport.summary(reports, skipped: max(0, usable.count - options.maxTargets)) { io.out(line) }
+        return reports.contains { $0.grade != nil } ? ExitCode.ok : ExitCode.failure
+    }
+
+    /// Probes the targets one after another (each at its first address that answers, trying at most
+    /// two), printing each section as soon as it is done.
+    private static func probe(
+        _ targets: [PlanTarget], domain: String, options: Options, loop: Loop, io: CommandIO
+    ) -> [ProbeTargetReport] {
+        let verifier = PeerVerifier(
+            chainVerifier: TrustStoreVerifier(),
+            systemAnchors: .system(bundlePath: options.caFile ?? TLSTrustStore.systemBundlePath))
+        var reports: [ProbeTargetReport] = []
+        var running: TLSProbe?
+        for (index, target) in targets.enumerated() {
+            var addresses = target.addresses.prefix(2).compactMap {
+                SocketAddress(ipBytes: $0.bytes, port: target.port)
+            }
+            var report: ProbeTargetReport?
+            while report == nil, !addresses.isEmpty {
+                let address = addresses.removeFirst()
+                var finished: TLSProbe.Result?
+                running = TLSProbe(
+                    loop: loop, target: TLSProbe.Target(domain: domain, address: address, directTLS: target.directTLS),
+                    timeout: options.timeout, budget: options.timeout * 4
+                ) { result in
+                    finished = result
+                    loop.stop()
+                }
+                if finished == nil { loop.run() }
+                guard let result = finished else { break }
+                if case .failure(let failure) = result.main, failure.step == "connect", !addresses.isEmpty { continue }
+                report = ProbeTargetReport(
+                    number: index + 1, planTarget: target, domain: domain, result: result, verifier: verifier,
+                    now: loop.unixSeconds)
+            }
+            guard let report else {
+                io.out("")
+                io.out("target \(index + 1): \(target.host):\(target.port): no address to connect to")
+                continue
+            }
+            for line in ProbeReport.lines(for: report) { io.out(line) }
+            reports.append(report)
+        }
+        withExtendedLifetime(running) {}
+        return reports
     }
 
     struct Options {
         var domain = ""
         var configuration = ResolverConfiguration()
+        var caFile: String? = nil
+        var timeout = Duration.seconds(5)
+        var maxTargets = 4
+        var dnsOnly = false
 
         struct Problem: Error {
             let message: String
@@ -99,6 +169,23 @@ public enum ProbeCommand: Command {
                         return .failure(Problem(message: "--resolv-conf needs a FILE"))
                     }
                     options.configuration.resolvConfFile = file
+                case "--ca-file":
+                    guard let file = value(argument) else {
+                        return .failure(Problem(message: "--ca-file needs a FILE"))
+                    }
+                    options.caFile = file
+                case "--timeout":
+                    guard let text = value(argument), let seconds = Int(text), seconds > 0, seconds <= 120 else {
+                        return .failure(Problem(message: "--timeout takes whole seconds from 1 to 120"))
+                    }
+                    options.timeout = .seconds(seconds)
+                case "--max-targets":
+                    guard let text = value(argument), let count = Int(text), count > 0, count <= 16 else {
+                        return .failure(Problem(message: "--max-targets takes a number from 1 to 16"))
+                    }
+                    options.maxTargets = count
+                case "--dns-only":
+                    options.dnsOnly = true
                 default:
                     if argument.hasPrefix("-") { return .failure(Problem(message: "unknown option \(argument)")) }
                     if domain != nil { return .failure(Problem(message: "one DOMAIN only (got \(argument) too)")) }
@@ -110,66 +197,5 @@ public enum ProbeCommand: Command {
             options.domain = domain
             return .success(options)
         }
-    }
-}
-
-/// The text `probe` prints for a plan: the lookups with their DNSSEC status, then the targets.
-enum ProbeReport {
-    static func lines(for plan: ConnectionPlan) -> [String] {
-        var lines = ["probe \(plan.domain)", "", "DNS lookups (validated here, DNSSEC status per answer):"]
-        for lookup in plan.lookups {
-            let rcode = lookup.responseCode.map { " \($0)" } ?? ""
-            let count =
-                lookup.records.isEmpty ? "" : ", \(lookup.records.count) record\(lookup.records.count == 1 ? "" : "s")"
-            lines.append("  \(lookup.type) \(lookup.name): \(lookup.status)\(rcode)\(count)")
-            for record in lookup.records { lines.append("      \(record)") }
-        }
-        lines.append("")
-        switch plan.verdict {
-        case .connect:
-            lines.append("connection plan: \(plan.usableTargets.count) of \(plan.targets.count) targets usable")
-        case .notFound(let reason):
-            lines.append("connection plan: no server: \(reason)")
-        case .retryLater(let reason):
-            lines.append("connection plan: retry later: \(reason)")
-        }
-        for (number, target) in plan.targets.enumerated() {
-            lines.append(contentsOf: describe(target, number: number + 1))
-        }
-        return lines
-    }
-
-    static func describe(_ target: PlanTarget, number: Int) -> [String] {
-        let service =
-            target.fromSRV
-            ? "\(target.directTLS ? "_xmpps-server, direct TLS" : "_xmpp-server, STARTTLS"), priority "
-                + "\(target.priority) weight \(target.weight)"
-            : "no SRV: domain on port \(target.port), STARTTLS"
-        var lines = ["  \(number). \(target.host):\(target.port) (\(service))"]
-        lines.append(
-            target.fromSRV
-                ? "     SRV record: \(target.serviceStatus)" : "     absence of SRV records: \(target.serviceStatus)")
-        let addresses = target.addresses.isEmpty ? "none" : target.addresses.map(\.description).joined(separator: " ")
-        lines.append("     addresses: \(target.addressStatus): \(addresses)")
-        if let status = target.tlsaStatus {
-            if status.isSecure {
-                let records =
-                    target.tlsa.isEmpty ? "none published" : target.tlsa.map(\.description).joined(separator: ", ")
-                lines.append("     TLSA \(target.tlsaName): \(status): \(records)")
-            } else {
-                lines.append("     TLSA \(target.tlsaName): \(status)")
-            }
-        } else {
-            lines.append("     TLSA \(target.tlsaName): not looked up (SRV or addresses not DNSSEC-secure)")
-        }
-        if let reason = target.unusableReason {
-            lines.append("     UNUSABLE now: \(reason)")
-        } else if target.daneApplies {
-            lines.append(
-                "     authentication: DANE with \(target.tlsa.count) TLSA record\(target.tlsa.count == 1 ? "" : "s")")
-        } else {
-            lines.append("     authentication: no DANE here; PKIX or a configured pin")
-        }
-        return lines
     }
 }

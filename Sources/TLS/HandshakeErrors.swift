@@ -5,7 +5,13 @@ func describeFailure(
     _ status: Int32, io: ConnectionIO, configuration: TLSConfiguration, lastAlert: Int32
 ) -> TLSError {
     let role = configuration.role
-    let minimum = configuration.minimumVersion == .tls13 ? "TLS 1.3" : "TLS 1.2"
+    let minimum = "TLS 1.\(configuration.minimumVersion.rawValue)"
+    // A probe offering one old version alone must not claim to speak everything newer.
+    var range = "from \(minimum) up"
+    if let maximum = configuration.maximumVersion {
+        range =
+            maximum == configuration.minimumVersion ? "of \(minimum)" : "from \(minimum) to TLS 1.\(maximum.rawValue)"
+    }
     let detail = libraryErrorText(status)
     if let name = io.missingCertificateName {
         return TLSError(
@@ -31,7 +37,7 @@ func describeFailure(
         if lastAlert == 70 {
             return TLSError(
                 .unsupportedProtocolVersion,
-                "peer refused the handshake with alert protocol_version: it speaks no version from \(minimum) up (\(detail))",
+                "peer refused the handshake with alert protocol_version: it speaks no version \(range) (\(detail))",
                 libraryCode: status)
         }
         return TLSError(

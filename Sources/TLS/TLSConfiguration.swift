@@ -17,6 +17,12 @@ public struct TLSConfiguration: Sendable, Hashable {
     }
 
     public enum ProtocolVersion: Int, Sendable, Hashable, Comparable {
+        /// Probe only: `xmpp-relay probe` asks whether a server still accepts TLS 1.0/1.1. A context
+        /// refuses these for servers, and for clients unless `probeCipherSuites` is `.everything`;
+        /// see `TLSLibrary.supportsLegacyVersions` for whether the build has them at all.
+        case tls10 = 0
+        /// Probe only, as `tls10`.
+        case tls11 = 1
         case tls12 = 2
         case tls13 = 3
         public static func < (lhs: ProtocolVersion, rhs: ProtocolVersion) -> Bool { lhs.rawValue < rhs.rawValue }
@@ -28,6 +34,13 @@ public struct TLSConfiguration: Sendable, Hashable {
         case bytes1024 = 2
         case bytes2048 = 3
         case bytes4096 = 4
+    }
+
+    /// Probe only (`xmpp-relay probe`, client role): instead of the fixed ECDHE + AEAD list, offer
+    /// every suite the library has, or only suites without forward secrecy (static RSA key exchange).
+    public enum ProbeCipherSuites: Sendable, Hashable {
+        case everything
+        case withoutForwardSecrecy
     }
 
     public var role: Role
@@ -49,6 +62,10 @@ public struct TLSConfiguration: Sendable, Hashable {
     /// MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH (see `TLSLibrary.hasVariableBufferLength`); ignored where
     /// the build lacks MBEDTLS_SSL_MAX_FRAGMENT_LENGTH.
     public var maxFragmentLength: MaxFragmentLength?
+    /// Probe only (client role): the highest version to offer; nil offers the highest the build has.
+    public var maximumVersion: ProtocolVersion? = nil
+    /// Probe only (client role): see `ProbeCipherSuites`; nil keeps the fixed policy above.
+    public var probeCipherSuites: ProbeCipherSuites? = nil
 
     public init(
         role: Role,

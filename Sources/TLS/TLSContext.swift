@@ -47,6 +47,7 @@ public final class TLSContext {
         } else {
             caChain = nil
         }
+        try Self.checkProbeOptions(configuration)
         if configuration.role == .server && defaultIdentity == nil && table.isEmpty {
             throw TLSError(.invalidConfiguration, "a TLS server needs a certificate and key; configure one")
         }
@@ -109,8 +110,14 @@ public final class TLSContext {
                 .libraryFailure, "cannot set up TLS defaults (\(libraryErrorText(status)))", libraryCode: status)
         }
         mbedtls_ssl_conf_rng(config, mbedtls_ctr_drbg_random, random.drbg)
-        shim_ssl_conf_version_range(config, Int32(configuration.minimumVersion.rawValue), 3)
-        mbedtls_ssl_conf_ciphersuites(config, shim_ssl_allowed_ciphersuites())
+        shim_ssl_conf_version_range(
+            config, Int32(configuration.minimumVersion.rawValue), Int32(configuration.maximumVersion?.rawValue ?? 3))
+        switch configuration.probeCipherSuites {
+        case nil: mbedtls_ssl_conf_ciphersuites(config, shim_ssl_allowed_ciphersuites())
+        case .everything: mbedtls_ssl_conf_ciphersuites(config, mbedtls_ssl_list_ciphersuites())
+        case .withoutForwardSecrecy:
+            mbedtls_ssl_conf_ciphersuites(config, shim_ssl_ciphersuites_without_forward_secrecy())
+        }
         shim_ssl_conf_no_renegotiation(config)
         mbedtls_ssl_conf_cert_profile(config, shim_x509_profile_sha256_rsa2048())
         let askPeer = configuration.role == .client || configuration.requestClientCertificate
@@ -136,6 +143,30 @@ public final class TLSContext {
         }
         if configuration.role == .client, let length = configuration.maxFragmentLength {
             _ = shim_ssl_conf_max_frag_len(config, Int32(length.rawValue))
+        }
+    }
+
+    /// The probe-only options (old versions, other suites, a maximum) are for `xmpp-relay probe`'s
+    /// client connections; nothing that serves or relays may use them.
+    private static func checkProbeOptions(_ configuration: TLSConfiguration) throws(TLSError) {
+        let probing =
+            configuration.minimumVersion < .tls12 || configuration.maximumVersion != nil
+            || configuration.probeCipherSuites != nil
+        if probing && configuration.role == .server {
+            throw TLSError(
+                .invalidConfiguration, "TLS 1.0/1.1, a maximum version and probe suites are for probe clients only")
+        }
+        if configuration.minimumVersion < .tls12 {
+            guard TLSLibrary.supportsLegacyVersions else {
+                throw TLSError(.invalidConfiguration, "this mbedTLS build has no TLS 1.0/1.1")
+            }
+            guard configuration.probeCipherSuites == .everything else {
+                throw TLSError(
+                    .invalidConfiguration, "TLS 1.0/1.1 need probeCipherSuites = .everything (no AEAD before 1.2)")
+            }
+        }
+        if let maximum = configuration.maximumVersion, maximum < configuration.minimumVersion {
+            throw TLSError(.invalidConfiguration, "the maximum TLS version is below the minimum")
         }
     }
 

@@ -6,6 +6,9 @@ public enum TLSLibrary {
     public static var versionMajor: Int { Int(shim_mbedtls_version_major()) }
     /// Whether this build can negotiate TLS 1.3 (mbedTLS 3.x with MBEDTLS_SSL_PROTO_TLS1_3).
     public static var supportsTLS13: Bool { shim_ssl_has_tls13() != 0 }
+    /// Whether this build can still speak TLS 1.0 and 1.1 (mbedTLS 2.28 with MBEDTLS_SSL_PROTO_TLS1 and
+    /// _TLS1_1; 3.x removed them). Only `xmpp-relay probe` uses them, to see if a server accepts them.
+    public static var supportsLegacyVersions: Bool { shim_ssl_has_tls10_tls11() != 0 }
     /// Whether record buffers shrink after a max-fragment-length negotiation
     /// (MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH); Debian's builds leave this off.
     public static var hasVariableBufferLength: Bool { shim_ssl_has_variable_buffer_length() != 0 }

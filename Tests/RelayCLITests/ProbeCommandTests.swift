@@ -4,7 +4,8 @@ import XCTest
 @testable import RelayCLI
 
 /// `probe` against the signed test zone of the DNS tests (Tests/DNSTests/Fixtures), served by a
-/// knot on 127.0.0.1 that this test starts and stops by PID. Nothing leaves loopback.
+/// knot on 127.0.0.1 that this test starts and stops by PID. Nothing leaves loopback: that zone's
+/// addresses are 192.0.2.x, so these tests run with --dns-only (ProbeReportEndToEndTests connects).
 final class ProbeCommandTests: XCTestCase {
     var directory = ""
     var port = 0
@@ -78,7 +79,7 @@ final class ProbeCommandTests: XCTestCase {
         let arguments =
             [
                 domain, "--trust-anchor", directory + "/trust-anchor.ds", "--forwarder", "127.0.0.1@9", "--stub",
-                "xr.test.=127.0.0.1@\(port)",
+                "xr.test.=127.0.0.1@\(port)", "--dns-only",
             ] + extra
         let code = ProbeCommand.run(arguments, io: io)
         return (code, out, err)
@@ -128,5 +129,8 @@ final class ProbeCommandTests: XCTestCase {
         XCTAssertEqual(
             ProbeCommand.run(["a.example", "--trust-anchor", "/nonexistent/root.key"], io: io), ExitCode.usage)
         XCTAssertTrue(err.joined().contains("apt install dns-root-data"), err.joined())
+        XCTAssertEqual(ProbeCommand.run(["a.example", "--timeout", "0"], io: io), ExitCode.usage)
+        XCTAssertEqual(ProbeCommand.run(["a.example", "--max-targets", "x"], io: io), ExitCode.usage)
+        XCTAssertEqual(ProbeCommand.run(["a.example", "--ca-file"], io: io), ExitCode.usage)
     }
 }
