@@ -530,7 +530,9 @@ struct TOMLParserState {
                 line: line,
                 message: "'\(text)' is not a number; durations and sizes are strings (write \"\(text)\")")
         }
-        if digits.last == Byte.underscore || text.contains("__") {
+        // Element-wise, not String.contains(String): that one links _StringProcessing (about 1 MB).
+        let doubled = zip(digits, digits.dropFirst()).contains { $0 == Byte.underscore && $1 == Byte.underscore }
+        if digits.last == Byte.underscore || doubled {
             throw TOMLSyntaxError(
                 line: line, message: "'\(text)': an underscore in a number must sit between two digits")
         }

@@ -77,6 +77,11 @@ final class AllocationTests: XCTestCase {
     }
 
     private func rerunUnderMallocCounter() throws {
+        if ProcessInfo.processInfo.environment["XMPP_RELAY_TEST_EMULATOR"] != nil {
+            // The arm64 leg runs tests under qemu-user: a host-built counter cannot be preloaded into
+            // an emulated child. The host and Debian 13 legs measure it.
+            throw XCTSkip("allocation counting needs a native child process; not under an emulator")
+        }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("malloc-counter-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
