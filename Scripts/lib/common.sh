@@ -78,9 +78,11 @@ install_missing() {
 # XCTest's closing count of a log ("Executed N tests, with M failures" after the 'All tests' or
 # 'Selected tests' suite line), as "N M"; empty when the run never got there (crash, no build).
 xctest_totals() {
+    # "Executed 432 tests, with 6 tests skipped and 0 failures (0 unexpected)": prints "432 0 6".
     grep -A 1 -E "^Test Suite '(All tests|Selected tests)' (passed|failed)" "$1" |
-        grep -E 'Executed [0-9]+ tests?, with [0-9]+ failures?' | tail -n 1 |
-        sed -E 's/.*Executed ([0-9]+) tests?, with ([0-9]+) failures?.*/\1 \2/' || true
+        grep -E 'Executed [0-9]+ tests?, with ' | tail -n 1 |
+        sed -E -e 's/.*Executed ([0-9]+) tests?, with ([0-9]+) tests? skipped and ([0-9]+) failures?.*/\1 \3 \2/' \
+            -e 's/.*Executed ([0-9]+) tests?, with ([0-9]+) failures?.*/\1 \2 0/' || true
 }
 
 # One run at a time may use the cached rootfs and its build directories.
