@@ -29,7 +29,9 @@ let package = Package(
         .target(name: "S2S", dependencies: ["XMPPStream", "X509"]),
         .target(
             name: "RelayServer",
-            dependencies: ["RelayLog", "RelayConfig", "EventLoop", "DNS", "TLS", "Trust", "X509", "XMPPStream"]
+            dependencies: [
+                "RelayLog", "RelayConfig", "EventLoop", "DNS", "TLS", "Trust", "X509", "XMPPStream", "S2S",
+            ]
         ),
         .target(
             name: "RelayCLI",
