@@ -63,6 +63,8 @@ final class Link {
     private var tlsNeedsDriving = false
     /// `startTLS` already took the parser's leftover bytes; the `restartStream` after it is done.
     private var parserRestartedForTLS = false
+    /// Our header went out on the current stream (a stream error needs one first, RFC 6120 §4.9.1.1).
+    private var headerSent = false
     private var closeReason: String?
     private var downReason: String?
     private var unackedInBatch = 0
@@ -239,10 +241,17 @@ final class Link {
         switch action {
         case .sendHeader(let header):
             serializer = header.serializer
+            headerSent = true
             if let bytes = try? header.serializedOpening() { write(bytes) }
         case .send(let element):
             if let bytes = try? serializer.serialize(element) { write(bytes) }
         case .sendStreamError(let error):
+            // The outbound engine can fail right after TLS, before its header on the new stream.
+            if !headerSent, case .outbound(let outbound) = engine {
+                let header = StreamHeader.server(
+                    to: outbound.configuration.remote.value, from: outbound.configuration.local.value)
+                execute(.sendHeader(header))
+            }
             write(StreamHeader.serializedError(error))
         case .sendClose:
             write(StreamHeader.closing)
@@ -255,6 +264,7 @@ final class Link {
             }
             let leftover = parser.restart()
             parser = XMPPStreamParser(limits: limits)
+            headerSent = false
             deferredInput += leftover
         case .close(let reason):
             if closeReason == nil { closeReason = reason }
@@ -315,6 +325,7 @@ final class Link {
         // The bytes after <proceed/> (or <starttls/>) are the first TLS records.
         let early = parser.restart()
         parser = XMPPStreamParser(limits: limits)
+        headerSent = false
         if !early.isEmpty { tls?.feed(ciphertext: early) }
         parserRestartedForTLS = true
         tlsNeedsDriving = true

@@ -21,6 +21,8 @@ final class OutboundRoute {
     var connector: TCPConnector?
     var link: Link?
     var isUp = false
+    /// Made to resend stanzas a failed link left unacknowledged: they are not retried again.
+    var isRetry = false
 
     init(pair: DomainPair) {
         self.pair = pair

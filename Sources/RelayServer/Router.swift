@@ -137,13 +137,25 @@ final class Router: LinkOwner {
     }
 
     func returnUnacked(_ link: Link, _ stanzas: [Element]) {
-        for stanza in stanzas {
-            if link.direction == .component {
-                bounce(stanza, .serviceUnavailable, "the component disconnected")
-            } else {
+        if link.direction == .component {
+            for stanza in stanzas { bounce(stanza, .serviceUnavailable, "the component disconnected") }
+            return
+        }
+        // Sent but not acknowledged when the link ended: try once more over a fresh link (at least
+        // once: the peer may see a duplicate); a second failure bounces.
+        guard link.direction == .outbound, stopping == nil, let route = route(of: link), !route.isRetry else {
+            for stanza in stanzas {
                 bounce(stanza, .remoteServerTimeout, "the link to \(link.remoteName) went down")
             }
+            return
         }
+        outbound[route.pair] = nil
+        let fresh = OutboundRoute(pair: route.pair)
+        fresh.isRetry = true
+        fresh.pending = stanzas + route.pending
+        route.pending = []
+        outbound[route.pair] = fresh
+        findAddresses(fresh)
     }
 
     func claimComponent(_ link: Link, _ domain: DomainName) -> Bool {
@@ -314,26 +326,31 @@ final class Router: LinkOwner {
         route.connector = nil
         let held = route.pending
         route.pending = []
-        if !held.isEmpty {
-            logger.warn(
-                "route.failed",
-                [
-                    ("local", route.pair.local.value), ("remote", route.pair.remote.value),
-                    ("bounced", String(held.count)), ("error", condition.rawValue), ("reason", reason),
-                ])
-        }
-        for stanza in held { bounce(stanza, condition, nil) }
+        guard !held.isEmpty else { return }
+        var bounced = 0
+        for stanza in held where bounce(stanza, condition, nil) { bounced += 1 }
+        logger.warn(
+            "route.failed",
+            [
+                ("local", route.pair.local.value), ("remote", route.pair.remote.value), ("held", String(held.count)),
+                ("bounced", String(bounced)), ("error", condition.rawValue), ("reason", reason),
+            ])
     }
 
-    private func bounce(_ stanza: Element, _ condition: StanzaBounce.Condition, _ text: String?) {
+    /// Sends the error reply for `stanza` to its sender; false when none is due (error stanzas).
+    @discardableResult
+    private func bounce(_ stanza: Element, _ condition: StanzaBounce.Condition, _ text: String?) -> Bool {
         guard let reply = StanzaBounce.reply(to: stanza, condition, text: text),
             let to = try? JID(reply[attribute: "to"] ?? ""), let from = try? JID(reply[attribute: "from"] ?? "")
-        else { return }
+        else { return false }
         if setup.isComponentDomain(to.domain) {
             deliverToComponent(reply, to: to)
         } else if setup.serves(from.domain) {
             routeOut(reply, pair: DomainPair(local: from.domain, remote: to.domain))
+        } else {
+            return false
         }
+        return true
     }
 
     // MARK: Shutdown
