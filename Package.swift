@@ -56,7 +56,9 @@ let package = Package(
         .testTarget(name: "S2STests", dependencies: ["S2S", "XMPPStream"]),
         .testTarget(
             name: "RelayServerTests",
-            dependencies: ["RelayServer", "RelayConfig", "RelayLog", "EventLoop", "Trust", "X509", "TLS"]
+            dependencies: [
+                "RelayServer", "RelayConfig", "RelayLog", "EventLoop", "Trust", "X509", "TLS", "XMPPStream",
+            ]
         ),
         .testTarget(name: "RelayCLITests", dependencies: ["RelayCLI"], exclude: ["Fixtures"]),
     ]

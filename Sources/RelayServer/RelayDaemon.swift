@@ -93,6 +93,9 @@ public final class RelayDaemon {
     /// Runs the loop until SIGTERM/SIGINT.
     public func run() {
         loop.run()
+        listeners = []
+        router = nil
+        resolver = nil
     }
 
     /// Local domains to serve: the router and listeners come up; s2s listeners only with a certificate.
@@ -124,11 +127,8 @@ public final class RelayDaemon {
             return
         }
         // Links close their streams with </stream:stream>; the loop ends once they are gone (bounded).
-        router.shutdown(grace: Self.shutdownGrace) { [unowned self] in
-            self.router = nil
-            self.resolver = nil
-            self.loop.stop()
-        }
+        // The router and resolver are released in run(), once the loop is out of their callbacks.
+        router.shutdown(grace: Self.shutdownGrace) { [unowned self] in self.loop.stop() }
     }
 
     func reload() {

@@ -18,6 +18,7 @@ final class Router: LinkOwner {
     private var setup: LinkSetup
     private let trust: PeerTrust
     private let planner: ConnectionPlanner?
+    private let resolver: (any DNSQuerying)?
     let limits: ConnectionLimits
     private var nextID = 0
     /// Every link whose stream is not over yet.
@@ -35,6 +36,7 @@ final class Router: LinkOwner {
         self.logger = logger
         self.log = LinkLog(logger: logger)
         self.setup = setup
+        self.resolver = resolver
         planner = resolver.map { ConnectionPlanner(resolver: $0) }
         let pinsSource = PinsSource(setup: setup)
         self.pinsSource = pinsSource
@@ -226,15 +228,27 @@ final class Router: LinkOwner {
     private func findAddresses(_ route: OutboundRoute) {
         let remote = route.pair.remote.value
         if let server = setup.peer(remote)?.server {
-            guard let address = SocketAddress(ipAddress: server.host, port: server.port) else {
-                fail(
-                    route, .remoteServerNotFound,
-                    "[[peer]] \(remote) server \(server) is not an IP address; name lookups for it are not supported yet"
-                )
+            if let address = SocketAddress(ipAddress: server.host, port: server.port) {
+                route.candidates = [OutboundRoute.Candidate(address: address, directTLS: false, target: nil)]
+                connectNext(route)
                 return
             }
-            route.candidates = [OutboundRoute.Candidate(address: address, directTLS: false, target: nil)]
-            connectNext(route)
+            guard let resolver else {
+                fail(route, .remoteServerNotFound, "no DNS resolver is running to find \(server.host)")
+                return
+            }
+            HostAddresses.lookup(server.host, port: server.port, resolver: resolver) { [weak self, weak route] result in
+                guard let self, let route, self.outbound[route.pair] === route else { return }
+                switch result {
+                case .success(let addresses):
+                    route.candidates = addresses.map {
+                        OutboundRoute.Candidate(address: $0, directTLS: false, target: nil)
+                    }
+                    self.connectNext(route)
+                case .failure(let failure):
+                    self.fail(route, failure.notFound ? .remoteServerNotFound : .remoteServerTimeout, failure.reason)
+                }
+            }
             return
         }
         guard let planner else {

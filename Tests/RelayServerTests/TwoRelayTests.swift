@@ -13,6 +13,7 @@ final class TwoRelayTests: XCTestCase {
         let key: String
         let pin: String
         let s2sPort: UInt16
+        let directTLSPort: UInt16
         let componentPort: UInt16
         var secret: String { "secret-of-\(domain)" }
     }
@@ -45,10 +46,12 @@ final class TwoRelayTests: XCTestCase {
         let pin = String(line.dropFirst("pins = [\"".count).dropLast(2))
         return Side(
             domain: domain, certificate: "\(directory)/\(domain).crt", key: "\(directory)/\(domain).key", pin: pin,
-            s2sPort: freeLoopbackPort(), componentPort: freeLoopbackPort())
+            s2sPort: freeLoopbackPort(), directTLSPort: freeLoopbackPort(), componentPort: freeLoopbackPort())
     }
 
-    private func startRelay(_ side: Side, peers: [(domain: String, port: UInt16, pin: String)]) throws -> RelayProcess {
+    private func startRelay(
+        _ side: Side, peers: [(domain: String, port: UInt16, pin: String)], extra: String = ""
+    ) throws -> RelayProcess {
         var text = """
             [relay]
             state_dir = "\(directory)/state-\(side.domain)"
@@ -64,9 +67,11 @@ final class TwoRelayTests: XCTestCase {
 
             [listen]
             s2s = ["127.0.0.1:\(side.s2sPort)"]
-            s2s_direct_tls = []
+            s2s_direct_tls = ["127.0.0.1:\(side.directTLSPort)"]
             home = []
             component = ["127.0.0.1:\(side.componentPort)"]
+
+            \(extra)
 
             [[component]]
             domain = "\(side.domain)"
@@ -227,6 +232,52 @@ final class TwoRelayTests: XCTestCase {
         let error = try peer.waitFor("</stream:error>")
         XCTAssertTrue(error.contains("<invalid-from"), error)
         XCTAssertNotNil(relayB.waitFor("link.down", ["remote=a.example", "invalid-from"]), relayB.log)
+    }
+
+    // MARK: Direct TLS and limits
+
+    func testDirectTLSListenerAuthenticatesAPinnedPeerWithoutSTARTTLS() throws {
+        let a = try makeSide("a.example")
+        let b = try makeSide("b.example")
+        let relayB = try startRelay(b, peers: [(a.domain, a.s2sPort, a.pin)])
+
+        let peer = try LoopbackClient(port: b.directTLSPort)
+        try peer.startTLS(identity: TLSIdentity(certificateFile: a.certificate, keyFile: a.key), serverName: b.domain)
+        let header =
+            "<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams'"
+            + " from='a.example' to='b.example' version='1.0'>"
+        try peer.send(header)
+        let features = try peer.waitFor("</stream:features>")
+        XCTAssertTrue(features.contains("EXTERNAL"), features)
+        XCTAssertFalse(features.contains("starttls"), features)
+        peer.clear()
+        try peer.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>=</auth>")
+        try peer.waitFor("<success")
+        peer.clear()
+        try peer.send(header)
+        try peer.waitFor("</stream:features>")
+        let up = try XCTUnwrap(relayB.waitFor("link.up", ["dir=in", "remote=a.example"]), relayB.log)
+        XCTAssertTrue(up.contains("addr=127.0.0.1:") && up.contains("auth=pin"), up)
+    }
+
+    func testConnectionsPerIPLimitRefusesTheNextConnectionAndSaysHowToRaiseIt() throws {
+        let a = try makeSide("a.example")
+        let relayA = try startRelay(a, peers: [], extra: "[limits]\nconnections_per_ip = 2\n")
+        let first = try LoopbackClient(port: a.componentPort)
+        let second = try LoopbackClient(port: a.componentPort)
+        XCTAssertNil(relayA.waitFor("limit.reached", timeout: 1))
+        let third = try LoopbackClient(port: a.componentPort)
+        XCTAssertThrowsError(try third.waitFor("<stream:stream", timeout: 5))
+        XCTAssertTrue(third.peerClosed)
+        let line = try XCTUnwrap(relayA.waitFor("limit.reached", ["limit=connections_per_ip"]), relayA.log)
+        XCTAssertTrue(line.contains("value=2") && line.contains("connections_per_ip"), line)
+        XCTAssertTrue(line.contains("hint="), line)
+        // The two within the limit still work.
+        try first.send(
+            "<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' to='a.example'>"
+        )
+        try first.waitFor("<stream:stream")
+        _ = second
     }
 
     // MARK: openssl s_client against the STARTTLS listener
