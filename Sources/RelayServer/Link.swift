@@ -271,7 +271,14 @@ final class Link {
         case .stateChanged(let from, let to):
             log.state(self, from: from, to: to)
         case .verifyPeer(let domain):
-            perform(engine.peerVerified(judge(domain, role: .client)))
+            let loop = self.loop
+            trust.decideInbound(
+                chain: tls?.peerCertificateChain ?? [], domain: domain, now: { loop.unixSeconds }
+            ) { [weak self] verdict in
+                guard let self, !self.isClosed else { return }
+                self.authDetail = verdict.detail
+                self.perform(self.engine.peerVerified(verdict.authentication))
+            }
         case .verifyDialbackKey(let request):
             // Dialback callbacks are not wired yet: the key cannot be confirmed.
             perform(engine.dialbackKeyChecked(request, valid: false))

@@ -16,10 +16,34 @@ final class PeerTrust {
 
     private let verifier: PeerVerifier
     private let pinsFor: (String) -> [Trust.TLSARecord]
+    private let planner: ConnectionPlanner?
 
-    init(caFile: String, pinsFor: @escaping (String) -> [Trust.TLSARecord]) {
+    init(caFile: String, planner: ConnectionPlanner?, pinsFor: @escaping (String) -> [Trust.TLSARecord]) {
         verifier = PeerVerifier(chainVerifier: TrustStoreVerifier(), systemAnchors: .system(bundlePath: caFile))
+        self.planner = planner
         self.pinsFor = pinsFor
+    }
+
+    /// An inbound peer: its pins decide alone; without pins, DANE with the secure TLSA records of
+    /// its own SRV targets (`_PORT._tcp.TARGET`, any target may match), else PKIX. May answer
+    /// before returning (cached DNS).
+    func decideInbound(
+        chain: [[UInt8]], domain: DomainName, now: @escaping () -> Int64, completion: @escaping (Verdict) -> Void
+    ) {
+        guard pinsFor(domain.value).isEmpty, let planner else {
+            completion(decide(chain: chain, domain: domain, role: .client, target: nil, now: now()))
+            return
+        }
+        planner.plan(domain.value) { [weak self] plan in
+            guard let self else { return }
+            var verdict: Verdict? = nil
+            for target in plan.targets where target.daneApplies {
+                let attempt = self.decide(chain: chain, domain: domain, role: .client, target: target, now: now())
+                if attempt.authentication.verified || verdict == nil { verdict = attempt }
+                if attempt.authentication.verified { break }
+            }
+            completion(verdict ?? self.decide(chain: chain, domain: domain, role: .client, target: nil, now: now()))
+        }
     }
 
     /// - Parameters:

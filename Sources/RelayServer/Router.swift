@@ -40,7 +40,7 @@ final class Router: LinkOwner {
         planner = resolver.map { ConnectionPlanner(resolver: $0) }
         let pinsSource = PinsSource(setup: setup)
         self.pinsSource = pinsSource
-        trust = PeerTrust(caFile: setup.configuration.tls.caFile) { pinsSource.pins(for: $0) }
+        trust = PeerTrust(caFile: setup.configuration.tls.caFile, planner: planner) { pinsSource.pins(for: $0) }
         limits = ConnectionLimits(
             perIP: setup.configuration.limits.connectionsPerIP, maxLinks: setup.configuration.limits.maxLinks,
             logger: logger, clock: { loop.unixSeconds })
@@ -186,10 +186,7 @@ final class Router: LinkOwner {
         case .inbound:
             break
         }
-        if let done = stopping, links.isEmpty {
-            stopping = nil
-            done()
-        }
+        if let done = stopping, links.isEmpty { done() }
     }
 
     private func route(of link: Link) -> OutboundRoute? {
@@ -370,22 +367,25 @@ final class Router: LinkOwner {
     // MARK: Shutdown
 
     /// Closes every link gracefully; `done` runs once all streams are over or after `grace`.
+    /// Stanzas still waiting for a link go back to their senders first (remote-server-timeout).
     func shutdown(grace: Duration, _ done: @escaping () -> Void) {
-        for route in outbound.values { route.connector = nil }
-        guard !links.isEmpty else {
-            done()
-            return
-        }
         var finished = false
         let finishOnce = { [weak self] in
             guard !finished else { return }
             finished = true
             self?.stopping = nil
+            self?.graceTimer = nil
             done()
         }
         stopping = finishOnce
+        for route in Array(outbound.values) where !route.isUp {
+            fail(route, .remoteServerTimeout, "the relay is stopping")
+        }
         for link in Array(links.values) { link.shutdown(reason: "the relay is stopping") }
-        guard stopping != nil else { return }
+        guard !links.isEmpty else {
+            finishOnce()
+            return
+        }
         graceTimer = loop.schedule(after: grace) { [weak self] in
             guard let self else { return }
             for link in self.links.values { link.abort() }
