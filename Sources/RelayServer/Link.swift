@@ -13,6 +13,11 @@ protocol LinkOwner: AnyObject {
     func deliver(_ link: Link, _ stanza: Element, from: JID, to: JID)
     /// Stanzas the link could not (or did not provably) hand to its peer.
     func returnUnacked(_ link: Link, _ stanzas: [Element])
+    /// XEP-0220 receiving role: ask the authoritative server of `request.originating`; answer
+    /// with `Link.dialbackKeyChecked`.
+    func verifyDialbackKey(_ link: Link, _ request: DialbackVerification)
+    /// XEP-0220 verifying link: the authoritative server's answer.
+    func dialbackAnswered(_ link: Link, _ request: DialbackVerification, valid: Bool)
     /// XEP-0114: may this link hold `domain`?
     func claimComponent(_ link: Link, _ domain: DomainName) -> Bool
     /// The stream is over (the socket may linger a moment to flush). `wasUp` tells a refusal from a
@@ -68,6 +73,10 @@ final class Link {
     private var closeReason: String?
     private var downReason: String?
     private var unackedInBatch = 0
+    /// Answers to the engine's questions, given once the batch that asked is done.
+    private var afterBatch: [() -> Void] = []
+    /// We asked the link to close (relay stopping): not a refusal by either side.
+    private var shuttingDown = false
 
     init(
         id: Int, engine: LinkEngine, connection: TCPConnection, loop: Loop, log: LinkLog, trust: PeerTrust,
@@ -110,9 +119,25 @@ final class Link {
         perform(engine.handle(.send(stanza)))
     }
 
+    /// Dialback verifying role (a verify-only outbound link): ask the peer about a key.
+    func verify(_ request: DialbackVerification) {
+        guard !isClosed else {
+            owner?.dialbackAnswered(self, request, valid: false)
+            return
+        }
+        perform(engine.verify(request))
+    }
+
+    /// Dialback receiving role: the authoritative server's answer to `verifyDialbackKey`.
+    func dialbackKeyChecked(_ request: DialbackVerification, valid: Bool) {
+        guard !isClosed else { return }
+        perform(engine.dialbackKeyChecked(request, valid: valid))
+    }
+
     /// Close gracefully (`</stream:stream>`, then wait briefly for the peer's).
     func shutdown(reason: String) {
         guard !isClosed else { return }
+        shuttingDown = true
         perform(engine.handle(.shutdown(reason)))
     }
 
@@ -226,6 +251,11 @@ final class Link {
             finish(reason: reason)
             return
         }
+        if !afterBatch.isEmpty {
+            let answers = afterBatch
+            afterBatch = []
+            for answer in answers where !isClosed { answer() }
+        }
         if tlsNeedsDriving {
             tlsNeedsDriving = false
             driveTLS()
@@ -271,19 +301,12 @@ final class Link {
         case .stateChanged(let from, let to):
             log.state(self, from: from, to: to)
         case .verifyPeer(let domain):
-            let loop = self.loop
-            trust.decideInbound(
-                chain: tls?.peerCertificateChain ?? [], domain: domain, now: { loop.unixSeconds }
-            ) { [weak self] verdict in
-                guard let self, !self.isClosed else { return }
-                self.authDetail = verdict.detail
-                self.perform(self.engine.peerVerified(verdict.authentication))
-            }
+            // Answered after this batch, so the log shows the engine's state changes in order.
+            afterBatch.append { [unowned self] in self.verifyPeer(domain) }
         case .verifyDialbackKey(let request):
-            // Dialback callbacks are not wired yet: the key cannot be confirmed.
-            perform(engine.dialbackKeyChecked(request, valid: false))
-        case .dialbackKeyChecked:
-            break
+            owner?.verifyDialbackKey(self, request)
+        case .dialbackKeyChecked(let request, let valid):
+            owner?.dialbackAnswered(self, request, valid: valid)
         case .pairAuthenticated(let pair, _):
             owner?.pairAuthenticated(self, pair)
         case .pairRefused(let pair, let reason):
@@ -307,8 +330,20 @@ final class Link {
         case .cancelTimer(let timer):
             timers[timer] = nil
         case .claimComponent(let domain):
-            let granted = owner?.claimComponent(self, domain) ?? false
-            perform(engine.claimResult(granted: granted))
+            afterBatch.append { [unowned self] in
+                let granted = self.owner?.claimComponent(self, domain) ?? false
+                self.perform(self.engine.claimResult(granted: granted))
+            }
+        }
+    }
+
+    private func verifyPeer(_ domain: DomainName) {
+        let loop = self.loop
+        trust.decideInbound(chain: tls?.peerCertificateChain ?? [], domain: domain, now: { loop.unixSeconds }) {
+            [weak self] verdict in
+            guard let self, !self.isClosed else { return }
+            self.authDetail = verdict.detail
+            self.perform(self.engine.peerVerified(verdict.authentication))
         }
     }
 
@@ -375,7 +410,7 @@ final class Link {
         connection?.shutdownOutput()
         lingerTimer = loop.schedule(after: .seconds(2)) { [self] in self.release() }
         let wasUp = info != nil
-        if !wasUp { log.refused(self, reason: reason) }
+        if !wasUp && !engine.verifiesOnly && !shuttingDown { log.refused(self, reason: reason) }
         owner?.linkClosed(self, reason: reason, wasUp: wasUp)
         releaseIfDone()
     }

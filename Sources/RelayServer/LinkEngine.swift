@@ -91,6 +91,14 @@ enum LinkEngine {
         return actions
     }
 
+    /// Dialback verifying role: ask the authoritative server (outbound verify-only links).
+    mutating func verify(_ request: DialbackVerification) -> [Action] {
+        guard case .outbound(var engine) = self else { return [] }
+        let actions = engine.verify(request)
+        self = .outbound(engine)
+        return actions
+    }
+
     mutating func claimResult(granted: Bool) -> [Action] {
         guard case .component(var engine) = self else { return [] }
         let actions = engine.claimResult(granted: granted)
@@ -120,6 +128,12 @@ enum LinkEngine {
         case .inbound(let engine): engine.peerDomain?.value ?? "-"
         case .component(let engine): engine.domain?.value ?? "-"
         }
+    }
+
+    /// An outbound link opened only to ask `db:verify` (it never comes "up").
+    var verifiesOnly: Bool {
+        if case .outbound(let engine) = self { return !engine.configuration.authenticates }
+        return false
     }
 
     var streamManagementEnabled: Bool {

@@ -24,10 +24,11 @@ final class LinkLog {
         if let session = link.session {
             fields += [("tls", session.version), ("cipher", session.cipherSuiteStandardName)]
         }
-        let method = info.peer?.method ?? .none
+        // The certificate method when the certificate authenticated the peer, else the stream's (dialback).
+        let method = info.peer?.verified == true ? info.peer?.method ?? .none : .none
         fields.append(("auth", method == .none ? info.authentication.rawValue : method.rawValue))
         fields.append(("stream_auth", info.authentication.rawValue))
-        if !link.authDetail.isEmpty {
+        if !link.authDetail.isEmpty && method != .none {
             switch method {
             case .daneEE, .daneTA: fields.append(("tlsa", link.authDetail))
             case .pin: fields.append(("pin", link.authDetail))

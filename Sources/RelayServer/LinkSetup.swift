@@ -52,13 +52,13 @@ final class LinkSetup {
         configuration.peers.first { $0.domain.lowercased() == domain.lowercased() }
     }
 
-    func outbound(pair: DomainPair, directTLS: Bool) -> OutboundStream {
+    func outbound(pair: DomainPair, directTLS: Bool, authenticates: Bool = true) -> OutboundStream {
         OutboundStream(
             configuration: OutboundConfiguration(
                 local: pair.local, remote: pair.remote, dialbackSecret: dialbackSecret,
                 // The peer decides whether our certificate is good for us (pins, DANE, PKIX): offer EXTERNAL.
                 certificateCoversLocalDomain: true, dialbackAllowed: dialbackAllowed(pair.remote),
-                directTLS: directTLS, settings: linkSettings))
+                directTLS: directTLS, authenticates: authenticates, settings: linkSettings))
     }
 
     func inbound(directTLS: Bool) -> InboundStream {

@@ -23,8 +23,14 @@ final class OutboundRoute {
     var isUp = false
     /// Made to resend stanzas a failed link left unacknowledged: they are not retried again.
     var isRetry = false
+    /// A XEP-0220 verifying link to the authoritative server of `pair.remote`: carries only
+    /// `db:verify` questions, never stanzas.
+    let verifiesOnly: Bool
+    /// Questions waiting for the link.
+    var verifications: [DialbackVerification] = []
 
-    init(pair: DomainPair) {
+    init(pair: DomainPair, verifiesOnly: Bool = false) {
         self.pair = pair
+        self.verifiesOnly = verifiesOnly
     }
 }

@@ -25,6 +25,9 @@ final class Router: LinkOwner {
     private var links: [Int: Link] = [:]
     private var components: [DomainName: Link] = [:]
     private var outbound: [DomainPair: OutboundRoute] = [:]
+    /// XEP-0220 verifying links, by (receiving, originating), and the inbound links waiting for answers.
+    private var verifyRoutes: [DomainPair: OutboundRoute] = [:]
+    private var dialbackWaiters: [DialbackVerification: [Link]] = [:]
     private var stopping: (() -> Void)?
     private(set) var stanzasRelayed = 0
 
@@ -173,7 +176,9 @@ final class Router: LinkOwner {
         case .component:
             for (domain, holder) in components where holder === link { components[domain] = nil }
         case .outbound:
-            if let route = route(of: link) {
+            if let route = verifyRoutes.values.first(where: { $0.link === link }) {
+                verifyRoutes[route.pair] = nil
+            } else if let route = route(of: link) {
                 outbound[route.pair] = nil
                 if !wasUp {
                     fail(route, .remoteServerTimeout, "\(route.pair.remote): \(reason)")
@@ -235,7 +240,7 @@ final class Router: LinkOwner {
                 return
             }
             HostAddresses.lookup(server.host, port: server.port, resolver: resolver) { [weak self, weak route] result in
-                guard let self, let route, self.outbound[route.pair] === route else { return }
+                guard let self, let route, self.isCurrent(route) else { return }
                 switch result {
                 case .success(let addresses):
                     route.candidates = addresses.map {
@@ -253,7 +258,7 @@ final class Router: LinkOwner {
             return
         }
         planner.plan(remote) { [weak self, weak route] plan in
-            guard let self, let route, self.outbound[route.pair] === route else { return }
+            guard let self, let route, self.isCurrent(route) else { return }
             switch plan.verdict {
             case .notFound(let reason):
                 self.fail(route, .remoteServerNotFound, "\(remote): \(reason)")
@@ -287,7 +292,7 @@ final class Router: LinkOwner {
             [weak self, weak route] result in
             guard let self, let route else { return }
             route.connector = nil
-            guard self.outbound[route.pair] === route else {
+            guard self.isCurrent(route) else {
                 if case .success(let connection) = result { connection.close() }
                 return
             }
@@ -323,18 +328,65 @@ final class Router: LinkOwner {
             return
         }
         let link = makeLink(
-            engine: .outbound(setup.outbound(pair: route.pair, directTLS: candidate.directTLS)),
+            engine: .outbound(
+                setup.outbound(pair: route.pair, directTLS: candidate.directTLS, authenticates: !route.verifiesOnly)),
             connection: connection,
             tls: Link.TLSSetup(context: context, serverName: route.pair.remote.value),
             target: candidate.target)
         route.link = link
         link.start()
+        let questions = route.verifications
+        route.verifications = []
+        for request in questions { link.verify(request) }
+    }
+
+    private func isCurrent(_ route: OutboundRoute) -> Bool {
+        (route.verifiesOnly ? verifyRoutes[route.pair] : outbound[route.pair]) === route
+    }
+
+    // MARK: Dialback (XEP-0220)
+
+    func verifyDialbackKey(_ link: Link, _ request: DialbackVerification) {
+        dialbackWaiters[request, default: []].append(link)
+        let pair = DomainPair(local: request.receiving, remote: request.originating)
+        if let route = verifyRoutes[pair] {
+            if let verifier = route.link { verifier.verify(request) } else { route.verifications.append(request) }
+            return
+        }
+        guard stopping == nil else {
+            dialbackAnswered(link, request, valid: false)
+            return
+        }
+        let route = OutboundRoute(pair: pair, verifiesOnly: true)
+        route.verifications = [request]
+        verifyRoutes[pair] = route
+        findAddresses(route)
+    }
+
+    func dialbackAnswered(_ link: Link, _ request: DialbackVerification, valid: Bool) {
+        for waiter in dialbackWaiters.removeValue(forKey: request) ?? [] {
+            waiter.dialbackKeyChecked(request, valid: valid)
+        }
     }
 
     /// Gives up on a route: every held stanza goes back to its sender with `condition`.
     private func fail(_ route: OutboundRoute, _ condition: StanzaBounce.Condition, _ reason: String) {
         if outbound[route.pair] === route { outbound[route.pair] = nil }
+        if verifyRoutes[route.pair] === route { verifyRoutes[route.pair] = nil }
         route.connector = nil
+        let questions = route.verifications
+        route.verifications = []
+        for request in questions {
+            logger.warn(
+                "dialback.unverified",
+                [
+                    ("originating", request.originating.value), ("receiving", request.receiving.value),
+                    ("reason", reason),
+                ])
+            for waiter in dialbackWaiters.removeValue(forKey: request) ?? [] {
+                waiter.dialbackKeyChecked(request, valid: false)
+            }
+        }
         let held = route.pending
         route.pending = []
         guard !held.isEmpty else { return }

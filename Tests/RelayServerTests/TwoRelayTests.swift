@@ -50,7 +50,7 @@ final class TwoRelayTests: XCTestCase {
     }
 
     private func startRelay(
-        _ side: Side, peers: [(domain: String, port: UInt16, pin: String)], extra: String = ""
+        _ side: Side, peers: [(domain: String, port: UInt16, pin: String?)], extra: String = ""
     ) throws -> RelayProcess {
         var text = """
             [relay]
@@ -83,7 +83,7 @@ final class TwoRelayTests: XCTestCase {
 
                 [[peer]]
                 domain = "\(peer.domain)"
-                pins = ["\(peer.pin)"]
+                \(peer.pin.map { "pins = [\"\($0)\"]" } ?? "allow_dialback = true")
                 server = "127.0.0.1:\(peer.port)"
 
                 """
@@ -232,6 +232,29 @@ final class TwoRelayTests: XCTestCase {
         let error = try peer.waitFor("</stream:error>")
         XCTAssertTrue(error.contains("<invalid-from"), error)
         XCTAssertNotNil(relayB.waitFor("link.down", ["remote=a.example", "invalid-from"]), relayB.log)
+    }
+
+    // MARK: Dialback
+
+    /// B has no pin for a.invalid but allows it dialback: A's self-signed certificate fails PKIX, so
+    /// B offers dialback only; B checks A's key over its own verifying link to A (XEP-0220), and
+    /// the message gets through. (`.invalid` names: B's DANE lookup for A is answered NXDOMAIN locally.)
+    func testDialbackWhereThePolicyAllowsIt() throws {
+        let a = try makeSide("a.invalid")
+        let b = try makeSide("b.invalid")
+        let relayA = try startRelay(a, peers: [(b.domain, b.s2sPort, b.pin)])
+        let relayB = try startRelay(b, peers: [(a.domain, a.s2sPort, nil)])
+        let componentA = try component(a)
+        let componentB = try component(b)
+
+        try componentA.send(
+            "<message from='alice@a.invalid' to='bob@b.invalid' id='d1'><body>via dialback</body></message>")
+        let atB = try componentB.waitFor("</message>", timeout: 30)
+        XCTAssertTrue(atB.contains("d1"), atB + relayA.log + relayB.log)
+        let up = try XCTUnwrap(relayB.waitFor("link.up", ["dir=in", "remote=a.invalid"]), relayB.log)
+        XCTAssertTrue(up.contains("auth=dialback"), up)
+        let out = try XCTUnwrap(relayA.waitFor("link.up", ["dir=out", "remote=b.invalid"]), relayA.log)
+        XCTAssertTrue(out.contains("auth=pin") && out.contains("stream_auth=dialback"), out)
     }
 
     // MARK: Direct TLS and limits
