@@ -303,6 +303,18 @@ final class TwoRelayTests: XCTestCase {
         _ = second
     }
 
+    func testMaxLinksRefusesTheNextConnection() throws {
+        let a = try makeSide("a.example")
+        let relayA = try startRelay(a, peers: [], extra: "[limits]\nmax_links = 1\n")
+        let first = try component(a)
+        let second = try LoopbackClient(port: a.componentPort)
+        XCTAssertThrowsError(try second.waitFor("<stream:stream", timeout: 5))
+        XCTAssertTrue(second.peerClosed)
+        let line = try XCTUnwrap(relayA.waitFor("limit.reached", ["limit=max_links"]), relayA.log)
+        XCTAssertTrue(line.contains("value=1") && line.contains("raise [limits] max_links"), line)
+        _ = first
+    }
+
     // MARK: openssl s_client against the STARTTLS listener
 
     func testOpenSSLCompletesStartTLSWithTLS12AndAEADAndIsRefusedTLS11() throws {
