@@ -315,6 +315,28 @@ final class TwoRelayTests: XCTestCase {
         _ = first
     }
 
+    func testStanzaSizeAndHandshakeTimeLimitsComeFromTheConfiguration() throws {
+        let a = try makeSide("a.example")
+        let relayA = try startRelay(
+            a, peers: [], extra: "[limits]\nmax_stanza_bytes = 10000\nhandshake_timeout = \"1s\"\n")
+
+        let big = try component(a)
+        let body = String(repeating: "x", count: 12_000)
+        try big.send("<message from='alice@a.example' to='bob@b.example'><body>\(body)</body></message>")
+        let error = try big.waitFor("</stream:error>")
+        XCTAssertTrue(error.contains("<policy-violation"), error)
+
+        let silent = try LoopbackClient(port: a.componentPort)
+        let started = Date()
+        try silent.send(
+            "<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept'"
+                + " xmlns:stream='http://etherx.jabber.org/streams' to='a.example'>")
+        let timeout = try silent.waitFor("</stream:error>", timeout: 10)
+        XCTAssertTrue(timeout.contains("<connection-timeout"), timeout)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+        XCTAssertNotNil(relayA.waitFor("component.refused", ["connection-timeout"]), relayA.log)
+    }
+
     // MARK: openssl s_client against the STARTTLS listener
 
     func testOpenSSLCompletesStartTLSWithTLS12AndAEADAndIsRefusedTLS11() throws {
