@@ -248,7 +248,9 @@ final class Link {
         unackedInBatch = 0
         if let reason = closeReason, !isClosed {
             closeReason = nil
-            finish(reason: reason)
+            // The engine closed itself (then this tells it nothing new), or the driver hit a TLS or
+            // serialization failure: the engine learns the link is gone and hands back what is unacked.
+            lose(reason)
             return
         }
         if !afterBatch.isEmpty {
@@ -274,7 +276,12 @@ final class Link {
             headerSent = true
             if let bytes = try? header.serializedOpening() { write(bytes) }
         case .send(let element):
-            if let bytes = try? serializer.serialize(element) { write(bytes) }
+            do {
+                write(try serializer.serialize(element))
+            } catch {
+                // Parsed input always serializes; if it ever does not, end the link rather than lose it silently.
+                closeReason = closeReason ?? "cannot serialize <\(element.name)/>: \(error)"
+            }
         case .sendStreamError(let error):
             // The outbound engine can fail right after TLS, before its header on the new stream.
             if !headerSent, case .outbound(let outbound) = engine {
