@@ -29,7 +29,9 @@ let package = Package(
         .target(name: "S2S", dependencies: ["XMPPStream", "X509"]),
         .target(
             name: "RelayServer",
-            dependencies: ["RelayLog", "RelayConfig", "EventLoop", "DNS", "TLS", "Trust", "X509", "XMPPStream"]
+            dependencies: [
+                "RelayLog", "RelayConfig", "EventLoop", "DNS", "TLS", "Trust", "X509", "XMPPStream", "S2S",
+            ]
         ),
         .target(
             name: "RelayCLI",
@@ -54,7 +56,9 @@ let package = Package(
         .testTarget(name: "S2STests", dependencies: ["S2S", "XMPPStream"]),
         .testTarget(
             name: "RelayServerTests",
-            dependencies: ["RelayServer", "RelayConfig", "RelayLog", "EventLoop", "Trust", "X509", "TLS"]
+            dependencies: [
+                "RelayServer", "RelayConfig", "RelayLog", "EventLoop", "Trust", "X509", "TLS", "XMPPStream",
+            ]
         ),
         .testTarget(name: "RelayCLITests", dependencies: ["RelayCLI"], exclude: ["Fixtures"]),
     ]

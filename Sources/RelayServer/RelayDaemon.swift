@@ -29,6 +29,11 @@ public final class RelayDaemon {
     /// What inbound links present; nil until a certificate is configured.
     public private(set) var tlsServer: TLSContext?
     private var expiryTimer: Cancellable?
+    /// Links, routes and limits; nil when no local domain is configured (nothing to serve).
+    private var router: Router?
+    private var listeners: [TCPListener] = []
+    /// How long SIGTERM waits for links to close their streams before the relay exits anyway.
+    static var shutdownGrace: Duration { .seconds(3) }
 
     public init(
         configuration: RelayConfiguration,
@@ -56,6 +61,7 @@ public final class RelayDaemon {
             throw StartFailure("TLS: \(error)")
         }
         resolver = try ResolverSetup.start(loop: loop, config: configuration)
+        try openListeners()
         watches = [
             loop.watchSignal(SIGTERM) { [unowned self] in self.shutDown(signal: "TERM") },
             loop.watchSignal(SIGINT) { [unowned self] in self.shutDown(signal: "INT") },
@@ -87,6 +93,25 @@ public final class RelayDaemon {
     /// Runs the loop until SIGTERM/SIGINT.
     public func run() {
         loop.run()
+        listeners = []
+        router = nil
+        resolver = nil
+    }
+
+    /// Local domains to serve: the router and listeners come up; s2s listeners only with a certificate.
+    private func openListeners() throws(StartFailure) {
+        let setup = try LinkSetup(configuration: configuration, serverTLS: tlsServer)
+        guard setup.hasLocalDomains else { return }
+        let router = Router(loop: loop, logger: logger, setup: setup, resolver: resolver)
+        self.router = router
+        listeners = try ComponentListener.open(configuration, loop: loop, router: router)
+        if tlsServer != nil {
+            listeners += try S2SListeners.open(configuration, loop: loop, router: router)
+        } else if !(configuration.listen.s2s + configuration.listen.s2sDirectTLS).isEmpty {
+            logger.warn(
+                "relay.no_tls",
+                [("hint", "s2s listeners stay closed: set [tls] certificate and key (xmpp-relay keygen makes them)")])
+        }
     }
 
     func shutDown(signal: String) {
@@ -94,8 +119,16 @@ public final class RelayDaemon {
         statsTimer = nil
         expiryTimer = nil
         watches = []
-        resolver = nil
-        loop.stop()
+        for listener in listeners { listener.close() }
+        listeners = []
+        guard let router else {
+            resolver = nil
+            loop.stop()
+            return
+        }
+        // Links close their streams with </stream:stream>; the loop ends once they are gone (bounded).
+        // The router and resolver are released in run(), once the loop is out of their callbacks.
+        router.shutdown(grace: Self.shutdownGrace) { [unowned self] in self.loop.stop() }
     }
 
     func reload() {
@@ -113,6 +146,14 @@ public final class RelayDaemon {
             } catch {
                 reloadFailed(["TLS: \(error)"])
                 return
+            }
+            if let router {
+                do {
+                    router.reload(try LinkSetup(configuration: fresh, serverTLS: freshTLS))
+                } catch {
+                    reloadFailed([error.description])
+                    return
+                }
             }
             tlsServer = freshTLS
             configuration = fresh
@@ -146,7 +187,15 @@ public final class RelayDaemon {
     }
 
     func logStats() {
-        var fields: [(String, String)] = [("stanzas_relayed", String(stanzasRelayed))]
+        var fields: [(String, String)] = []
+        if let router {
+            let counts = router.linkCount
+            fields += [
+                ("links_in", String(counts.inbound)), ("links_out", String(counts.outbound)),
+                ("components", String(counts.components)),
+            ]
+        }
+        fields.append(("stanzas_relayed", String(stanzasRelayed + (router?.stanzasRelayed ?? 0))))
         if let memory = ProcessMemory.current() {
             fields += [("rss_kb", String(memory.residentKiB)), ("rss_anon_kb", String(memory.anonymousKiB))]
         }

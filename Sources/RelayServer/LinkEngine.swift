@@ -1,0 +1,153 @@
+import S2S
+import XMPPStream
+
+/// The S2S engine a `Link` drives: one of the three roles, behind one face for the driver.
+enum LinkEngine {
+    case outbound(OutboundStream)
+    case inbound(InboundStream)
+    case component(ComponentStream)
+
+    var direction: LinkDirection {
+        switch self {
+        case .outbound: .outbound
+        case .inbound: .inbound
+        case .component: .component
+        }
+    }
+
+    var stateName: String {
+        switch self {
+        case .outbound(let engine): engine.stateName
+        case .inbound(let engine): engine.stateName
+        case .component(let engine): engine.stateName
+        }
+    }
+
+    /// What the driver reports to every engine, whatever its role.
+    enum Input {
+        case start
+        case receive(StreamEvent)
+        case send(Element)
+        case timer(LinkTimer)
+        case shutdown(String)
+        case lost(String)
+    }
+
+    mutating func handle(_ input: Input) -> [Action] {
+        switch self {
+        case .outbound(var engine):
+            let actions = Self.apply(input, to: &engine)
+            self = .outbound(engine)
+            return actions
+        case .inbound(var engine):
+            let actions = Self.apply(input, to: &engine)
+            self = .inbound(engine)
+            return actions
+        case .component(var engine):
+            let actions = Self.apply(input, to: &engine)
+            self = .component(engine)
+            return actions
+        }
+    }
+
+    private static func apply<Engine: StreamEngine>(_ input: Input, to engine: inout Engine) -> [Action] {
+        switch input {
+        case .start: engine.start()
+        case .receive(let event): engine.receive(event)
+        case .send(let stanza): engine.send(stanza)
+        case .timer(let timer): engine.timerFired(timer)
+        case .shutdown(let reason): engine.shutdown(reason: reason)
+        case .lost(let reason): engine.connectionLost(reason: reason)
+        }
+    }
+
+    /// Outbound: TLS is up and judged. Inbound: TLS is up (judged later, once the header names the peer).
+    mutating func tlsEstablished(_ verdict: PeerAuthentication?) -> [Action] {
+        switch self {
+        case .outbound(var engine):
+            let actions = engine.tlsEstablished(verdict ?? .unverified("no certificate check"))
+            self = .outbound(engine)
+            return actions
+        case .inbound(var engine):
+            let actions = engine.tlsEstablished()
+            self = .inbound(engine)
+            return actions
+        case .component:
+            return []
+        }
+    }
+
+    mutating func peerVerified(_ verdict: PeerAuthentication) -> [Action] {
+        guard case .inbound(var engine) = self else { return [] }
+        let actions = engine.peerVerified(verdict)
+        self = .inbound(engine)
+        return actions
+    }
+
+    mutating func dialbackKeyChecked(_ request: DialbackVerification, valid: Bool) -> [Action] {
+        guard case .inbound(var engine) = self else { return [] }
+        let actions = engine.dialbackKeyChecked(request, valid: valid)
+        self = .inbound(engine)
+        return actions
+    }
+
+    /// Dialback verifying role: ask the authoritative server (outbound verify-only links).
+    mutating func verify(_ request: DialbackVerification) -> [Action] {
+        guard case .outbound(var engine) = self else { return [] }
+        let actions = engine.verify(request)
+        self = .outbound(engine)
+        return actions
+    }
+
+    mutating func claimResult(granted: Bool) -> [Action] {
+        guard case .component(var engine) = self else { return [] }
+        let actions = engine.claimResult(granted: granted)
+        self = .component(engine)
+        return actions
+    }
+
+    mutating func custodyTaken() -> [Action] {
+        switch self {
+        case .outbound(var engine):
+            let actions = engine.custodyTaken()
+            self = .outbound(engine)
+            return actions
+        case .inbound(var engine):
+            let actions = engine.custodyTaken()
+            self = .inbound(engine)
+            return actions
+        case .component:
+            return []
+        }
+    }
+
+    /// The peer domain this link is about, as far as known (for the log).
+    var remoteName: String {
+        switch self {
+        case .outbound(let engine): engine.configuration.remote.value
+        case .inbound(let engine): engine.peerDomain?.value ?? "-"
+        case .component(let engine): engine.domain?.value ?? "-"
+        }
+    }
+
+    /// An outbound link opened only to ask `db:verify` (it never comes "up").
+    var verifiesOnly: Bool {
+        if case .outbound(let engine) = self { return !engine.configuration.authenticates }
+        return false
+    }
+
+    var streamManagementEnabled: Bool {
+        switch self {
+        case .outbound(let engine): engine.streamManagementEnabled
+        case .inbound(let engine): engine.streamManagementEnabled
+        case .component: false
+        }
+    }
+}
+
+/// `dir=` in the log.
+enum LinkDirection: String {
+    case inbound = "in"
+    case outbound = "out"
+    case component
+}

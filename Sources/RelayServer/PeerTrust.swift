@@ -1,0 +1,103 @@
+import DNS
+import S2S
+import Trust
+import X509
+import XMPPStream
+
+/// Turns a TLS peer's certificate chain into the S2S engines' `PeerAuthentication`, with Trust's
+/// policies in order: `[[peer]] pins` (the only way when configured), DANE from the connection
+/// plan when it applies, then PKIX against the system CA bundle.
+final class PeerTrust {
+    struct Verdict {
+        let authentication: PeerAuthentication
+        /// For the log: the TLSA parameters, the matching pin or the PKIX name that decided.
+        let detail: String
+    }
+
+    private let verifier: PeerVerifier
+    private let pinsFor: (String) -> [Trust.TLSARecord]
+    private let planner: ConnectionPlanner?
+
+    init(caFile: String, planner: ConnectionPlanner?, pinsFor: @escaping (String) -> [Trust.TLSARecord]) {
+        verifier = PeerVerifier(chainVerifier: TrustStoreVerifier(), systemAnchors: .system(bundlePath: caFile))
+        self.planner = planner
+        self.pinsFor = pinsFor
+    }
+
+    /// An inbound peer: its pins decide alone; without pins, DANE with the secure TLSA records of
+    /// its own SRV targets (`_PORT._tcp.TARGET`, any target may match), else PKIX. May answer
+    /// before returning (cached DNS).
+    func decideInbound(
+        chain: [[UInt8]], domain: DomainName, now: @escaping () -> Int64, completion: @escaping (Verdict) -> Void
+    ) {
+        guard pinsFor(domain.value).isEmpty, let planner else {
+            completion(decide(chain: chain, domain: domain, role: .client, target: nil, now: now()))
+            return
+        }
+        planner.plan(domain.value) { [weak self] plan in
+            guard let self else { return }
+            var verdict: Verdict? = nil
+            for target in plan.targets where target.daneApplies {
+                let attempt = self.decide(chain: chain, domain: domain, role: .client, target: target, now: now())
+                if attempt.authentication.verified || verdict == nil { verdict = attempt }
+                if attempt.authentication.verified { break }
+            }
+            completion(verdict ?? self.decide(chain: chain, domain: domain, role: .client, target: nil, now: now()))
+        }
+    }
+
+    /// - Parameters:
+    ///   - chain: DER, leaf first, as the peer sent it.
+    ///   - role: `.server` when we dialed, `.client` for inbound links.
+    ///   - target: the plan target we reached (outbound), for DANE.
+    func decide(chain: [[UInt8]], domain: DomainName, role: PeerRole, target: PlanTarget?, now: Int64) -> Verdict {
+        var certificates: [Certificate] = []
+        for der in chain {
+            guard let certificate = try? Certificate(der: der) else {
+                return Verdict(
+                    authentication: .unverified("the peer sent a certificate that cannot be parsed"), detail: "")
+            }
+            certificates.append(certificate)
+        }
+        guard !certificates.isEmpty else {
+            return Verdict(
+                authentication: PeerAuthentication(
+                    method: .none, verified: false, reason: "\(domain) presented no certificate"),
+                detail: "")
+        }
+        let outcome = verifier.decide(
+            AuthRequest(
+                chain: certificates, peerDomain: domain.value, role: role, pins: pinsFor(domain.value),
+                dane: Self.daneLookup(target), now: now))
+        return Verdict(
+            authentication: PeerAuthentication(
+                method: Self.method(outcome.method), verified: outcome.verified,
+                names: outcome.verified ? [domain] : [], reason: outcome.reason),
+            detail: outcome.detail)
+    }
+
+    static func daneLookup(_ target: PlanTarget?) -> TLSALookup {
+        guard let target, let status = target.tlsaStatus else { return .notLookedUp }
+        switch status {
+        case .secure:
+            let records = target.tlsa.map {
+                Trust.TLSARecord(usage: $0.usage, selector: $0.selector, matchingType: $0.matchingType, data: $0.data)
+            }
+            return .secure(records, at: target.tlsaName)
+        case .bogus(let reason):
+            return .bogus(reason, at: target.tlsaName)
+        case .insecure, .failed:
+            return .insecure(at: target.tlsaName)
+        }
+    }
+
+    static func method(_ method: AuthOutcome.Method) -> PeerAuthenticationMethod {
+        switch method {
+        case .pin: .pin
+        case .daneEE: .daneEE
+        case .daneTA: .daneTA
+        case .pkix: .pkix
+        case .none: .none
+        }
+    }
+}

@@ -1,0 +1,449 @@
+import DNS
+import EventLoop
+import RelayLog
+import S2S
+import TLS
+import Trust
+import XMPPStream
+
+/// Routes stanzas between component links and s2s links, in memory: a stanza to a connected
+/// component's domain goes to it; one from a component to a remote domain goes out over the
+/// authenticated outbound link for (local, remote), connected on demand (`[[peer]] server`, else
+/// the DNS plan, targets in order) and held while it comes up. Remote → remote is refused.
+/// Failures bounce RFC 6120 §8.3.3 errors to the sender; error stanzas are never bounced.
+final class Router: LinkOwner {
+    private let loop: Loop
+    private let logger: Logger
+    private let log: LinkLog
+    private var setup: LinkSetup
+    private let trust: PeerTrust
+    private let planner: ConnectionPlanner?
+    private let resolver: (any DNSQuerying)?
+    let limits: ConnectionLimits
+    private var nextID = 0
+    /// Every link whose stream is not over yet.
+    private var links: [Int: Link] = [:]
+    private var components: [DomainName: Link] = [:]
+    private var outbound: [DomainPair: OutboundRoute] = [:]
+    /// XEP-0220 verifying links, by (receiving, originating), and the inbound links waiting for answers.
+    private var verifyRoutes: [DomainPair: OutboundRoute] = [:]
+    private var dialbackWaiters: [DialbackVerification: [Link]] = [:]
+    private var stopping: (() -> Void)?
+    private(set) var stanzasRelayed = 0
+
+    /// How long one TCP connect may take before the next address is tried.
+    static var connectTimeout: Duration { .seconds(10) }
+
+    init(loop: Loop, logger: Logger, setup: LinkSetup, resolver: (any DNSQuerying)?) {
+        self.loop = loop
+        self.logger = logger
+        self.log = LinkLog(logger: logger)
+        self.setup = setup
+        self.resolver = resolver
+        planner = resolver.map { ConnectionPlanner(resolver: $0) }
+        let pinsSource = PinsSource(setup: setup)
+        self.pinsSource = pinsSource
+        trust = PeerTrust(caFile: setup.configuration.tls.caFile, planner: planner) { pinsSource.pins(for: $0) }
+        limits = ConnectionLimits(
+            perIP: setup.configuration.limits.connectionsPerIP, maxLinks: setup.configuration.limits.maxLinks,
+            logger: logger, clock: { loop.unixSeconds })
+    }
+
+    /// Pins follow the configuration in force (a reload swaps `setup`).
+    private final class PinsSource {
+        var setup: LinkSetup
+        init(setup: LinkSetup) { self.setup = setup }
+        func pins(for domain: String) -> [Trust.TLSARecord] { setup.peer(domain)?.pins ?? [] }
+    }
+    private let pinsSource: PinsSource
+
+    /// New links use the reloaded configuration; links already up keep theirs.
+    func reload(_ fresh: LinkSetup) {
+        setup = fresh
+        pinsSource.setup = fresh
+        limits.perIP = fresh.configuration.limits.connectionsPerIP
+        limits.maxLinks = fresh.configuration.limits.maxLinks
+    }
+
+    var linkCount: (inbound: Int, outbound: Int, components: Int) {
+        var counts = (inbound: 0, outbound: 0, components: 0)
+        for link in links.values {
+            switch link.direction {
+            case .inbound: counts.inbound += 1
+            case .outbound: counts.outbound += 1
+            case .component: counts.components += 1
+            }
+        }
+        return counts
+    }
+
+    // MARK: Accepting
+
+    enum ListenerKind {
+        case s2s, s2sDirectTLS, component
+    }
+
+    func accept(_ connection: TCPConnection, kind: ListenerKind) {
+        guard stopping == nil, limits.admit(connection.peerAddress) else {
+            connection.close()
+            return
+        }
+        let engine: LinkEngine
+        var tls: Link.TLSSetup? = nil
+        switch kind {
+        case .s2s, .s2sDirectTLS:
+            guard let context = setup.serverTLS else {
+                limits.release(connection.peerAddress)
+                connection.close()
+                return
+            }
+            engine = .inbound(setup.inbound(directTLS: kind == .s2sDirectTLS))
+            tls = Link.TLSSetup(context: context, serverName: nil)
+        case .component:
+            engine = .component(setup.component())
+        }
+        let link = makeLink(engine: engine, connection: connection, tls: tls, target: nil)
+        link.start()
+    }
+
+    private func makeLink(engine: LinkEngine, connection: TCPConnection, tls: Link.TLSSetup?, target: PlanTarget?)
+        -> Link
+    {
+        nextID += 1
+        let link = Link(
+            id: nextID, engine: engine, connection: connection, loop: loop, log: log, trust: trust, tls: tls,
+            target: target, limits: setup.limits, owner: self)
+        links[link.id] = link
+        return link
+    }
+
+    // MARK: LinkOwner
+
+    func linkUp(_ link: Link, _ info: LinkInfo) {
+        guard link.direction == .outbound, let route = route(of: link) else { return }
+        route.isUp = true
+        let held = route.pending
+        route.pending = []
+        for stanza in held { link.send(stanza) }
+    }
+
+    func pairAuthenticated(_ link: Link, _ pair: DomainPair) {}
+
+    func deliver(_ link: Link, _ stanza: Element, from: JID, to: JID) {
+        stanzasRelayed += 1
+        if setup.isComponentDomain(to.domain) {
+            deliverToComponent(stanza, to: to)
+        } else if link.direction == .component {
+            // The engine checked that `from` is the component's own domain.
+            routeOut(stanza, pair: DomainPair(local: from.domain, remote: to.domain))
+        } else {
+            bounce(stanza, .notAllowed, "this relay does not relay between two remote domains")
+        }
+    }
+
+    func returnUnacked(_ link: Link, _ stanzas: [Element]) {
+        if link.direction == .component {
+            for stanza in stanzas { bounce(stanza, .serviceUnavailable, "the component disconnected") }
+            return
+        }
+        // Sent but not acknowledged when the link ended: try once more over a fresh link (at least
+        // once: the peer may see a duplicate); a second failure bounces.
+        guard link.direction == .outbound, stopping == nil, let route = route(of: link), !route.isRetry else {
+            for stanza in stanzas {
+                bounce(stanza, .remoteServerTimeout, "the link to \(link.remoteName) went down")
+            }
+            return
+        }
+        outbound[route.pair] = nil
+        let fresh = OutboundRoute(pair: route.pair)
+        fresh.isRetry = true
+        fresh.pending = stanzas + route.pending
+        route.pending = []
+        outbound[route.pair] = fresh
+        findAddresses(fresh)
+    }
+
+    func claimComponent(_ link: Link, _ domain: DomainName) -> Bool {
+        if let holder = components[domain], !holder.isClosed, holder !== link { return false }
+        components[domain] = link
+        return true
+    }
+
+    func linkClosed(_ link: Link, reason: String, wasUp: Bool) {
+        links[link.id] = nil
+        limits.release(link.direction == .outbound ? nil : link.address)
+        switch link.direction {
+        case .component:
+            for (domain, holder) in components where holder === link { components[domain] = nil }
+        case .outbound:
+            if let route = verifyRoutes.values.first(where: { $0.link === link }) {
+                verifyRoutes[route.pair] = nil
+            } else if let route = route(of: link) {
+                outbound[route.pair] = nil
+                if !wasUp {
+                    fail(route, .remoteServerTimeout, "\(route.pair.remote): \(reason)")
+                } else {
+                    for stanza in route.pending {
+                        bounce(stanza, .remoteServerTimeout, "the link to \(route.pair.remote) went down")
+                    }
+                }
+            }
+        case .inbound:
+            break
+        }
+        if let done = stopping, links.isEmpty { done() }
+    }
+
+    private func route(of link: Link) -> OutboundRoute? {
+        outbound.values.first { $0.link === link }
+    }
+
+    // MARK: Routing
+
+    private func deliverToComponent(_ stanza: Element, to: JID) {
+        guard let link = components[to.domain], !link.isClosed else {
+            bounce(stanza, .serviceUnavailable, "\(to.domain) is not connected")
+            return
+        }
+        link.send(stanza)
+    }
+
+    private func routeOut(_ stanza: Element, pair: DomainPair) {
+        if let route = outbound[pair] {
+            if route.isUp, let link = route.link {
+                link.send(stanza)
+            } else {
+                route.pending.append(stanza)
+            }
+            return
+        }
+        guard stopping == nil else {
+            bounce(stanza, .remoteServerTimeout, "the relay is stopping")
+            return
+        }
+        let route = OutboundRoute(pair: pair)
+        route.pending = [stanza]
+        outbound[pair] = route
+        findAddresses(route)
+    }
+
+    private func findAddresses(_ route: OutboundRoute) {
+        let remote = route.pair.remote.value
+        if let server = setup.peer(remote)?.server {
+            if let address = SocketAddress(ipAddress: server.host, port: server.port) {
+                route.candidates = [OutboundRoute.Candidate(address: address, directTLS: false, target: nil)]
+                connectNext(route)
+                return
+            }
+            guard let resolver else {
+                fail(route, .remoteServerNotFound, "no DNS resolver is running to find \(server.host)")
+                return
+            }
+            HostAddresses.lookup(server.host, port: server.port, resolver: resolver) { [weak self, weak route] result in
+                guard let self, let route, self.isCurrent(route) else { return }
+                switch result {
+                case .success(let addresses):
+                    route.candidates = addresses.map {
+                        OutboundRoute.Candidate(address: $0, directTLS: false, target: nil)
+                    }
+                    self.connectNext(route)
+                case .failure(let failure):
+                    self.fail(route, failure.notFound ? .remoteServerNotFound : .remoteServerTimeout, failure.reason)
+                }
+            }
+            return
+        }
+        guard let planner else {
+            fail(route, .remoteServerNotFound, "no DNS resolver is running")
+            return
+        }
+        planner.plan(remote) { [weak self, weak route] plan in
+            guard let self, let route, self.isCurrent(route) else { return }
+            switch plan.verdict {
+            case .notFound(let reason):
+                self.fail(route, .remoteServerNotFound, "\(remote): \(reason)")
+            case .retryLater(let reason):
+                self.fail(route, .remoteServerTimeout, "\(remote): \(reason)")
+            case .connect:
+                for target in plan.usableTargets {
+                    for ip in target.addresses {
+                        guard let address = SocketAddress(ipBytes: ip.bytes, port: target.port) else { continue }
+                        route.candidates.append(
+                            OutboundRoute.Candidate(address: address, directTLS: target.directTLS, target: target))
+                    }
+                }
+                guard !route.candidates.isEmpty else {
+                    self.fail(route, .remoteServerNotFound, "\(remote) has no usable address")
+                    return
+                }
+                self.connectNext(route)
+            }
+        }
+    }
+
+    private func connectNext(_ route: OutboundRoute) {
+        guard !route.candidates.isEmpty else {
+            let tried = route.failures.joined(separator: "; ")
+            fail(route, .remoteServerNotFound, "nothing answers for \(route.pair.remote) (\(tried))")
+            return
+        }
+        let candidate = route.candidates.removeFirst()
+        route.connector = TCPConnector(loop: loop, to: candidate.address, timeout: Self.connectTimeout) {
+            [weak self, weak route] result in
+            guard let self, let route else { return }
+            route.connector = nil
+            guard self.isCurrent(route) else {
+                if case .success(let connection) = result { connection.close() }
+                return
+            }
+            switch result {
+            case .failure(let error):
+                route.failures.append("\(candidate.address): \(error.message)")
+                self.logger.debug(
+                    "link.connect_failed",
+                    [
+                        ("remote", route.pair.remote.value), ("addr", candidate.address.description),
+                        ("reason", error.message),
+                    ])
+                self.connectNext(route)
+            case .success(let connection):
+                self.connected(connection, route: route, candidate: candidate)
+            }
+        }
+    }
+
+    private func connected(_ connection: TCPConnection, route: OutboundRoute, candidate: OutboundRoute.Candidate) {
+        guard limits.admitOutbound() else {
+            connection.close()
+            fail(route, .remoteServerTimeout, "the relay's max_links limit is reached")
+            return
+        }
+        let context: TLSContext
+        do {
+            context = try setup.clientTLS(for: route.pair.local)
+        } catch {
+            limits.release(nil)
+            connection.close()
+            fail(route, .remoteServerTimeout, "cannot set up TLS: \(error)")
+            return
+        }
+        let link = makeLink(
+            engine: .outbound(
+                setup.outbound(pair: route.pair, directTLS: candidate.directTLS, authenticates: !route.verifiesOnly)),
+            connection: connection,
+            tls: Link.TLSSetup(context: context, serverName: route.pair.remote.value),
+            target: candidate.target)
+        route.link = link
+        link.start()
+        let questions = route.verifications
+        route.verifications = []
+        for request in questions { link.verify(request) }
+    }
+
+    private func isCurrent(_ route: OutboundRoute) -> Bool {
+        (route.verifiesOnly ? verifyRoutes[route.pair] : outbound[route.pair]) === route
+    }
+
+    // MARK: Dialback (XEP-0220)
+
+    func verifyDialbackKey(_ link: Link, _ request: DialbackVerification) {
+        dialbackWaiters[request, default: []].append(link)
+        let pair = DomainPair(local: request.receiving, remote: request.originating)
+        if let route = verifyRoutes[pair] {
+            if let verifier = route.link { verifier.verify(request) } else { route.verifications.append(request) }
+            return
+        }
+        guard stopping == nil else {
+            dialbackAnswered(link, request, valid: false)
+            return
+        }
+        let route = OutboundRoute(pair: pair, verifiesOnly: true)
+        route.verifications = [request]
+        verifyRoutes[pair] = route
+        findAddresses(route)
+    }
+
+    func dialbackAnswered(_ link: Link, _ request: DialbackVerification, valid: Bool) {
+        for waiter in dialbackWaiters.removeValue(forKey: request) ?? [] {
+            waiter.dialbackKeyChecked(request, valid: valid)
+        }
+    }
+
+    /// Gives up on a route: every held stanza goes back to its sender with `condition`.
+    private func fail(_ route: OutboundRoute, _ condition: StanzaBounce.Condition, _ reason: String) {
+        if outbound[route.pair] === route { outbound[route.pair] = nil }
+        if verifyRoutes[route.pair] === route { verifyRoutes[route.pair] = nil }
+        route.connector = nil
+        let questions = route.verifications
+        route.verifications = []
+        for request in questions {
+            logger.warn(
+                "dialback.unverified",
+                [
+                    ("originating", request.originating.value), ("receiving", request.receiving.value),
+                    ("reason", reason),
+                ])
+            for waiter in dialbackWaiters.removeValue(forKey: request) ?? [] {
+                waiter.dialbackKeyChecked(request, valid: false)
+            }
+        }
+        let held = route.pending
+        route.pending = []
+        guard !held.isEmpty else { return }
+        var bounced = 0
+        for stanza in held where bounce(stanza, condition, nil) { bounced += 1 }
+        logger.warn(
+            "route.failed",
+            [
+                ("local", route.pair.local.value), ("remote", route.pair.remote.value), ("held", String(held.count)),
+                ("bounced", String(bounced)), ("error", condition.rawValue), ("reason", reason),
+            ])
+    }
+
+    /// Sends the error reply for `stanza` to its sender; false when none is due (error stanzas).
+    @discardableResult
+    private func bounce(_ stanza: Element, _ condition: StanzaBounce.Condition, _ text: String?) -> Bool {
+        guard let reply = StanzaBounce.reply(to: stanza, condition, text: text),
+            let to = try? JID(reply[attribute: "to"] ?? ""), let from = try? JID(reply[attribute: "from"] ?? "")
+        else { return false }
+        if setup.isComponentDomain(to.domain) {
+            deliverToComponent(reply, to: to)
+        } else if setup.serves(from.domain) {
+            routeOut(reply, pair: DomainPair(local: from.domain, remote: to.domain))
+        } else {
+            return false
+        }
+        return true
+    }
+
+    // MARK: Shutdown
+
+    /// Closes every link gracefully; `done` runs once all streams are over or after `grace`.
+    /// Stanzas still waiting for a link go back to their senders first (remote-server-timeout).
+    func shutdown(grace: Duration, _ done: @escaping () -> Void) {
+        var finished = false
+        let finishOnce = { [weak self] in
+            guard !finished else { return }
+            finished = true
+            self?.stopping = nil
+            self?.graceTimer = nil
+            done()
+        }
+        stopping = finishOnce
+        for route in Array(outbound.values) where !route.isUp {
+            fail(route, .remoteServerTimeout, "the relay is stopping")
+        }
+        for link in Array(links.values) { link.shutdown(reason: "the relay is stopping") }
+        guard !links.isEmpty else {
+            finishOnce()
+            return
+        }
+        graceTimer = loop.schedule(after: grace) { [weak self] in
+            guard let self else { return }
+            for link in self.links.values { link.abort() }
+            self.links.removeAll()
+            finishOnce()
+        }
+    }
+    private var graceTimer: Cancellable?
+}

@@ -1,0 +1,374 @@
+import Foundation
+import TLS
+import XCTest
+
+/// Two `xmpp-relay run` processes on loopback federating their XEP-0114 components relay-to-relay
+/// with pins (`[[peer]] server` + `pins`), and the ways that goes wrong, asserted on the log and on
+/// the stanzas the components get back.
+final class TwoRelayTests: XCTestCase {
+    /// One relay's domain (also its component's domain), key, pin and ports.
+    struct Side {
+        let domain: String
+        let certificate: String
+        let key: String
+        let pin: String
+        let s2sPort: UInt16
+        let directTLSPort: UInt16
+        let componentPort: UInt16
+        var secret: String { "secret-of-\(domain)" }
+    }
+
+    private var directory = ""
+    private var relays: [RelayProcess] = []
+
+    override func setUpWithError() throws {
+        directory = NSTemporaryDirectory() + "xmpp-relay-links-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try ". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n"
+            .write(toFile: directory + "/root.key", atomically: true, encoding: .utf8)
+    }
+
+    override func tearDownWithError() throws {
+        for relay in relays {
+            relay.stop()
+            // For debugging: XMPP_RELAY_TEST_PRINT_LOGS=1 shows what each relay logged.
+            if ProcessInfo.processInfo.environment["XMPP_RELAY_TEST_PRINT_LOGS"] != nil { print(relay.log) }
+        }
+        relays = []
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private func makeSide(_ domain: String) throws -> Side {
+        let output = try RelayProcess.run(["keygen", domain, "--out", directory])
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("pins = [\"") }) else {
+            throw XCTSkip("xmpp-relay keygen printed no pins line: \(output)")
+        }
+        let pin = String(line.dropFirst("pins = [\"".count).dropLast(2))
+        return Side(
+            domain: domain, certificate: "\(directory)/\(domain).crt", key: "\(directory)/\(domain).key", pin: pin,
+            s2sPort: freeLoopbackPort(), directTLSPort: freeLoopbackPort(), componentPort: freeLoopbackPort())
+    }
+
+    private func startRelay(
+        _ side: Side, peers: [(domain: String, port: UInt16, pin: String?)], extra: String = ""
+    ) throws -> RelayProcess {
+        var text = """
+            [relay]
+            state_dir = "\(directory)/state-\(side.domain)"
+            allow_root = true
+
+            [tls]
+            certificate = "\(side.certificate)"
+            key = "\(side.key)"
+
+            [dns]
+            trust_anchor = "\(directory)/root.key"
+            forwarders = ["127.0.0.1@9"]
+
+            [listen]
+            s2s = ["127.0.0.1:\(side.s2sPort)"]
+            s2s_direct_tls = ["127.0.0.1:\(side.directTLSPort)"]
+            home = []
+            component = ["127.0.0.1:\(side.componentPort)"]
+
+            \(extra)
+
+            [[component]]
+            domain = "\(side.domain)"
+            secret = "\(side.secret)"
+
+            """
+        for peer in peers {
+            text += """
+
+                [[peer]]
+                domain = "\(peer.domain)"
+                \(peer.pin.map { "pins = [\"\($0)\"]" } ?? "allow_dialback = true")
+                server = "127.0.0.1:\(peer.port)"
+
+                """
+        }
+        let path = "\(directory)/\(side.domain).toml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o600)
+        let relay = try RelayProcess(config: path)
+        relays.append(relay)
+        guard relay.waitFor("relay.start") != nil, relay.isRunning else {
+            throw LoopbackClient.Failure(description: "the relay for \(side.domain) did not start: \(relay.log)")
+        }
+        return relay
+    }
+
+    private func component(_ side: Side) throws -> LoopbackClient {
+        let client = try LoopbackClient(port: side.componentPort)
+        let answer = try client.componentHandshake(domain: side.domain, secret: side.secret)
+        XCTAssertTrue(answer.contains("<handshake"), answer)
+        client.clear()
+        return client
+    }
+
+    // MARK: Happy path
+
+    func testComponentsFederateThroughTwoPinnedRelaysAndShutdownClosesStreams() throws {
+        let a = try makeSide("a.example")
+        let b = try makeSide("b.example")
+        let relayA = try startRelay(a, peers: [(b.domain, b.s2sPort, b.pin)])
+        let relayB = try startRelay(b, peers: [(a.domain, a.s2sPort, a.pin)])
+        let componentA = try component(a)
+        let componentB = try component(b)
+        XCTAssertNotNil(relayA.waitFor("component.up", ["domain=a.example"]), relayA.log)
+
+        try componentA.send("<message from='alice@a.example/x' to='bob@b.example' id='m1'><body>hello</body></message>")
+        let atB = try componentB.waitFor("</message>")
+        XCTAssertTrue(atB.contains("id='m1'") || atB.contains("id=\"m1\""), atB)
+        XCTAssertTrue(atB.contains("hello"), atB)
+
+        try componentB.send(
+            "<message from='bob@b.example' to='alice@a.example/x' id='r1'><body>hi back</body></message>")
+        let atA = try componentA.waitFor("</message>")
+        XCTAssertTrue(atA.contains("r1"), atA)
+
+        let up = try XCTUnwrap(relayA.waitFor("link.up", ["dir=out", "remote=b.example"]), relayA.log)
+        XCTAssertTrue(up.contains("local=a.example"), up)
+        XCTAssertTrue(up.contains("auth=pin"), up)
+        XCTAssertTrue(up.contains("tls=1.") && up.contains("cipher="), up)
+        XCTAssertTrue(up.contains("addr=127.0.0.1:\(b.s2sPort)"), up)
+        let inbound = try XCTUnwrap(relayB.waitFor("link.up", ["dir=in", "remote=a.example"]), relayB.log)
+        XCTAssertTrue(inbound.contains("auth=pin") && inbound.contains("stream_auth=sasl-external"), inbound)
+        XCTAssertFalse(relayA.log.contains("hello"), "stanza bodies must never be logged")
+        XCTAssertTrue(
+            relayA.log.contains("state=\"tls -> header-tls\"") || relayB.log.contains("state=\"tls -> header-tls\""))
+
+        // SIGTERM: A closes its streams with </stream:stream>; B sees them end cleanly.
+        XCTAssertEqual(relayA.stop(), 0, relayA.log)
+        XCTAssertNotNil(relayB.waitFor("link.down", ["remote=a.example", "closed the stream"]), relayB.log)
+        XCTAssertNotNil(relayA.waitFor("link.down", ["dir=out", "remote=b.example"]), relayA.log)
+    }
+
+    // MARK: Refusals
+
+    func testWrongPinIsRefusedAndTheSenderGetsRemoteServerTimeout() throws {
+        let a = try makeSide("a.example")
+        let b = try makeSide("b.example")
+        let other = try makeSide("c.example")
+        let relayA = try startRelay(a, peers: [(b.domain, b.s2sPort, other.pin)])
+        _ = try startRelay(b, peers: [(a.domain, a.s2sPort, a.pin)])
+        let componentA = try component(a)
+
+        try componentA.send("<message from='alice@a.example' to='bob@b.example' id='m2'><body>x</body></message>")
+        let bounce = try componentA.waitFor("</message>")
+        XCTAssertTrue(bounce.contains("type='error'") || bounce.contains("type=\"error\""), bounce)
+        XCTAssertTrue(bounce.contains("<remote-server-timeout"), bounce)
+        XCTAssertTrue(bounce.contains("wait"), bounce)
+        let refused = try XCTUnwrap(relayA.waitFor("link.refused", ["dir=out", "remote=b.example"]), relayA.log)
+        XCTAssertTrue(refused.contains("pin"), refused)
+        XCTAssertNotNil(relayA.waitFor("route.failed", ["error=remote-server-timeout"]), relayA.log)
+    }
+
+    func testUnresolvableDomainBouncesRemoteServerNotFound() throws {
+        let a = try makeSide("a.example")
+        let relayA = try startRelay(a, peers: [])
+        let componentA = try component(a)
+
+        try componentA.send(
+            "<iq type='get' from='alice@a.example' to='nowhere.invalid' id='q1'><ping xmlns='urn:xmpp:ping'/></iq>")
+        let bounce = try componentA.waitFor("</iq>", timeout: 30)
+        XCTAssertTrue(bounce.contains("<remote-server-not-found"), bounce)
+        XCTAssertTrue(bounce.contains("cancel"), bounce)
+        XCTAssertNotNil(relayA.waitFor("route.failed", ["remote=nowhere.invalid", "error=remote-server-not-found"]))
+
+        // An error stanza is never bounced.
+        componentA.clear()
+        try componentA.send("<message type='error' from='alice@a.example' to='x@nowhere.invalid' id='e1'/>")
+        try componentA.send("<message from='alice@a.example' to='x@nowhere.invalid' id='e2'/>")
+        let second = try componentA.waitFor("</message>", timeout: 30)
+        XCTAssertFalse(second.contains("e1"), second)
+        XCTAssertTrue(second.contains("e2"), second)
+    }
+
+    func testComponentWithBadSecretAndSecondConnectionAreRefused() throws {
+        let a = try makeSide("a.example")
+        let relayA = try startRelay(a, peers: [])
+
+        let bad = try LoopbackClient(port: a.componentPort)
+        let refused = try bad.componentHandshake(domain: a.domain, secret: "wrong")
+        XCTAssertTrue(refused.contains("<not-authorized"), refused)
+        XCTAssertNotNil(relayA.waitFor("component.refused", ["not-authorized"]), relayA.log)
+
+        let first = try component(a)
+        let second = try LoopbackClient(port: a.componentPort)
+        let conflict = try second.componentHandshake(domain: a.domain, secret: a.secret)
+        XCTAssertTrue(conflict.contains("<conflict"), conflict)
+        XCTAssertNotNil(relayA.waitFor("component.refused", ["conflict"]), relayA.log)
+        _ = first
+    }
+
+    func testSpoofedFromOnAnInboundStreamIsInvalidFrom() throws {
+        let a = try makeSide("a.example")
+        let b = try makeSide("b.example")
+        let relayB = try startRelay(b, peers: [(a.domain, a.s2sPort, a.pin)])
+
+        // Play a.example by hand: STARTTLS, TLS with a.example's pinned key, SASL EXTERNAL, then lie.
+        let peer = try LoopbackClient(port: b.s2sPort)
+        let header =
+            "<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams'"
+            + " from='a.example' to='b.example' version='1.0'>"
+        try peer.send(header)
+        try peer.waitFor("</stream:features>")
+        try peer.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+        try peer.waitFor("<proceed")
+        try peer.startTLS(identity: TLSIdentity(certificateFile: a.certificate, keyFile: a.key), serverName: b.domain)
+        try peer.send(header)
+        let features = try peer.waitFor("</stream:features>")
+        XCTAssertTrue(features.contains("EXTERNAL"), features)
+        peer.clear()
+        try peer.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>=</auth>")
+        try peer.waitFor("<success")
+        peer.clear()
+        try peer.send(header)
+        try peer.waitFor("</stream:features>")
+        peer.clear()
+        try peer.send("<message from='eve@evil.example' to='bob@b.example' id='s1'><body>x</body></message>")
+        let error = try peer.waitFor("</stream:error>")
+        XCTAssertTrue(error.contains("<invalid-from"), error)
+        XCTAssertNotNil(relayB.waitFor("link.down", ["remote=a.example", "invalid-from"]), relayB.log)
+    }
+
+    // MARK: Dialback
+
+    /// B has no pin for a.invalid but allows it dialback: A's self-signed certificate fails PKIX, so
+    /// B offers dialback only; B checks A's key over its own verifying link to A (XEP-0220), and
+    /// the message gets through. (`.invalid` names: B's DANE lookup for A is answered NXDOMAIN locally.)
+    func testDialbackWhereThePolicyAllowsIt() throws {
+        let a = try makeSide("a.invalid")
+        let b = try makeSide("b.invalid")
+        let relayA = try startRelay(a, peers: [(b.domain, b.s2sPort, b.pin)])
+        let relayB = try startRelay(b, peers: [(a.domain, a.s2sPort, nil)])
+        let componentA = try component(a)
+        let componentB = try component(b)
+
+        try componentA.send(
+            "<message from='alice@a.invalid' to='bob@b.invalid' id='d1'><body>via dialback</body></message>")
+        let atB = try componentB.waitFor("</message>", timeout: 30)
+        XCTAssertTrue(atB.contains("d1"), atB + relayA.log + relayB.log)
+        let up = try XCTUnwrap(relayB.waitFor("link.up", ["dir=in", "remote=a.invalid"]), relayB.log)
+        XCTAssertTrue(up.contains("auth=dialback"), up)
+        let out = try XCTUnwrap(relayA.waitFor("link.up", ["dir=out", "remote=b.invalid"]), relayA.log)
+        XCTAssertTrue(out.contains("auth=pin") && out.contains("stream_auth=dialback"), out)
+    }
+
+    // MARK: Direct TLS and limits
+
+    func testDirectTLSListenerAuthenticatesAPinnedPeerWithoutSTARTTLS() throws {
+        let a = try makeSide("a.example")
+        let b = try makeSide("b.example")
+        let relayB = try startRelay(b, peers: [(a.domain, a.s2sPort, a.pin)])
+
+        let peer = try LoopbackClient(port: b.directTLSPort)
+        try peer.startTLS(identity: TLSIdentity(certificateFile: a.certificate, keyFile: a.key), serverName: b.domain)
+        let header =
+            "<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams'"
+            + " from='a.example' to='b.example' version='1.0'>"
+        try peer.send(header)
+        let features = try peer.waitFor("</stream:features>")
+        XCTAssertTrue(features.contains("EXTERNAL"), features)
+        XCTAssertFalse(features.contains("starttls"), features)
+        peer.clear()
+        try peer.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>=</auth>")
+        try peer.waitFor("<success")
+        peer.clear()
+        try peer.send(header)
+        try peer.waitFor("</stream:features>")
+        let up = try XCTUnwrap(relayB.waitFor("link.up", ["dir=in", "remote=a.example"]), relayB.log)
+        XCTAssertTrue(up.contains("addr=127.0.0.1:") && up.contains("auth=pin"), up)
+    }
+
+    func testConnectionsPerIPLimitRefusesTheNextConnectionAndSaysHowToRaiseIt() throws {
+        let a = try makeSide("a.example")
+        let relayA = try startRelay(a, peers: [], extra: "[limits]\nconnections_per_ip = 2\n")
+        let first = try LoopbackClient(port: a.componentPort)
+        let second = try LoopbackClient(port: a.componentPort)
+        XCTAssertNil(relayA.waitFor("limit.reached", timeout: 1))
+        let third = try LoopbackClient(port: a.componentPort)
+        XCTAssertThrowsError(try third.waitFor("<stream:stream", timeout: 5))
+        XCTAssertTrue(third.peerClosed)
+        let line = try XCTUnwrap(relayA.waitFor("limit.reached", ["limit=connections_per_ip"]), relayA.log)
+        XCTAssertTrue(line.contains("value=2") && line.contains("connections_per_ip"), line)
+        XCTAssertTrue(line.contains("hint="), line)
+        // The two within the limit still work.
+        try first.send(
+            "<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' to='a.example'>"
+        )
+        try first.waitFor("<stream:stream")
+        _ = second
+    }
+
+    func testMaxLinksRefusesTheNextConnection() throws {
+        let a = try makeSide("a.example")
+        let relayA = try startRelay(a, peers: [], extra: "[limits]\nmax_links = 1\n")
+        let first = try component(a)
+        let second = try LoopbackClient(port: a.componentPort)
+        XCTAssertThrowsError(try second.waitFor("<stream:stream", timeout: 5))
+        XCTAssertTrue(second.peerClosed)
+        let line = try XCTUnwrap(relayA.waitFor("limit.reached", ["limit=max_links"]), relayA.log)
+        XCTAssertTrue(line.contains("value=1") && line.contains("raise [limits] max_links"), line)
+        _ = first
+    }
+
+    func testStanzaSizeAndHandshakeTimeLimitsComeFromTheConfiguration() throws {
+        let a = try makeSide("a.example")
+        let relayA = try startRelay(
+            a, peers: [], extra: "[limits]\nmax_stanza_bytes = 10000\nhandshake_timeout = \"1s\"\n")
+
+        let big = try component(a)
+        let body = String(repeating: "x", count: 12_000)
+        try big.send("<message from='alice@a.example' to='bob@b.example'><body>\(body)</body></message>")
+        let error = try big.waitFor("</stream:error>")
+        XCTAssertTrue(error.contains("<policy-violation"), error)
+
+        let silent = try LoopbackClient(port: a.componentPort)
+        let started = Date()
+        try silent.send(
+            "<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept'"
+                + " xmlns:stream='http://etherx.jabber.org/streams' to='a.example'>")
+        let timeout = try silent.waitFor("</stream:error>", timeout: 10)
+        XCTAssertTrue(timeout.contains("<connection-timeout"), timeout)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+        XCTAssertNotNil(relayA.waitFor("component.refused", ["connection-timeout"]), relayA.log)
+    }
+
+    // MARK: openssl s_client against the STARTTLS listener
+
+    func testOpenSSLCompletesStartTLSWithTLS12AndAEADAndIsRefusedTLS11() throws {
+        guard let openssl = ["/usr/bin/openssl"].first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+        else { throw XCTSkip("openssl is not installed (Debian package openssl)") }
+        let b = try makeSide("b.example")
+        _ = try startRelay(b, peers: [])
+
+        func sClient(_ version: String) throws -> (status: Int32, output: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: openssl)
+            process.arguments = [
+                "s_client", "-starttls", "xmpp-server", "-xmpphost", b.domain, "-connect", "127.0.0.1:\(b.s2sPort)",
+                version, "-brief",
+            ]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
+
+        let good = try sClient("-tls1_2")
+        XCTAssertTrue(good.output.contains("Protocol version: TLSv1.2"), good.output)
+        XCTAssertTrue(good.output.contains("Ciphersuite: ECDHE-"), good.output)
+        XCTAssertTrue(good.output.contains("GCM") || good.output.contains("CHACHA20"), good.output)
+
+        let old = try sClient("-tls1_1")
+        XCTAssertNotEqual(old.status, 0, old.output)
+        XCTAssertFalse(old.output.contains("Protocol version: TLSv1.1"), old.output)
+    }
+}
