@@ -175,7 +175,7 @@ public struct InboundStream {
         switch state {
         case .closing, .closed: return []
         case .established:
-            var actions = link.streamManagement.requestIfOutstanding()
+            var actions = link.streamManagement.finalAck() + link.streamManagement.requestIfOutstanding()
             actions += [.sendClose, .scheduleTimer(.closeGrace, configuration.settings.closeGrace)]
             move(to: .closing, &actions)
             return actions
@@ -461,7 +461,8 @@ public struct InboundStream {
 
     private mutating func peerClosed() -> [Action] {
         if state == .closing { return finish(reason: "closed") }
-        return [.sendClose] + finish(reason: "\(peerDomain?.value ?? "the peer") closed the stream")
+        let acknowledgement = state == .established ? link.streamManagement.finalAck() : []
+        return acknowledgement + [.sendClose] + finish(reason: "\(peerDomain?.value ?? "the peer") closed the stream")
     }
 
     private mutating func fail(_ error: StreamError) -> [Action] {

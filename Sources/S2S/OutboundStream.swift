@@ -203,7 +203,7 @@ public struct OutboundStream {
         switch state {
         case .closing, .closed: return []
         case .established:
-            var actions = link.streamManagement.requestIfOutstanding()
+            var actions = link.streamManagement.finalAck() + link.streamManagement.requestIfOutstanding()
             actions += [.sendClose, .scheduleTimer(.closeGrace, configuration.settings.closeGrace)]
             move(to: .closing, &actions)
             return actions
@@ -498,7 +498,8 @@ public struct OutboundStream {
 
     private mutating func peerClosed() -> [Action] {
         if state == .closing { return finish(reason: "closed") }
-        return [.sendClose] + finish(reason: "\(configuration.remote) closed the stream")
+        let acknowledgement = state == .established ? link.streamManagement.finalAck() : []
+        return acknowledgement + [.sendClose] + finish(reason: "\(configuration.remote) closed the stream")
     }
 
     private mutating func fail(_ error: StreamError) -> [Action] {

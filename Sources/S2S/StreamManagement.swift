@@ -65,6 +65,14 @@ struct StreamManagement {
         return [.send(answer)]
     }
 
+    /// An unrequested `<a/>` before we close (XEP-0198 allows one at any time), so the peer does not
+    /// resend, after the link ends, stanzas whose custody we already took.
+    mutating func finalAck() -> [Action] {
+        guard enabled, custody > deliveredAtEnable else { return [] }
+        owesAck = false
+        return [.send(answer)]
+    }
+
     /// XEP-0198 `h`: stanzas handled since enabling, modulo 2^32.
     private var handled: UInt32 {
         UInt32(truncatingIfNeeded: custody > deliveredAtEnable ? custody - deliveredAtEnable : 0)

@@ -116,6 +116,10 @@ final class InboundStreamTests: XCTestCase {
             XCTAssertEqual(render(harness.stream.custodyTaken()), ["send <a xmlns='urn:xmpp:sm:3' h='1'/>"])
             XCTAssertEqual(harness.feed("<r xmlns='urn:xmpp:sm:3'/>"), ["send <a xmlns='urn:xmpp:sm:3' h='1'/>"])
             XCTAssertEqual(render(harness.stream.custodyTaken()), [], "nothing more was delivered")
+            // Closing acknowledges what we hold first, so the peer does not resend it elsewhere.
+            XCTAssertEqual(
+                Array(render(harness.stream.shutdown(reason: "relay stopping")).prefix(2)),
+                ["send <a xmlns='urn:xmpp:sm:3' h='1'/>", "send </stream:stream>"])
         }
     }
 
