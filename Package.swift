@@ -54,5 +54,6 @@ let package = Package(
             dependencies: ["RelayServer", "RelayConfig", "RelayLog", "EventLoop", "Trust", "X509", "TLS"]
         ),
         .testTarget(name: "RelayCLITests", dependencies: ["RelayCLI"], exclude: ["Fixtures"]),
+        .testTarget(name: "InteropTests", dependencies: ["RelayCLI"], exclude: ["Fixtures"]),
     ]
 )
