@@ -7,7 +7,9 @@ final class ProsodyFederationTests: InteropTestCase {
     private var serverB: ProsodyServer!
 
     /// a.interop.test on 127.0.0.2 and b.interop.test on 127.0.0.3, alice and bob, s2s_secure_auth on.
-    private func startPair(inboundDANE: Bool, bogusTLSAForB: Bool = false, wrongTLSAForB: Bool = false) throws {
+    private func startPair(
+        inboundDANE: Bool, tlsaA: PublishedTLSA = .matching, tlsaB: PublishedTLSA = .matching
+    ) throws {
         let certificateA = try makeCertificate("a.interop.test")
         let certificateB = try makeCertificate("b.interop.test")
         var configurationA = ProsodyConfiguration(address: "127.0.0.2", hosts: [certificateA])
@@ -18,15 +20,8 @@ final class ProsodyFederationTests: InteropTestCase {
         }
         serverA = try makeProsody(configurationA)
         serverB = try makeProsody(configurationB)
-        publish("a.interop.test", servedBy: serverA, certificate: certificateA)
-        if wrongTLSAForB {
-            // Secure, but for another key.
-            zone.addSRV(service: "xmpp-server", domain: "b.interop.test", target: "xmpp.b", port: serverB.s2sPort)
-            zone.addA("xmpp.b", serverB.address)
-            zone.addTLSA(host: "xmpp.b", port: serverB.s2sPort, rdata: "3 1 1 \(certificateB.wrongSPKISHA256)")
-        } else {
-            publish("b.interop.test", servedBy: serverB, certificate: certificateB, bogusTLSA: bogusTLSAForB)
-        }
+        publish("a.interop.test", servedBy: serverA, certificate: certificateA, tlsa: tlsaA)
+        publish("b.interop.test", servedBy: serverB, certificate: certificateB, tlsa: tlsaB)
         try zone.start()
         try serverA.register(user: "alice", host: "a.interop.test", password: "secret")
         try serverB.register(user: "bob", host: "b.interop.test", password: "secret")
@@ -69,7 +64,7 @@ final class ProsodyFederationTests: InteropTestCase {
     }
 
     func testBogusTLSAMakesProsodyRefuseThePeer() throws {
-        try startPair(inboundDANE: true, bogusTLSAForB: true)
+        try startPair(inboundDANE: true, tlsaB: .bogus)
         let bob = try client("bob@b.interop.test", on: serverB, stay: true, timeout: 10)
         XCTAssertTrue(bob.waitForEvent("online"), bob.output)
         let alice = try client(
@@ -90,7 +85,7 @@ final class ProsodyFederationTests: InteropTestCase {
     }
 
     func testSecureButMismatchedTLSAMakesProsodyRefuseThePeer() throws {
-        try startPair(inboundDANE: true, wrongTLSAForB: true)
+        try startPair(inboundDANE: true, tlsaB: .mismatched)
         let alice = try client(
             "alice@a.interop.test", on: serverA, send: [("bob@b.interop.test", "must not arrive")], expect: 1)
         XCTAssertTrue(alice.waitForEvent("message"), alice.output)
@@ -104,5 +99,52 @@ final class ProsodyFederationTests: InteropTestCase {
                 containing:
                     "Forbidding insecure connection to/from b.interop.test because its certificate is not trusted"
             ))
+    }
+
+    func testPeerInAnInsecureChildZoneGetsNoDANE() throws {
+        let certificateA = try makeCertificate("a.interop.test")
+        let certificateC = try makeCertificate("c.insecure.interop.test")
+        serverA = try makeProsody(ProsodyConfiguration(address: "127.0.0.2", hosts: [certificateA]))
+        serverB = try makeProsody(ProsodyConfiguration(address: "127.0.0.3", hosts: [certificateC]))
+        let port = serverB.s2sPort
+        zone.addInsecureChild(
+            "insecure",
+            records: [
+                "_xmpp-server._tcp.c SRV 0 0 \(port) xmpp.c.insecure.interop.test.", "xmpp.c A 127.0.0.3",
+                "_\(port)._tcp.xmpp.c TLSA \(certificateC.tlsa311)",
+            ])
+        try zone.start()
+        try serverA.register(user: "alice", host: "a.interop.test", password: "secret")
+        try serverA.start()
+        try serverB.start()
+        let alice = try client(
+            "alice@a.interop.test", on: serverA, send: [("carol@c.insecure.interop.test", "unsigned")], expect: 1)
+        XCTAssertTrue(alice.waitForEvent("message"), alice.output)
+        XCTAssertEqual(alice.messages.first?["type"], "error")
+        XCTAssertTrue(
+            serverA.waitForLog(containing: "_xmpp-server._tcp.c.insecure.interop.test IN SRV: 1 items (Insecure"),
+            serverA.logTail())
+        XCTAssertTrue(serverA.logLines(containing: "Enabling DANE").isEmpty, serverA.logTail())
+        XCTAssertTrue(
+            serverA.waitForLog(
+                containing: "Forbidding insecure connection to/from c.insecure.interop.test because its certificate"))
+    }
+
+    func testInboundModuleRefusesPeerWhoseTLSADoesNotMatch() throws {
+        try startPair(inboundDANE: true, tlsaA: .mismatched)
+        let alice = try client(
+            "alice@a.interop.test", on: serverA, send: [("bob@b.interop.test", "must not arrive")], expect: 1)
+        XCTAssertTrue(alice.waitForEvent("message"), alice.output)
+        XCTAssertEqual(alice.messages.first?["type"], "error")
+        XCTAssertTrue(serverA.waitForLog(containing: "Enabling DANE with 1 TLSA records"), serverA.logTail())
+        XCTAssertTrue(
+            serverB.waitForLog(containing: "No secure DANE-EE record for a.interop.test matches its certificate"),
+            serverB.logTail())
+        XCTAssertTrue(
+            serverB.waitForLog(
+                containing:
+                    "Forbidding insecure connection to/from a.interop.test because its certificate is not trusted"
+            ))
+        XCTAssertTrue(serverB.logLines(containing: "Accepting SASL EXTERNAL").isEmpty)
     }
 }

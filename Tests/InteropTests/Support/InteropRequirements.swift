@@ -6,7 +6,7 @@ import XCTest
 enum InteropRequirements {
     static let tools = [
         "/usr/bin/prosody", "/usr/bin/prosodyctl", "/usr/sbin/knotd", "/usr/bin/ldns-keygen", "/usr/bin/ldns-signzone",
-        "/usr/bin/openssl", "/usr/sbin/runuser", "/usr/bin/python3", "/usr/bin/lua5.4",
+        "/usr/bin/openssl", "/usr/bin/dig", "/usr/sbin/runuser", "/usr/bin/python3", "/usr/bin/lua5.4",
     ]
 
     /// Throws XCTSkip naming what is missing.

@@ -48,15 +48,33 @@ class InteropTestCase: XCTestCase {
         return server
     }
 
+    /// What `publish` puts at the TLSA name of a server.
+    enum PublishedTLSA {
+        /// `3 1 1` of the server's certificate, signed.
+        case matching
+        /// Signed, then edited: validators see a bogus answer.
+        case bogus
+        /// Signed and secure, but the hash of another key.
+        case mismatched
+        /// No TLSA record at all (secure NXDOMAIN).
+        case none
+    }
+
     /// Publishes `domain` as served by `server`: SRV _xmpp-server._tcp.DOMAIN → xmpp.DOMAIN at the
-    /// server's s2s port, A xmpp.DOMAIN → its address, TLSA 3 1 1 for `certificate` (bogus if asked).
+    /// server's s2s port, A xmpp.DOMAIN → its address, and a TLSA as asked.
     func publish(
-        _ domain: String, servedBy server: ProsodyServer, certificate: TestCertificate, bogusTLSA: Bool = false
+        _ domain: String, servedBy server: ProsodyServer, certificate: TestCertificate, tlsa: PublishedTLSA = .matching
     ) {
         let target = "xmpp.\(domain)."
         zone.addSRV(service: "xmpp-server", domain: domain + ".", target: target, port: server.s2sPort)
         zone.addA(target, server.address)
-        zone.addTLSA(host: target, port: server.s2sPort, certificate: certificate, bogus: bogusTLSA)
+        switch tlsa {
+        case .matching: zone.addTLSA(host: target, port: server.s2sPort, certificate: certificate)
+        case .bogus: zone.addTLSA(host: target, port: server.s2sPort, certificate: certificate, bogus: true)
+        case .mismatched:
+            zone.addTLSA(host: target, port: server.s2sPort, rdata: "3 1 1 \(certificate.wrongSPKISHA256)")
+        case .none: break
+        }
     }
 
     func client(
