@@ -43,4 +43,29 @@ final class RelayRoutingModuleTests: InteropTestCase {
         XCTAssertFalse(
             server.logLines(containing: "Resolve _xmpp-server._tcp.b.interop.test").isEmpty, server.logTail())
     }
+
+    func testUnloadingTheModuleRestoresDNSRouting() throws {
+        let relay = try LoopbackListener(address: "127.0.0.1")
+        var configuration = ProsodyConfiguration(address: "127.0.0.2", hosts: [try makeCertificate("a.interop.test")])
+        configuration.modules = ["s2s_via_relay", "admin_shell"]
+        configuration.secureAuth = false
+        configuration.globalLines = ["s2s_relay = \"\(relay.hostPort)\""]
+        let server = try makeProsody(configuration)
+        try zone.start()
+        try server.register(user: "alice", host: "a.interop.test", password: "secret")
+        try server.start()
+        XCTAssertTrue(server.waitForLog(containing: "Outgoing s2s goes to relay"), server.logTail())
+        let said = try server.shell("module:unload(\"s2s_via_relay\")")
+        XCTAssertTrue(server.waitForLog(containing: "Outgoing s2s uses DNS again"), said + server.logTail())
+
+        let alice = try client(
+            "alice@a.interop.test", on: server, send: [("bob@b.interop.test", "no relay now")], expect: 1)
+        XCTAssertTrue(alice.waitForEvent("message"), alice.output)
+        XCTAssertEqual(alice.messages.first?["type"], "error")
+        XCTAssertFalse(
+            server.logLines(containing: "Resolve _xmpp-server._tcp.b.interop.test").isEmpty, server.logTail())
+        // A connection Prosody had made would wait in the listen backlog: none is there.
+        XCTAssertFalse(relay.waitForData(containing: "<", timeout: 0.2), relay.received)
+        XCTAssertEqual(relay.connectionCount, 0)
+    }
 }

@@ -68,6 +68,12 @@ final class ProsodyServer {
         try InteropTools.run("/usr/bin/prosodyctl", ["--config", configPath, "register", user, host, password])
     }
 
+    /// Runs one admin-shell command (`prosodyctl shell COMMAND`); needs "admin_shell" in `modules`.
+    @discardableResult
+    func shell(_ command: String) throws -> String {
+        try InteropTools.run("/usr/bin/prosodyctl", ["--config", configPath, "shell", command])
+    }
+
     /// Starts Prosody and waits until its pidfile exists and its ports accept connections.
     func start(timeout: TimeInterval = 10) throws {
         let launcher = Process()
