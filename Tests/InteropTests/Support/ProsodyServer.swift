@@ -27,13 +27,16 @@ struct ProsodyConfiguration {
 }
 
 /// A real Prosody 0.12 on loopback: own config, pidfile, data and debug log in a fresh directory;
-/// started as user prosody (`runuser -u prosody -- prosody --config FILE -D`), DNS only from the
-/// given TestZone through its libunbound (validating with the zone's DS), stopped by PID.
+/// started as user prosody (`runuser -u prosody -- prosody --config FILE -F`: in the foreground,
+/// so runuser reaps it and we reap runuser; a daemonized -D Prosody is left a zombie where PID 1
+/// does not reap), DNS only from the given TestZone through its libunbound (validating with the
+/// zone's DS), stopped by the PID in its pidfile.
 final class ProsodyServer {
     private(set) var configuration: ProsodyConfiguration
     let directory: String
     private let zone: TestZone?
     private(set) var pid: pid_t = 0
+    private var launcher: Process?
 
     var address: String { configuration.address }
     var s2sPort: Int { configuration.s2sPort }
@@ -77,8 +80,9 @@ final class ProsodyServer {
     /// Starts Prosody and waits until its pidfile exists and its ports accept connections.
     func start(timeout: TimeInterval = 10) throws {
         let launcher = Process()
+        self.launcher = launcher
         launcher.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-        launcher.arguments = ["-u", "prosody", "--", "/usr/bin/prosody", "--config", configPath, "-D"]
+        launcher.arguments = ["-u", "prosody", "--", "/usr/bin/prosody", "--config", configPath, "-F"]
         let startupLog = directory + "/startup.out"
         _ = FileManager.default.createFile(atPath: startupLog, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: startupLog))
@@ -108,6 +112,13 @@ final class ProsodyServer {
     func stop(grace: TimeInterval = 5) {
         if pid != 0 { InteropTools.stop(pid: pid, grace: grace) }
         pid = 0
+        if let launcher, launcher.isRunning {
+            // runuser exits once Prosody has; without a pidfile (start failed) stop it directly.
+            if !InteropTools.waitUntil(timeout: 2, { !launcher.isRunning }) {
+                InteropTools.stop(pid: launcher.processIdentifier, grace: 2)
+            }
+        }
+        launcher = nil
     }
 
     /// Stops Prosody and removes its directory.
