@@ -61,5 +61,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RelayCLITests", dependencies: ["RelayCLI"], exclude: ["Fixtures"]),
+        .testTarget(name: "InteropTests", dependencies: ["RelayCLI"], exclude: ["Fixtures"]),
     ]
 )

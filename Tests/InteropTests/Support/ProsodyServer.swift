@@ -1,0 +1,205 @@
+import Foundation
+
+/// How one Prosody instance is set up. Ports of 0 are picked free on `address` at start.
+struct ProsodyConfiguration {
+    /// Each instance may take its own loopback address (127.0.0.2, 127.0.0.3…: all loopback on Linux).
+    var address = "127.0.0.2"
+    var s2sPort = 0
+    var c2sPort = 0
+    /// nil: no component listener (component_ports = {}); 0: a free port.
+    var componentPort: Int? = nil
+    /// One VirtualHost per certificate, named after its domain.
+    var hosts: [TestCertificate] = []
+    /// XEP-0114 components: `Component "domain"` with `component_secret`.
+    var components: [(domain: String, secret: String)] = []
+    /// Extra global modules, e.g. "s2s_auth_dane_in", "s2s_via_relay" (from Config/prosody).
+    var modules: [String] = []
+    var useDANE = true
+    var secureAuth = true
+    var dialback = true
+    /// Raw Lua lines for the global section, e.g. `s2s_relay = "127.0.0.1:5289"`.
+    var globalLines: [String] = []
+
+    init(address: String = "127.0.0.2", hosts: [TestCertificate] = []) {
+        self.address = address
+        self.hosts = hosts
+    }
+}
+
+/// A real Prosody 0.12 on loopback: own config, pidfile, data and debug log in a fresh directory;
+/// started as user prosody (`runuser -u prosody -- prosody --config FILE -F`: in the foreground,
+/// so runuser reaps it and we reap runuser; a daemonized -D Prosody is left a zombie where PID 1
+/// does not reap), DNS only from the given TestZone through its libunbound (validating with the
+/// zone's DS), stopped by the PID in its pidfile.
+final class ProsodyServer {
+    private(set) var configuration: ProsodyConfiguration
+    let directory: String
+    private let zone: TestZone?
+    private(set) var pid: pid_t = 0
+    private var launcher: Process?
+
+    var address: String { configuration.address }
+    var s2sPort: Int { configuration.s2sPort }
+    var c2sPort: Int { configuration.c2sPort }
+    var componentPort: Int? { configuration.componentPort }
+    var configPath: String { directory + "/prosody.cfg.lua" }
+    var logPath: String { directory + "/prosody.log" }
+
+    /// Where the shipped Prosody modules live (Config/prosody in this checkout).
+    static var shippedModulesDirectory: String { InteropTools.repositoryRoot + "/Config/prosody" }
+
+    /// Picks the free ports and writes the configuration; nothing runs until `start()`.
+    init(_ configuration: ProsodyConfiguration, zone: TestZone?) throws {
+        self.configuration = configuration
+        self.zone = zone
+        directory = try InteropTools.makeDirectory("xr-prosody")
+        if self.configuration.s2sPort == 0 { self.configuration.s2sPort = try InteropTools.freePort(on: address) }
+        if self.configuration.c2sPort == 0 { self.configuration.c2sPort = try InteropTools.freePort(on: address) }
+        if self.configuration.componentPort == 0 {
+            self.configuration.componentPort = try InteropTools.freePort(on: address)
+        }
+        try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory + "/certs", withIntermediateDirectories: true)
+        try InteropTools.write(configText(), to: configPath)
+        try InteropTools.giveToProsody(directory)
+    }
+
+    deinit { stop() }
+
+    /// Adds a c2s account (prosodyctl, which drops to user prosody itself).
+    func register(user: String, host: String, password: String) throws {
+        try InteropTools.run("/usr/bin/prosodyctl", ["--config", configPath, "register", user, host, password])
+    }
+
+    /// Runs one admin-shell command (`prosodyctl shell COMMAND`); needs "admin_shell" in `modules`.
+    @discardableResult
+    func shell(_ command: String) throws -> String {
+        try InteropTools.run("/usr/bin/prosodyctl", ["--config", configPath, "shell", command])
+    }
+
+    /// Starts Prosody and waits until its pidfile exists and its ports accept connections.
+    func start(timeout: TimeInterval = 10) throws {
+        let launcher = Process()
+        self.launcher = launcher
+        launcher.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+        launcher.arguments = ["-u", "prosody", "--", "/usr/bin/prosody", "--config", configPath, "-F"]
+        let startupLog = directory + "/startup.out"
+        _ = FileManager.default.createFile(atPath: startupLog, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: startupLog))
+        launcher.standardOutput = output
+        launcher.standardError = output
+        launcher.standardInput = FileHandle.nullDevice
+        try launcher.run()
+        let pidFile = directory + "/prosody.pid"
+        let ports = [s2sPort, c2sPort] + (componentPort.map { [$0] } ?? [])
+        let up = InteropTools.waitUntil(timeout: timeout) {
+            if pid == 0, let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+                let number = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            {
+                pid = number
+            }
+            return pid != 0 && ports.allSatisfy { InteropTools.isListening(address, $0) }
+        }
+        try? output.close()
+        guard up else {
+            let said = (try? String(contentsOfFile: startupLog, encoding: .utf8)) ?? ""
+            stop()
+            throw InteropSetupError("Prosody did not come up on \(address) \(ports); \(said) see \(logPath)")
+        }
+    }
+
+    /// SIGTERM, then SIGKILL after `grace` seconds.
+    func stop(grace: TimeInterval = 5) {
+        if pid != 0 { InteropTools.stop(pid: pid, grace: grace) }
+        pid = 0
+        if let launcher, launcher.isRunning {
+            // runuser exits once Prosody has; without a pidfile (start failed) stop it directly.
+            if !InteropTools.waitUntil(timeout: 2, { !launcher.isRunning }) {
+                InteropTools.stop(pid: launcher.processIdentifier, grace: 2)
+            }
+        }
+        launcher = nil
+    }
+
+    /// Stops Prosody and removes its directory.
+    func remove() {
+        stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    var isRunning: Bool { pid != 0 && InteropTools.isAlive(pid) }
+
+    /// Every line of Prosody's debug log so far.
+    var logLines: [String] {
+        guard let text = try? String(contentsOfFile: logPath, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").map(String.init)
+    }
+
+    func logLines(containing text: String) -> [String] { logLines.filter { $0.contains(text) } }
+
+    /// Polls the log until a line contains `text`; false after `timeout` seconds.
+    @discardableResult
+    func waitForLog(containing text: String, timeout: TimeInterval = 20) -> Bool {
+        InteropTools.waitUntil(timeout: timeout) { !logLines(containing: text).isEmpty }
+    }
+
+    /// The last lines of the log, for failure messages.
+    func logTail(_ count: Int = 40) -> String { logLines.suffix(count).joined(separator: "\n") }
+
+    private func luaString(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    private func configText() -> String {
+        let c = configuration
+        let modules = ["tls", "saslauth", "disco"] + (c.dialback ? ["dialback"] : []) + c.modules
+        var lines = [
+            "-- Written by the interop test harness.",
+            "pidfile = \(luaString(directory + "/prosody.pid"))",
+            "data_path = \(luaString(directory + "/data"))",
+            "certificates = \(luaString(directory + "/certs"))",
+            "plugin_paths = { \(luaString(Self.shippedModulesDirectory)) }",
+            "log = { debug = \(luaString(logPath)) }",
+            "modules_enabled = { \(modules.map(luaString).joined(separator: ", ")) }",
+            "authentication = \"internal_plain\"",
+            "interfaces = { \(luaString(c.address)) }",
+            "s2s_interfaces = { \(luaString(c.address)) }",
+            "s2s_ports = { \(c.s2sPort) }",
+            "c2s_interfaces = { \(luaString(c.address)) }",
+            "c2s_ports = { \(c.c2sPort) }",
+            "http_ports = {}",
+            "https_ports = {}",
+            "c2s_direct_tls_ports = {}",
+            "s2s_direct_tls_ports = {}",
+            "s2s_secure_auth = \(c.secureAuth)",
+            "use_dane = \(c.useDANE)",
+            "c2s_require_encryption = false",
+            "allow_unencrypted_plain_auth = true",
+            // DNS only from the test zone's knot (everything, "." included); validated with its DS.
+            "unbound = {",
+            "  resolvconf = false; hoststxt = false;",
+            "  forward = \(luaString(zone?.serverAddress ?? "127.0.0.1@9"));",
+            zone.map { "  trustfile = \(luaString($0.trustAnchorFile));" } ?? "",
+            "  options = { [\"local-zone:\"] = \"test. transparent\" };",
+            "}",
+        ]
+        if let port = c.componentPort {
+            lines += ["component_ports = { \(port) }", "component_interfaces = { \(luaString(c.address)) }"]
+        } else {
+            lines += ["component_ports = {}"]
+        }
+        lines += c.globalLines
+        for host in c.hosts {
+            lines += [
+                "VirtualHost \(luaString(host.domain))",
+                "  ssl = { certificate = \(luaString(host.certificatePath)); key = \(luaString(host.keyPath)) }",
+            ]
+        }
+        for component in c.components {
+            lines += [
+                "Component \(luaString(component.domain))", "  component_secret = \(luaString(component.secret))",
+            ]
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
