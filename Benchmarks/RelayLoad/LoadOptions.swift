@@ -45,7 +45,9 @@ struct LoadOptions {
         }
         func number(_ name: String) throws(LoadError) -> Int {
             let text = try value(name)
-            guard let parsed = Int(text), parsed > 0 else { throw LoadError("\(name) wants a positive number, not \(text)") }
+            guard let parsed = Int(text), parsed > 0 else {
+                throw LoadError("\(name) wants a positive number, not \(text)")
+            }
             return parsed
         }
         while let argument = rest.popFirst() {

@@ -34,6 +34,7 @@ final class LoadRun {
     private var lastProgress = 0.0
     private var lastReceived = 0
     private var watchdog: Cancellable?
+    private var settle: Cancellable?
 
     init(options: LoadOptions, bed: TestBed, relay: RelayChild) {
         self.options = options
@@ -95,7 +96,7 @@ final class LoadRun {
         guard established == links.count else { return }
         figures.setupSeconds = monotonicSeconds() - startWall
         // Let the relay finish its own bookkeeping for the last link before sampling memory.
-        _ = loop.schedule(after: .milliseconds(500)) { [unowned self] in
+        settle = loop.schedule(after: .milliseconds(500)) { [unowned self] in
             self.figures.linksIdle = ProcessStats.of(self.relay.pid)
             self.startOwnCPU = ownCPUSeconds()
             self.startWall = monotonicSeconds()

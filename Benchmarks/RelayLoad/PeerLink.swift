@@ -59,7 +59,9 @@ final class PeerLink {
     private func connected(_ connection: TCPConnection) {
         self.connection = connection
         connection.onRead = { [weak self] bytes in self?.read(bytes) }
-        connection.onEndOfInput = { [weak self] in self?.fail("the relay closed the connection: \(self?.setupText ?? "")") }
+        connection.onEndOfInput = { [weak self] in
+            self?.fail("the relay closed the connection: \(self?.setupText ?? "")")
+        }
         connection.onError = { [weak self] error in self?.fail("\(error)") }
         connection.onDrained = { [weak self] in self?.onDrained?() }
         phase = .features

@@ -25,7 +25,8 @@ struct ProcessStats {
 
     private static func status(_ pid: pid_t, _ key: String) -> Int {
         for line in readText("/proc/\(pid)/status").split(separator: "\n") where line.hasPrefix(key) {
-            return Int(line.dropFirst(key.count).split(separator: " ").first ?? "") ?? 0
+            let value = line.dropFirst(key.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first
+            return Int(value ?? "") ?? 0
         }
         return 0
     }

@@ -22,7 +22,8 @@ final class RelayChild {
         var child: pid_t = 0
         let status = posix_spawn(&child, binary, &actions, nil, &argv, environ)
         guard status == 0 else {
-            throw LoadError("cannot start \(binary): \(String(cString: strerror(status))) (build it: swift build -c release)")
+            throw LoadError(
+                "cannot start \(binary): \(String(cString: strerror(status))) (build it: swift build -c release)")
         }
         pid = child
     }

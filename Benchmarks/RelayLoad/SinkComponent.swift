@@ -64,7 +64,8 @@ final class SinkComponent {
     }
 
     private func streamID(_ text: String) -> String? {
-        guard let header = text.firstRange(of: "<stream:stream"), let end = text[header.upperBound...].firstIndex(of: ">")
+        guard let header = text.firstRange(of: "<stream:stream"),
+            let end = text[header.upperBound...].firstIndex(of: ">")
         else { return nil }
         let attributes = text[header.upperBound..<end]
         for quote in ["'", "\""] {

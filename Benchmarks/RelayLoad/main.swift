@@ -22,13 +22,15 @@ do throws(LoadError) {
     guard access(binary, X_OK) == 0 else {
         throw LoadError("no relay at \(binary): build it (swift build -c release) or pass --relay PATH")
     }
-    print("relay-load: \(options.links) links, \(options.messages) stanzas (\(options.messages / options.links) per link),"
-        + " window \(options.window), batch \(options.batch), body \(options.bodyBytes) B,"
-        + " XEP-0198 \(options.streamManagement ? "on" : "off"), relay log level \(options.logLevel)")
+    print(
+        "relay-load: \(options.links) links, \(options.messages) stanzas (\(options.messages / options.links) per link),"
+            + " window \(options.window), batch \(options.batch), body \(options.bodyBytes) B,"
+            + " XEP-0198 \(options.streamManagement ? "on" : "off"), relay log level \(options.logLevel)")
     print("relay: \(binary)")
     let keysStart = monotonicSeconds()
     let bed = try TestBed(links: options.links)
-    print("keys and config for \(options.links) peers: \(fixed(monotonicSeconds() - keysStart, 2)) s (\(bed.directory))")
+    print(
+        "keys and config for \(options.links) peers: \(fixed(monotonicSeconds() - keysStart, 2)) s (\(bed.directory))")
     let relay = try RelayChild(
         binary: binary, config: bed.configPath, logPath: bed.directory + "/relay.log", logLevel: options.logLevel)
     defer {
@@ -51,15 +53,20 @@ do throws(LoadError) {
     print("links established:        \(options.links) in \(fixed(figures.setupSeconds, 3)) s")
     print("stanzas relayed:          \(options.messages) in \(fixed(figures.sendSeconds, 3)) s wall")
     print("throughput:               \(fixed(stanzas / figures.sendSeconds, 0)) stanzas/s")
-    print("relay CPU (send phase):   \(fixed(relayCPU, 2)) s = \(fixed(relayCPU / stanzas * 1e6, 1)) µs/stanza"
-        + " (\(fixed(relayCPU / figures.sendSeconds * 100, 0))% of one core)")
-    print("load CPU (send phase):    \(fixed(figures.ownCPUSeconds, 2)) s = \(fixed(figures.ownCPUSeconds / stanzas * 1e6, 1)) µs/stanza"
-        + " (\(fixed(figures.ownCPUSeconds / figures.sendSeconds * 100, 0))% of one core)")
-    print("relay VmRSS / RssAnon:    before links \(kb(figures.beforeLinks.rssKB)) / \(kb(figures.beforeLinks.rssAnonKB)),"
-        + " links idle \(kb(figures.linksIdle.rssKB)) / \(kb(figures.linksIdle.rssAnonKB)),"
-        + " end \(kb(figures.atEnd.rssKB)) / \(kb(figures.atEnd.rssAnonKB))")
+    print(
+        "relay CPU (send phase):   \(fixed(relayCPU, 2)) s = \(fixed(relayCPU / stanzas * 1e6, 1)) µs/stanza"
+            + " (\(fixed(relayCPU / figures.sendSeconds * 100, 0))% of one core)")
+    print(
+        "load CPU (send phase):    \(fixed(figures.ownCPUSeconds, 2)) s = \(fixed(figures.ownCPUSeconds / stanzas * 1e6, 1)) µs/stanza"
+            + " (\(fixed(figures.ownCPUSeconds / figures.sendSeconds * 100, 0))% of one core)")
+    print(
+        "relay VmRSS / RssAnon:    before links \(kb(figures.beforeLinks.rssKB)) / \(kb(figures.beforeLinks.rssAnonKB)),"
+            + " links idle \(kb(figures.linksIdle.rssKB)) / \(kb(figures.linksIdle.rssAnonKB)),"
+            + " end \(kb(figures.atEnd.rssKB)) / \(kb(figures.atEnd.rssAnonKB))")
     print("RssAnon per link (idle):  \(fixed(perLink, 1)) KB")
-    print("RssAnon per link (end):   \(fixed(Double(figures.atEnd.rssAnonKB - figures.beforeLinks.rssAnonKB) / Double(options.links), 1)) KB")
+    print(
+        "RssAnon per link (end):   \(fixed(Double(figures.atEnd.rssAnonKB - figures.beforeLinks.rssAnonKB) / Double(options.links), 1)) KB"
+    )
 } catch {
     let text = Array("relay-load: \(error.description)\n".utf8)
     _ = text.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
