@@ -1,3 +1,5 @@
+import TLS
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -16,10 +18,12 @@ struct LoadOptions {
     var bodyBytes = 100
     var logLevel = "info"
     var keep = false
+    /// RFC 6066 max_fragment_length the peers ask for (512, 1024, 2048 or 4096), or nil.
+    var maxFragmentLength: TLSConfiguration.MaxFragmentLength?
 
     static let usage = """
         usage: relay-load [--links N] [--messages M] [--relay PATH] [--sm on|off] [--window W] [--batch B]
-                          [--body BYTES] [--log-level LEVEL] [--keep]
+                          [--body BYTES] [--mfl BYTES] [--log-level LEVEL] [--keep]
 
         Starts `xmpp-relay run` on loopback ports with N pinned peers and one component (the sink), opens
         N s2s links (STARTTLS, SASL EXTERNAL) and sends M message stanzas in total through the relay to
@@ -32,6 +36,7 @@ struct LoadOptions {
           --window W       most stanzas in flight (sent, not yet at the sink) over all links (default 2000)
           --batch B        stanzas per TLS record write (default 10)
           --body BYTES     body text per stanza (default 100)
+          --mfl BYTES      peers ask for TLS max_fragment_length 512|1024|2048|4096 (default: none)
           --log-level L    the relay's log level (default info)
           --keep           keep the temporary directory (config, keys, relay.log)
         """
@@ -60,6 +65,13 @@ struct LoadOptions {
             case "--body": options.bodyBytes = try number(argument)
             case "--log-level": options.logLevel = try value(argument)
             case "--keep": options.keep = true
+            case "--mfl":
+                let bytes = try number(argument)
+                let lengths: [Int: TLSConfiguration.MaxFragmentLength] = [
+                    512: .bytes512, 1024: .bytes1024, 2048: .bytes2048, 4096: .bytes4096,
+                ]
+                guard let length = lengths[bytes] else { throw LoadError("--mfl wants 512, 1024, 2048 or 4096") }
+                options.maxFragmentLength = length
             case "--sm":
                 let text = rest.first == "on" || rest.first == "off" ? try value(argument) : "on"
                 options.streamManagement = text == "on"

@@ -83,7 +83,8 @@ final class LoadRun {
         for peer in bed.peers {
             let link = PeerLink(
                 loop: loop, port: bed.s2sPort, domain: peer.domain, identity: peer.identity,
-                streamManagement: options.streamManagement, bodyBytes: options.bodyBytes)
+                streamManagement: options.streamManagement, bodyBytes: options.bodyBytes,
+                maxFragmentLength: options.maxFragmentLength)
             link.onFailure = { [unowned self] why in self.stop(failing: why) }
             link.onEstablished = { [unowned self] in self.linkEstablished() }
             link.onDrained = { [unowned self] in self.pump() }

@@ -20,6 +20,7 @@ final class PeerLink {
     private let loop: Loop
     private let identity: TLSIdentity
     private let streamManagement: Bool
+    private let maxFragmentLength: TLSConfiguration.MaxFragmentLength?
     private var connector: TCPConnector?
     private var connection: TCPConnection?
     private var tls: TLSConnection?
@@ -28,7 +29,11 @@ final class PeerLink {
     private let stanzaSuffix: [UInt8]
     private var batch: [UInt8] = []
 
-    init(loop: Loop, port: UInt16, domain: String, identity: TLSIdentity, streamManagement: Bool, bodyBytes: Int) {
+    init(
+        loop: Loop, port: UInt16, domain: String, identity: TLSIdentity, streamManagement: Bool, bodyBytes: Int,
+        maxFragmentLength: TLSConfiguration.MaxFragmentLength?
+    ) {
+        self.maxFragmentLength = maxFragmentLength
         self.loop = loop
         self.domain = domain
         self.identity = identity
@@ -130,7 +135,9 @@ final class PeerLink {
             case .proceed where setupText.contains("<proceed"):
                 setupText = ""
                 phase = .handshake
-                let context = try TLSContext(configuration: TLSConfiguration(role: .client, identity: identity))
+                let context = try TLSContext(
+                    configuration: TLSConfiguration(
+                        role: .client, identity: identity, maxFragmentLength: maxFragmentLength))
                 let tls = try TLSConnection(context: context, serverName: TestBed.sinkDomain)
                 self.tls = tls
                 try tls.handshake()

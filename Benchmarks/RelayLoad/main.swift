@@ -2,6 +2,8 @@
 // EXTERNAL) to a relay it starts itself on loopback, sends message stanzas through it to a XEP-0114
 // sink component and prints stanzas/s, the relay's CPU per stanza and its memory per link.
 // It is a program that prints figures, not a test. See docs/load.md.
+import TLS
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -25,8 +27,9 @@ do throws(LoadError) {
     print(
         "relay-load: \(options.links) links, \(options.messages) stanzas (\(options.messages / options.links) per link),"
             + " window \(options.window), batch \(options.batch), body \(options.bodyBytes) B,"
-            + " XEP-0198 \(options.streamManagement ? "on" : "off"), relay log level \(options.logLevel)")
-    print("relay: \(binary)")
+            + " XEP-0198 \(options.streamManagement ? "on" : "off"), relay log level \(options.logLevel),"
+            + " max_fragment_length \(options.maxFragmentLength.map { String(256 << $0.rawValue) } ?? "none")")
+    print("relay: \(binary) (TLS variable buffer length: \(TLSLibrary.hasVariableBufferLength ? "yes" : "no"))")
     let keysStart = monotonicSeconds()
     let bed = try TestBed(links: options.links)
     print(
