@@ -42,6 +42,8 @@ let package = Package(
         ),
         .executableTarget(name: "xmpp-relay", dependencies: ["RelayCLI"]),
         .executableTarget(name: "xmppstream-bench", dependencies: ["XMPPStream"], path: "Benchmarks/XMPPStreamBench"),
+        .executableTarget(
+            name: "relay-load", dependencies: ["EventLoop", "TLS", "Trust", "X509"], path: "Benchmarks/RelayLoad"),
 
         .testTarget(name: "RelayLogTests", dependencies: ["RelayLog"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),

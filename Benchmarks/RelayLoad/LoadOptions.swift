@@ -1,0 +1,97 @@
+import TLS
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Command-line options of relay-load.
+struct LoadOptions {
+    var links = 10
+    /// Stanzas in the whole run (split evenly over the links).
+    var messages = 20_000
+    var relay: String?
+    var streamManagement = false
+    /// Stanzas sent but not yet counted at the sink, over all links.
+    var window = 2_000
+    /// Stanzas per TLS write.
+    var batch = 10
+    var bodyBytes = 100
+    var logLevel = "info"
+    var keep = false
+    /// RFC 6066 max_fragment_length the peers ask for (512, 1024, 2048 or 4096), or nil.
+    var maxFragmentLength: TLSConfiguration.MaxFragmentLength?
+
+    static let usage = """
+        usage: relay-load [--links N] [--messages M] [--relay PATH] [--sm on|off] [--window W] [--batch B]
+                          [--body BYTES] [--mfl BYTES] [--log-level LEVEL] [--keep]
+
+        Starts `xmpp-relay run` on loopback ports with N pinned peers and one component (the sink), opens
+        N s2s links (STARTTLS, SASL EXTERNAL) and sends M message stanzas in total through the relay to
+        the sink; prints stanzas/s, the relay's CPU per stanza and its memory per link.
+
+          --links N        s2s links, one peer domain each (default 10)
+          --messages M     stanzas in total, split evenly over the links (default 20000)
+          --relay PATH     the xmpp-relay binary (default: next to this program)
+          --sm on|off      enable XEP-0198 on every link and request an ack after every batch (default off)
+          --window W       most stanzas in flight (sent, not yet at the sink) over all links (default 2000)
+          --batch B        stanzas per TLS record write (default 10)
+          --body BYTES     body text per stanza (default 100)
+          --mfl BYTES      peers ask for TLS max_fragment_length 512|1024|2048|4096 (default: none)
+          --log-level L    the relay's log level (default info)
+          --keep           keep the temporary directory (config, keys, relay.log)
+        """
+
+    static func parse(_ arguments: [String]) throws(LoadError) -> LoadOptions {
+        var options = LoadOptions()
+        var rest = arguments[...]
+        func value(_ name: String) throws(LoadError) -> String {
+            guard let next = rest.popFirst() else { throw LoadError("\(name) needs a value\n\(usage)") }
+            return next
+        }
+        func number(_ name: String) throws(LoadError) -> Int {
+            let text = try value(name)
+            guard let parsed = Int(text), parsed > 0 else {
+                throw LoadError("\(name) wants a positive number, not \(text)")
+            }
+            return parsed
+        }
+        while let argument = rest.popFirst() {
+            switch argument {
+            case "--links": options.links = try number(argument)
+            case "--messages": options.messages = try number(argument)
+            case "--relay": options.relay = try value(argument)
+            case "--window": options.window = try number(argument)
+            case "--batch": options.batch = try number(argument)
+            case "--body": options.bodyBytes = try number(argument)
+            case "--log-level": options.logLevel = try value(argument)
+            case "--keep": options.keep = true
+            case "--mfl":
+                let bytes = try number(argument)
+                let lengths: [Int: TLSConfiguration.MaxFragmentLength] = [
+                    512: .bytes512, 1024: .bytes1024, 2048: .bytes2048, 4096: .bytes4096,
+                ]
+                guard let length = lengths[bytes] else { throw LoadError("--mfl wants 512, 1024, 2048 or 4096") }
+                options.maxFragmentLength = length
+            case "--sm":
+                let text = rest.first == "on" || rest.first == "off" ? try value(argument) : "on"
+                options.streamManagement = text == "on"
+            case "-h", "--help": throw LoadError(usage)
+            default: throw LoadError("unknown option \(argument)\n\(usage)")
+            }
+        }
+        options.messages = max(options.messages / options.links, 1) * options.links
+        options.batch = min(options.batch, options.window)
+        return options
+    }
+
+    /// The relay binary: --relay, else `xmpp-relay` in this program's directory.
+    func relayBinary() -> String {
+        if let relay { return relay }
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard length > 0 else { return "xmpp-relay" }
+        let path = String(decoding: buffer[0..<length].map { UInt8(truncatingIfNeeded: $0) }, as: UTF8.self)
+        guard let slash = path.lastIndex(of: "/") else { return "xmpp-relay" }
+        return String(path[...slash]) + "xmpp-relay"
+    }
+}

@@ -1,0 +1,141 @@
+import EventLoop
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One benchmark run on one loop: connect the sink, open the links, send, wait for the sink to
+/// count everything, and take the relay's CPU and memory at each step.
+final class LoadRun {
+    struct Figures {
+        var beforeLinks = ProcessStats(cpuSeconds: 0, rssKB: 0, rssAnonKB: 0)
+        var linksIdle = ProcessStats(cpuSeconds: 0, rssKB: 0, rssAnonKB: 0)
+        var atEnd = ProcessStats(cpuSeconds: 0, rssKB: 0, rssAnonKB: 0)
+        var setupSeconds = 0.0
+        var sendSeconds = 0.0
+        var ownCPUSeconds = 0.0
+    }
+
+    private let options: LoadOptions
+    private let bed: TestBed
+    private let relay: RelayChild
+    private let loop = Loop()
+    private var sink: SinkComponent?
+    private var links: [PeerLink] = []
+    private var established = 0
+    private var failure: String?
+    private(set) var figures = Figures()
+    private var perLink: Int { options.messages / options.links }
+    private var nextLink = 0
+    private var sending = false
+    private var done = false
+    private var startWall = 0.0
+    private var startOwnCPU = 0.0
+    private var lastProgress = 0.0
+    private var lastReceived = 0
+    private var watchdog: Cancellable?
+    private var settle: Cancellable?
+
+    init(options: LoadOptions, bed: TestBed, relay: RelayChild) {
+        self.options = options
+        self.bed = bed
+        self.relay = relay
+    }
+
+    func run() throws(LoadError) -> Figures {
+        let sink = SinkComponent(loop: loop, port: bed.componentPort)
+        self.sink = sink
+        sink.onFailure = { [unowned self] why in self.stop(failing: why) }
+        sink.onReady = { [unowned self] in self.openLinks() }
+        sink.onReceived = { [unowned self] in self.pump() }
+        lastProgress = monotonicSeconds()
+        watchdog = loop.scheduleRepeating(every: .seconds(1)) { [unowned self] in self.checkProgress() }
+        loop.run()
+        watchdog = nil
+        for link in links { link.close() }
+        sink.close()
+        loop.runOnce(blocking: false)
+        if let failure { throw LoadError(failure) }
+        return figures
+    }
+
+    private func stop(failing why: String?) {
+        if failure == nil, let why { failure = why }
+        loop.stop()
+    }
+
+    /// Fails the run when nothing moved for 30 s (a stuck link or a dead relay).
+    private func checkProgress() {
+        let now = monotonicSeconds()
+        let progress = established + (sink?.received ?? 0)
+        if progress != lastReceived {
+            lastReceived = progress
+            lastProgress = now
+        } else if now - lastProgress > 30 {
+            stop(failing: "no progress for 30 s: \(established) links up, \(sink?.received ?? 0) stanzas at the sink")
+        }
+        if !relay.isRunning { stop(failing: "the relay exited") }
+    }
+
+    private func openLinks() {
+        figures.beforeLinks = ProcessStats.of(relay.pid)
+        startWall = monotonicSeconds()
+        for peer in bed.peers {
+            let link = PeerLink(
+                loop: loop, port: bed.s2sPort, domain: peer.domain, identity: peer.identity,
+                streamManagement: options.streamManagement, bodyBytes: options.bodyBytes,
+                maxFragmentLength: options.maxFragmentLength)
+            link.onFailure = { [unowned self] why in self.stop(failing: why) }
+            link.onEstablished = { [unowned self] in self.linkEstablished() }
+            link.onDrained = { [unowned self] in self.pump() }
+            links.append(link)
+        }
+    }
+
+    private func linkEstablished() {
+        established += 1
+        guard established == links.count else { return }
+        figures.setupSeconds = monotonicSeconds() - startWall
+        // Let the relay finish its own bookkeeping for the last link before sampling memory.
+        settle = loop.schedule(after: .milliseconds(500)) { [unowned self] in
+            self.figures.linksIdle = ProcessStats.of(self.relay.pid)
+            self.startOwnCPU = ownCPUSeconds()
+            self.startWall = monotonicSeconds()
+            self.sending = true
+            self.pump()
+        }
+    }
+
+    /// Tops the window up, round robin over the links that have stanzas left and an empty socket
+    /// buffer (a full one means the relay is not reading: it pushes back).
+    private func pump() {
+        guard sending, let sink else { return }
+        if sink.received >= options.messages {
+            guard !done else { return }
+            done = true
+            figures.sendSeconds = monotonicSeconds() - startWall
+            figures.ownCPUSeconds = ownCPUSeconds() - startOwnCPU
+            figures.atEnd = ProcessStats.of(relay.pid)
+            stop(failing: nil)
+            return
+        }
+        var skipped = 0
+        while skipped < links.count {
+            let inFlight = totalSent - sink.received
+            guard inFlight < options.window else { return }
+            let link = links[nextLink]
+            nextLink = (nextLink + 1) % links.count
+            let left = perLink - link.sent
+            if left <= 0 || link.pendingBytes > 0 {
+                skipped += 1
+                continue
+            }
+            skipped = 0
+            let count = min(left, options.batch, options.window - inFlight)
+            link.sendBatch(count)
+            totalSent += count
+        }
+    }
+
+    private var totalSent = 0
+}

@@ -1,0 +1,212 @@
+import EventLoop
+import TLS
+
+/// One s2s link to the relay, played as the peer `domain`: stream header, STARTTLS, TLS with the
+/// peer's certificate as client identity, SASL EXTERNAL, stream restart, optionally XEP-0198; then
+/// it sends message stanzas in batches (one TLS write and one socket write per batch).
+final class PeerLink {
+    enum Phase {
+        case connecting, features, proceed, handshake, tlsFeatures, sasl, authenticatedFeatures, smEnable
+        case established, failed
+    }
+
+    let domain: String
+    private(set) var phase = Phase.connecting
+    private(set) var sent = 0
+    var onEstablished: (() -> Void)?
+    var onDrained: (() -> Void)?
+    var onFailure: ((String) -> Void)?
+
+    private let loop: Loop
+    private let identity: TLSIdentity
+    private let streamManagement: Bool
+    private let maxFragmentLength: TLSConfiguration.MaxFragmentLength?
+    private var connector: TCPConnector?
+    private var connection: TCPConnection?
+    private var tls: TLSConnection?
+    private var setupText = ""
+    private let stanzaPrefix: [UInt8]
+    private let stanzaSuffix: [UInt8]
+    private var batch: [UInt8] = []
+
+    init(
+        loop: Loop, port: UInt16, domain: String, identity: TLSIdentity, streamManagement: Bool, bodyBytes: Int,
+        maxFragmentLength: TLSConfiguration.MaxFragmentLength?
+    ) {
+        self.maxFragmentLength = maxFragmentLength
+        self.loop = loop
+        self.domain = domain
+        self.identity = identity
+        self.streamManagement = streamManagement
+        stanzaPrefix = Array("<message from='user@\(domain)' to='sink@\(TestBed.sinkDomain)' id='".utf8)
+        let body = String(repeating: "x", count: bodyBytes)
+        stanzaSuffix = Array("'><body>\(body)</body></message>".utf8)
+        connector = TCPConnector(
+            loop: loop, to: SocketAddress(ipAddress: "127.0.0.1", port: port)!, timeout: .seconds(30)
+        ) { [weak self] result in
+            guard let self else { return }
+            self.connector = nil
+            switch result {
+            case .success(let connection): self.connected(connection)
+            case .failure(let error): self.fail("\(error)")
+            }
+        }
+    }
+
+    /// Bytes the socket has not taken yet: the relay's backpressure.
+    var pendingBytes: Int { connection?.pendingWriteByteCount ?? 0 }
+
+    private var header: String {
+        "<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams'"
+            + " from='\(domain)' to='\(TestBed.sinkDomain)' version='1.0'>"
+    }
+
+    private func connected(_ connection: TCPConnection) {
+        self.connection = connection
+        connection.onRead = { [weak self] bytes in self?.read(bytes) }
+        connection.onEndOfInput = { [weak self] in
+            self?.fail("the relay closed the connection: \(self?.setupText ?? "")")
+        }
+        connection.onError = { [weak self] error in self?.fail("\(error)") }
+        connection.onDrained = { [weak self] in self?.onDrained?() }
+        phase = .features
+        connection.write(Array(header.utf8))
+    }
+
+    private func fail(_ why: String) {
+        guard phase != .failed else { return }
+        phase = .failed
+        onFailure?("\(domain): \(why)")
+    }
+
+    private func read(_ bytes: UnsafeRawBufferPointer) {
+        guard let tls else {
+            setupText += String(decoding: bytes, as: UTF8.self)
+            return advance()
+        }
+        tls.feed(ciphertext: Array(bytes))
+        do {
+            if phase == .handshake {
+                guard try tls.handshake() == .complete else {
+                    flushTLS()
+                    return
+                }
+                phase = .tlsFeatures
+                setupText = ""
+                try send(header)
+            }
+            let plaintext = try tls.readPlaintext()
+            flushTLS()
+            // Once established only XEP-0198 answers arrive; they need no reply.
+            if phase == .established || plaintext.isEmpty { return }
+            setupText += String(decoding: plaintext, as: UTF8.self)
+            advance()
+        } catch {
+            fail("TLS: \(error)")
+        }
+    }
+
+    private func flushTLS() {
+        guard let tls, tls.hasCiphertextToSend else { return }
+        connection?.write(tls.takeCiphertext())
+    }
+
+    private func send(_ text: String) throws(TLSError) {
+        if let tls {
+            try tls.write(plaintext: Array(text.utf8))
+            flushTLS()
+        } else {
+            connection?.write(Array(text.utf8))
+        }
+    }
+
+    /// Moves the setup on when the answer the current phase waits for has arrived.
+    private func advance() {
+        if setupText.contains("</stream:error>") || setupText.contains("<failure") {
+            fail("refused: \(setupText)")
+            return
+        }
+        do {
+            switch phase {
+            case .features where setupText.contains("</stream:features>"):
+                setupText = ""
+                phase = .proceed
+                try send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+            case .proceed where setupText.contains("<proceed"):
+                setupText = ""
+                phase = .handshake
+                let context = try TLSContext(
+                    configuration: TLSConfiguration(
+                        role: .client, identity: identity, maxFragmentLength: maxFragmentLength))
+                let tls = try TLSConnection(context: context, serverName: TestBed.sinkDomain)
+                self.tls = tls
+                try tls.handshake()
+                flushTLS()
+            case .tlsFeatures where setupText.contains("</stream:features>"):
+                guard setupText.contains("EXTERNAL") else {
+                    fail("no SASL EXTERNAL offered: \(setupText)")
+                    return
+                }
+                setupText = ""
+                phase = .sasl
+                try send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>=</auth>")
+            case .sasl where setupText.contains("<success"):
+                setupText = ""
+                phase = .authenticatedFeatures
+                try send(header)
+            case .authenticatedFeatures where setupText.contains("</stream:features>"):
+                if streamManagement {
+                    guard setupText.contains("urn:xmpp:sm:3") else {
+                        fail("no XEP-0198 offered: \(setupText)")
+                        return
+                    }
+                    setupText = ""
+                    phase = .smEnable
+                    try send("<enable xmlns='urn:xmpp:sm:3'/>")
+                } else {
+                    establish()
+                }
+            case .smEnable where setupText.contains("<enabled"):
+                establish()
+            default:
+                break
+            }
+        } catch {
+            fail("TLS: \(error)")
+        }
+    }
+
+    private func establish() {
+        setupText = ""
+        phase = .established
+        onEstablished?()
+    }
+
+    /// Sends `count` stanzas in one TLS write (and asks for an ack after them with XEP-0198).
+    func sendBatch(_ count: Int) {
+        guard phase == .established, let tls else { return }
+        batch.removeAll(keepingCapacity: true)
+        for _ in 0..<count {
+            sent += 1
+            batch.append(contentsOf: stanzaPrefix)
+            batch.append(contentsOf: String(sent).utf8)
+            batch.append(contentsOf: stanzaSuffix)
+        }
+        if streamManagement { batch.append(contentsOf: "<r xmlns='urn:xmpp:sm:3'/>".utf8) }
+        do {
+            try tls.write(plaintext: batch)
+            flushTLS()
+        } catch {
+            fail("TLS write: \(error)")
+        }
+    }
+
+    func close() {
+        if let tls, phase == .established {
+            try? tls.write(plaintext: Array("</stream:stream>".utf8))
+            tls.close()
+            flushTLS()
+        }
+        connection?.close()
+    }
+}

@@ -1,0 +1,77 @@
+// relay-load: a first throughput figure for xmpp-relay. Opens N s2s links (STARTTLS, TLS, SASL
+// EXTERNAL) to a relay it starts itself on loopback, sends message stanzas through it to a XEP-0114
+// sink component and prints stanzas/s, the relay's CPU per stanza and its memory per link.
+// It is a program that prints figures, not a test. See docs/load.md.
+import TLS
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+signal(SIGPIPE, SIG_IGN)
+
+func kb(_ value: Int) -> String { "\(value) KB" }
+func fixed(_ value: Double, _ digits: Int) -> String {
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let rounded = (value * scale).rounded() / scale
+    return digits == 0 ? String(Int(rounded)) : String(rounded)
+}
+
+do throws(LoadError) {
+    let options = try LoadOptions.parse(Array(CommandLine.arguments.dropFirst()))
+    let binary = options.relayBinary()
+    guard access(binary, X_OK) == 0 else {
+        throw LoadError("no relay at \(binary): build it (swift build -c release) or pass --relay PATH")
+    }
+    print(
+        "relay-load: \(options.links) links, \(options.messages) stanzas (\(options.messages / options.links) per link),"
+            + " window \(options.window), batch \(options.batch), body \(options.bodyBytes) B,"
+            + " XEP-0198 \(options.streamManagement ? "on" : "off"), relay log level \(options.logLevel),"
+            + " max_fragment_length \(options.maxFragmentLength.map { String(256 << $0.rawValue) } ?? "none")")
+    print("relay: \(binary) (TLS variable buffer length: \(TLSLibrary.hasVariableBufferLength ? "yes" : "no"))")
+    let keysStart = monotonicSeconds()
+    let bed = try TestBed(links: options.links)
+    print(
+        "keys and config for \(options.links) peers: \(fixed(monotonicSeconds() - keysStart, 2)) s (\(bed.directory))")
+    let relay = try RelayChild(
+        binary: binary, config: bed.configPath, logPath: bed.directory + "/relay.log", logLevel: options.logLevel)
+    defer {
+        relay.stop()
+        if !options.keep { bed.remove() }
+    }
+    guard relay.waitForLog("event=relay.start") else {
+        throw LoadError("the relay did not start:\n\(relay.log)")
+    }
+    let figures: LoadRun.Figures
+    do throws(LoadError) {
+        figures = try LoadRun(options: options, bed: bed, relay: relay).run()
+    } catch {
+        let log = relay.log.split(separator: "\n").suffix(20).joined(separator: "\n")
+        throw LoadError("\(error.description)\nlast relay log lines:\n\(log)")
+    }
+    let stanzas = Double(options.messages)
+    let relayCPU = figures.atEnd.cpuSeconds - figures.linksIdle.cpuSeconds
+    let perLink = Double(figures.linksIdle.rssAnonKB - figures.beforeLinks.rssAnonKB) / Double(options.links)
+    print("links established:        \(options.links) in \(fixed(figures.setupSeconds, 3)) s")
+    print("stanzas relayed:          \(options.messages) in \(fixed(figures.sendSeconds, 3)) s wall")
+    print("throughput:               \(fixed(stanzas / figures.sendSeconds, 0)) stanzas/s")
+    print(
+        "relay CPU (send phase):   \(fixed(relayCPU, 2)) s = \(fixed(relayCPU / stanzas * 1e6, 1)) µs/stanza"
+            + " (\(fixed(relayCPU / figures.sendSeconds * 100, 0))% of one core)")
+    print(
+        "load CPU (send phase):    \(fixed(figures.ownCPUSeconds, 2)) s = \(fixed(figures.ownCPUSeconds / stanzas * 1e6, 1)) µs/stanza"
+            + " (\(fixed(figures.ownCPUSeconds / figures.sendSeconds * 100, 0))% of one core)")
+    print(
+        "relay VmRSS / RssAnon:    before links \(kb(figures.beforeLinks.rssKB)) / \(kb(figures.beforeLinks.rssAnonKB)),"
+            + " links idle \(kb(figures.linksIdle.rssKB)) / \(kb(figures.linksIdle.rssAnonKB)),"
+            + " end \(kb(figures.atEnd.rssKB)) / \(kb(figures.atEnd.rssAnonKB))")
+    print("RssAnon per link (idle):  \(fixed(perLink, 1)) KB")
+    print(
+        "RssAnon per link (end):   \(fixed(Double(figures.atEnd.rssAnonKB - figures.beforeLinks.rssAnonKB) / Double(options.links), 1)) KB"
+    )
+} catch {
+    let text = Array("relay-load: \(error.description)\n".utf8)
+    _ = text.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    exit(1)
+}
