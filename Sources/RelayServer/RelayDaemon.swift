@@ -73,14 +73,18 @@ public final class RelayDaemon {
             "relay.start",
             [
                 ("version", version), ("config", configuration.source), ("pid", String(getpid())),
-                ("state_dir", configuration.relay.stateDirectory),
+                ("state_dir", configuration.relay.stateDirectory), ("listening", listeningSummary()),
             ])
         if configuration.source == RelayConfiguration.embeddedSource {
             logger.warn(
                 "relay.defaults",
                 [
                     ("listen", listenSummary()),
-                    ("hint", "no configuration file given: loopback only; see Config/xmpp-relay.toml"),
+                    (
+                        "hint",
+                        "no configuration file given: loopback only, and nothing listens until a [[component]] "
+                            + "or [[home]] domain is configured; see Config/xmpp-relay.toml"
+                    ),
                 ])
         }
         scheduleStats()
@@ -200,6 +204,12 @@ public final class RelayDaemon {
             fields += [("rss_kb", String(memory.residentKiB)), ("rss_anon_kb", String(memory.anonymousKiB))]
         }
         logger.info("stats", fields)
+    }
+
+    /// The sockets really open (the configured ones open only once there is a domain to serve).
+    private func listeningSummary() -> String {
+        let open = listeners.map { $0.localAddress.description }
+        return open.isEmpty ? "none" : open.joined(separator: ",")
     }
 
     private func listenSummary() -> String {
