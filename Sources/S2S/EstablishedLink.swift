@@ -114,4 +114,11 @@ struct EstablishedLink {
         if !unacked.isEmpty { actions.append(.returnUnacked(unacked)) }
         return actions
     }
+
+    /// Our side of a graceful close: acknowledge what we hold, ask for the peer's last ack, send
+    /// `</stream:stream>` and give the peer `closeGrace` to close its side.
+    mutating func startClosing(closeGrace: Duration) -> [Action] {
+        streamManagement.finalAck() + streamManagement.requestIfOutstanding()
+            + [.sendClose, .scheduleTimer(.closeGrace, closeGrace)]
+    }
 }

@@ -203,8 +203,7 @@ public struct OutboundStream {
         switch state {
         case .closing, .closed: return []
         case .established:
-            var actions = link.streamManagement.finalAck() + link.streamManagement.requestIfOutstanding()
-            actions += [.sendClose, .scheduleTimer(.closeGrace, configuration.settings.closeGrace)]
+            var actions = link.startClosing(closeGrace: configuration.settings.closeGrace)
             move(to: .closing, &actions)
             return actions
         default:
