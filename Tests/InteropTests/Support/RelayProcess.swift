@@ -97,6 +97,8 @@ struct RelaySetup {
     var componentPort: Int
     /// `[[peer]]` blocks as raw TOML (server, pins, allow_dialback).
     var peerBlocks: [String] = []
+    /// `[tls] ca_file`: the CA bundle for PKIX (nil: the relay's default).
+    var caFile: String?
     /// Extra raw TOML appended after the generated tables, e.g. `[policy]`.
     var extra = ""
     var componentSecret: String { "secret-of-\(domain)" }
@@ -128,6 +130,7 @@ struct RelaySetup {
             [tls]
             certificate = "\(certificate.certificatePath)"
             key = "\(certificate.keyPath)"
+            \(caFile.map { "ca_file = \"\($0)\"" } ?? "")
 
             [dns]
             \(dns)
