@@ -89,4 +89,18 @@ final class RelayProsodyTests: RelayInteropTestCase {
             prosody.logTail())
         XCTAssertTrue(prosody.logLines(containing: "Accepting SASL EXTERNAL identity").isEmpty, prosody.logTail())
     }
+
+    /// The same stock Prosody with the relay's default `allow_dialback = []`: the relay verified
+    /// Prosody by DANE, and dialback on a connection whose certificate checked out counts as
+    /// verified (XEP-0344), so the relay still authenticates itself to Prosody by dialback.
+    func testDialbackOverADANEVerifiedLinkNeedsNoDialbackPolicy() throws {
+        try startProsodyAndRelay(inboundDANE: false)
+        try exchangeMessages()
+        let outbound = try XCTUnwrap(relay.waitFor("link.up", ["dir=out", "remote=p.interop.test"]), relay.log)
+        XCTAssertTrue(outbound.contains("auth=dane-ee") && outbound.contains("stream_auth=dialback"), outbound)
+        XCTAssertTrue(
+            prosody.waitForLog(containing: "connection r.interop.test->p.interop.test is now authenticated"),
+            prosody.logTail())
+        XCTAssertTrue(relay.lines("link.refused").isEmpty, relay.log)
+    }
 }
