@@ -12,7 +12,9 @@ final class RelayProsodyTests: RelayInteropTestCase {
 
     /// Prosody p.interop.test on 127.0.0.4 with user paul; the relay r.interop.test on 127.0.0.2
     /// with its component r.interop.test; both published with matching TLSA records.
-    private func startProsodyAndRelay(inboundDANE: Bool, relayExtra: String = "") throws {
+    private func startProsodyAndRelay(
+        inboundDANE: Bool, relayExtra: String = "", prosodyTLSA: PublishedTLSA = .matching
+    ) throws {
         let certificate = try makeCertificate("p.interop.test")
         var configuration = ProsodyConfiguration(address: "127.0.0.4", hosts: [certificate])
         if inboundDANE {
@@ -23,7 +25,7 @@ final class RelayProsodyTests: RelayInteropTestCase {
         prosody = try makeProsody(configuration)
         relaySetup = try makeRelaySetup("r.interop.test", address: "127.0.0.2")
         relaySetup.extra = relayExtra
-        publish("p.interop.test", servedBy: prosody, certificate: certificate)
+        publish("p.interop.test", servedBy: prosody, certificate: certificate, tlsa: prosodyTLSA)
         publish(relaySetup)
         try zone.start()
         try prosody.register(user: "paul", host: "p.interop.test", password: "secret")
@@ -102,5 +104,36 @@ final class RelayProsodyTests: RelayInteropTestCase {
             prosody.waitForLog(containing: "connection r.interop.test->p.interop.test is now authenticated"),
             prosody.logTail())
         XCTAssertTrue(relay.lines("link.refused").isEmpty, relay.log)
+    }
+
+    /// Prosody publishes no TLSA: the relay cannot check its self-signed certificate, so it
+    /// verifies Prosody by dialback (asking Prosody, the authoritative server, about the key),
+    /// which `[policy] allow_dialback` must allow.
+    func testRelayVerifiesProsodyByDialbackWhereThePolicyAllowsIt() throws {
+        try startProsodyAndRelay(
+            inboundDANE: false, relayExtra: "[policy]\nallow_dialback = [\"p.interop.test\"]\n", prosodyTLSA: .none)
+        try exchangeMessages()
+        let inbound = try XCTUnwrap(relay.waitFor("link.up", ["dir=in", "remote=p.interop.test"]), relay.log)
+        XCTAssertTrue(inbound.contains("auth=dialback"), inbound)
+        XCTAssertTrue(prosody.waitForLog(containing: "verified dialback key... it is valid"), prosody.logTail())
+    }
+
+    func testRelayRefusesProsodyItCannotVerifyWithoutDialbackPolicy() throws {
+        try startProsodyAndRelay(inboundDANE: false, prosodyTLSA: .none)
+        let bot = try component(on: relaySetup, stay: true, timeout: 15)
+        XCTAssertTrue(bot.waitForEvent("online"), bot.output)
+        let paul = try client(
+            "paul@p.interop.test", on: prosody, send: [("echo@r.interop.test", "must not arrive")], expect: 1)
+        XCTAssertTrue(paul.waitForEvent("message"), paul.output + relay.log)
+        XCTAssertEqual(paul.messages.first?["type"], "error")
+        let refused = try XCTUnwrap(relay.waitFor("link.refused", ["remote=p.interop.test"]), relay.log)
+        XCTAssertTrue(refused.contains("dir=in"), refused)
+        XCTAssertTrue(
+            refused.contains(
+                "reason=\"policy-violation: p.interop.test is not authenticated (none: self-signed certificate and no"
+                    + " pin or DANE record for p.interop.test: add a pin with xmpp-relay pin) and dialback is not"
+                    + " allowed for it\""), refused)
+        XCTAssertTrue(relay.lines("link.up").filter { $0.contains("dir=in") }.isEmpty, relay.log)
+        XCTAssertTrue(bot.messages.isEmpty, bot.output)
     }
 }
