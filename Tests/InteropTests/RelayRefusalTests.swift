@@ -43,7 +43,8 @@ final class RelayRefusalTests: RelayInteropTestCase {
         XCTAssertTrue(
             refused.contains(
                 "reason=\"policy-violation: b.interop.test is not authenticated (dane-ee: certificate does not match"
-                    + " TLSA 3 1 1 at _\(b.s2sPort)._tcp.xmpp.b.interop.test)"), refused)
+                    + " TLSA 3 1 1 at _\(b.s2sPort)._tcp.xmpp.b.interop.test) and a failed dane-ee check rules out"
+                    + " dialback\""), refused)
         XCTAssertNotNil(relayA.waitFor("route.failed", ["remote=b.interop.test", "error=remote-server-timeout"]))
         XCTAssertTrue(relayA.lines("link.up").isEmpty, relayA.log)
         XCTAssertFalse(relayA.log.contains("db:result") || relayA.log.contains("stream_auth=dialback"), relayA.log)
