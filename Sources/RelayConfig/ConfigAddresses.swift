@@ -109,6 +109,33 @@ public struct DNSForwarder: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
+extension DNSStubZone {
+    static func parse(_ text: String) -> Result<DNSStubZone, AddressProblem> {
+        let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        let zone = parts.first.map { $0.trimmingSpaces.lowercased() } ?? ""
+        guard parts.count == 2, !zone.isEmpty, zone != ".", !zone.contains(" ") else {
+            return .failure(AddressProblem("write a stub zone as ZONE=IP[@PORT], e.g. home.arpa=192.168.1.1@53"))
+        }
+        var servers: [DNSForwarder] = []
+        for server in parts[1].split(separator: ",") {
+            switch DNSForwarder.parse(server.trimmingSpaces) {
+            case .success(let forwarder): servers.append(forwarder)
+            case .failure(let problem): return .failure(problem)
+            }
+        }
+        guard !servers.isEmpty else {
+            return .failure(AddressProblem("stub zone '\(zone)' names no server; write ZONE=IP[@PORT]"))
+        }
+        return .success(DNSStubZone(zone: zone.hasSuffix(".") ? zone : zone + ".", servers: servers))
+    }
+}
+
+extension Substring {
+    fileprivate var trimmingSpaces: String {
+        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    }
+}
+
 /// What is wrong with an address, phrased for the operator.
 struct AddressProblem: Error {
     let text: String

@@ -143,6 +143,16 @@ struct ConfigDecoder {
                     "dns.use_resolv_conf and dns.forwarders both choose the resolvers; keep one of them")
             }
         }
+        if let list = reader.stringList("stub_zones", example: "[\"home.arpa=192.168.1.1@53\"]") {
+            config.dns.stubZones = list.value.compactMap { entry in
+                switch DNSStubZone.parse(entry.value) {
+                case .success(let stub): return stub
+                case .failure(let problem):
+                    invalid(entry.line, "dns.stub_zones: \(problem.text)")
+                    return nil
+                }
+            }
+        }
         if let size = size(reader, "cache_size", minimum: 0, example: "\"512k\"") { config.dns.cacheSize = size }
     }
 

@@ -71,8 +71,23 @@ public struct DNSSettings: Equatable, Sendable {
     public var forwarders: [DNSForwarder] = []
     /// Forward to the resolvers in /etc/resolv.conf instead.
     public var useResolvConf = false
+    /// Zones asked of given servers instead (a local authoritative server); special-use zones such
+    /// as `test.` or `home.arpa.` resolve only this way.
+    public var stubZones: [DNSStubZone] = []
     /// Bytes of DNS cache (messages and records together).
     public var cacheSize = 512 * 1024
+}
+
+/// One `[dns] stub_zones` entry, written `ZONE=IP[@PORT][,IP[@PORT]...]`.
+public struct DNSStubZone: Equatable, Sendable {
+    /// Absolute, lowercase: "home.arpa.".
+    public var zone: String
+    public var servers: [DNSForwarder]
+
+    public init(zone: String, servers: [DNSForwarder]) {
+        self.zone = zone
+        self.servers = servers
+    }
 }
 
 /// `[listen]`: where the relay accepts connections; an empty list turns a listener off.

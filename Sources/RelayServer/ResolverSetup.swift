@@ -20,6 +20,7 @@ enum ResolverSetup {
         return ResolverConfiguration(
             trustAnchorFile: anchorFile, trustAnchorAutoUpdate: anchorFile != config.dns.trustAnchor,
             forwarders: config.dns.forwarders.map(\.description),
+            stubZones: config.dns.stubZones.map { StubZone(zone: $0.zone, servers: $0.servers.map(\.description)) },
             resolvConfFile: config.dns.useResolvConf ? "/etc/resolv.conf" : nil, limits: limits)
     }
 

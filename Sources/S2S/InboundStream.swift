@@ -97,7 +97,7 @@ public struct InboundStream {
                 StreamError(
                     .policyViolation,
                     "\(remote) is not authenticated (\(verdict.method.rawValue): \(verdict.reason))"
-                        + " and dialback is not allowed for it"))
+                        + " and \(verdict.dialbackRefusal)"))
         }
         return offerAuthentication(external: external, dialback: dialback)
     }

@@ -96,7 +96,7 @@ public struct OutboundStream {
                     StreamError(
                         .policyViolation,
                         "\(configuration.remote) is not authenticated (\(verdict.method.rawValue): \(verdict.reason))"
-                            + " and dialback is not allowed for it"))
+                            + " and \(verdict.dialbackRefusal)"))
             }
         }
         actions.append(.sendHeader(header))

@@ -32,6 +32,13 @@ public struct PeerAuthentication: Hashable, Sendable {
     /// True when the certificate is verified and valid for `domain`.
     public func isValid(for domain: DomainName) -> Bool { verified && names.contains(domain) }
 
+    /// The end of a refusal text: why dialback cannot stand in. A failed pin or DANE check rules it
+    /// out whatever `allow_dialback` says, so the operator is not sent to change the policy.
+    var dialbackRefusal: String {
+        method.allowsFallback
+            ? "dialback is not allowed for it" : "a failed \(method.rawValue) check rules out dialback"
+    }
+
     /// No certificate check happened (e.g. a plaintext loopback link to the home server).
     public static func unverified(_ reason: String) -> PeerAuthentication {
         PeerAuthentication(method: .none, verified: false, reason: reason)

@@ -166,6 +166,19 @@ final class OutboundStreamTests: XCTestCase {
         )
     }
 
+    /// Found by the interop tests: a secure TLSA that does not match rules out dialback even where
+    /// the policy allows it, and the refusal must say so rather than blame the policy.
+    func testMismatchedDANEIsRefusedEvenWhereDialbackIsAllowedAndSaysWhy() {
+        let harness = Harness(Self.configuration(dialbackAllowed: true), .allAtOnce)
+        let actions = harness.throughTLS(Self.daneMismatch)
+        XCTAssertEqual(
+            render(actions), ["stream-error policy-violation", "send </stream:stream>", "close", "state tls -> closed"])
+        XCTAssertEqual(
+            closeReason(actions),
+            "policy-violation: jabber.org is not authenticated (dane-ee: certificate does not match TLSA 3 1 1 at"
+                + " _5269._tcp.jabber.org) and a failed dane-ee check rules out dialback")
+    }
+
     func testUnverifiedPeerMayUseDialbackWhereAllowed() {
         let harness = Harness(Self.configuration(dialbackAllowed: true), .allAtOnce)
         XCTAssertEqual(
