@@ -57,6 +57,16 @@ class RelayInteropTestCase: InteropTestCase {
         }
     }
 
+    /// Only SRV _xmpps-server._tcp.DOMAIN → xmpp.DOMAIN at the relay's direct-TLS port (XEP-0368),
+    /// A → its address, and the TLSA at that port: peers must connect with TLS first.
+    func publishDirectTLSOnly(_ setup: RelaySetup) {
+        guard let port = setup.directTLSPort else { return XCTFail("setup has no direct TLS port") }
+        let target = "xmpp.\(setup.domain)."
+        zone.addSRV(service: "xmpps-server", domain: setup.domain + ".", target: target, port: port)
+        zone.addA(target, setup.address)
+        zone.addTLSA(host: target, port: port, certificate: setup.certificate)
+    }
+
     /// A slixmpp XEP-0114 component on the relay's component port, for the relay's own domain.
     func component(
         on setup: RelaySetup, fromJID: String? = nil, send: [(to: String, body: String)] = [], expect: Int = 0,

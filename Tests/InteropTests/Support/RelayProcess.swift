@@ -104,6 +104,8 @@ struct RelaySetup {
     /// Each relay takes its own loopback address (127.0.0.2, 127.0.0.3…).
     var address: String
     var s2sPort: Int
+    /// `[listen] s2s_direct_tls` port (XEP-0368), when the test wants one.
+    var directTLSPort: Int?
     var componentPort: Int
     /// `[[peer]]` blocks as raw TOML (server, pins, allow_dialback).
     var peerBlocks: [String] = []
@@ -147,7 +149,7 @@ struct RelaySetup {
 
             [listen]
             s2s = ["\(address):\(s2sPort)"]
-            s2s_direct_tls = []
+            s2s_direct_tls = [\(directTLSPort.map { "\"\(address):\($0)\"" } ?? "")]
             home = []
             component = ["\(address):\(componentPort)"]
 
