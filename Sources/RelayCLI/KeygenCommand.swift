@@ -91,6 +91,11 @@ public enum KeygenCommand: Command {
         io.out("")
         io.out("# for a friend's relay: put this line in their [[peer]] section with domain = \"\(domain)\"")
         io.out("pins = [\"\(pin)\"]")
+        io.out("")
+        io.out("# for this relay's own configuration (relative paths are read from the config file's directory):")
+        io.out("[tls]")
+        io.out("certificate = \"\(certificatePath)\"")
+        io.out("key = \"\(keyPath)\"")
         return ExitCode.ok
     }
 

@@ -53,6 +53,7 @@ final class KeygenCommandTests: XCTestCase {
         ).trimmingCharacters(in: .whitespacesAndNewlines)
         XCTAssertEqual(digest.count, 64)
         XCTAssertTrue(result.out.contains("pins = [\"3 1 1 \(digest)\"]"), result.out.joined(separator: "\n"))
+        XCTAssertTrue(result.out.contains("key = \"\(key)\""), result.out.joined(separator: "\n"))
         XCTAssertTrue(result.out.contains("_5269._tcp.pi.smith.example. 3600 IN TLSA 3 1 1 \(digest)"))
         XCTAssertTrue(result.out.contains("_5270._tcp.pi.smith.example. 3600 IN TLSA 3 1 1 \(digest)"))
         XCTAssertTrue(result.out.contains("_xmpp-server._tcp.smith.example. 3600 IN SRV 0 5 5269 pi.smith.example."))
