@@ -69,7 +69,7 @@ install_missing() {
     local rc=0
     {
         DEBIAN_FRONTEND=noninteractive apt-get update -q &&
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing
     } || rc=$?
     [ "$placed" = yes ] && rm -f "$policy"
     return $rc
