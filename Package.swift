@@ -45,6 +45,9 @@ let package = Package(
         .executableTarget(
             name: "relay-load", dependencies: ["EventLoop", "TLS", "Trust", "X509"], path: "Benchmarks/RelayLoad"),
 
+        // Shared by the test targets that run the real binary; never part of the product.
+        .target(name: "RelayTestSupport", path: "Tests/RelayTestSupport"),
+
         .testTarget(name: "RelayLogTests", dependencies: ["RelayLog"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
         .testTarget(name: "RelayConfigTests", dependencies: ["RelayConfig", "Trust"]),
@@ -60,9 +63,10 @@ let package = Package(
             name: "RelayServerTests",
             dependencies: [
                 "RelayServer", "RelayConfig", "RelayLog", "EventLoop", "Trust", "X509", "TLS", "XMPPStream",
+                "RelayTestSupport",
             ]
         ),
-        .testTarget(name: "RelayCLITests", dependencies: ["RelayCLI"], exclude: ["Fixtures"]),
-        .testTarget(name: "InteropTests", dependencies: ["RelayCLI"], exclude: ["Fixtures"]),
+        .testTarget(name: "RelayCLITests", dependencies: ["RelayCLI", "RelayTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "InteropTests", dependencies: ["RelayCLI", "RelayTestSupport"], exclude: ["Fixtures"]),
     ]
 )

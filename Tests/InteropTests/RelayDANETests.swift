@@ -1,4 +1,5 @@
 import Foundation
+import RelayTestSupport
 import XCTest
 
 /// Two `xmpp-relay` processes federating by DANE alone (no pins): SRV, A and TLSA 3 1 1 of each

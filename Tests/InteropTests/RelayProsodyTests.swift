@@ -1,4 +1,5 @@
 import Foundation
+import RelayTestSupport
 import XCTest
 
 /// `xmpp-relay` and a real Prosody 0.12 federating in both directions over the signed test zone:

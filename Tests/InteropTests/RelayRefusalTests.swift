@@ -1,4 +1,5 @@
 import Foundation
+import RelayTestSupport
 import XCTest
 
 /// How `xmpp-relay` refuses peers it cannot authenticate, or stanzas it must not relay, with the

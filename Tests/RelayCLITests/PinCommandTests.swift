@@ -1,4 +1,5 @@
 import Foundation
+import RelayTestSupport
 import XCTest
 
 /// `xmpp-relay pin` against TLS stacks nobody here wrote: openssl s_server (direct TLS) and

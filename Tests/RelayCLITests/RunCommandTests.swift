@@ -1,4 +1,5 @@
 import Foundation
+import RelayTestSupport
 import XCTest
 
 /// `xmpp-relay run` as an operator sees it: the real binary, real signals, its log on stderr.
@@ -37,27 +38,11 @@ final class RunCommandTests: XCTestCase {
         """
     }
 
-    /// Reads the child's stderr as it comes, so the test can wait for a line before signalling.
-    private final class Collector: @unchecked Sendable {
-        private let lock = NSLock()
-        private var text = ""
-        func append(_ data: Data) {
-            lock.lock()
-            text += String(decoding: data, as: UTF8.self)
-            lock.unlock()
-        }
-        var value: String {
-            lock.lock()
-            defer { lock.unlock() }
-            return text
-        }
-    }
-
     func testStartReloadBrokenReloadAndStop() throws {
         let binary = try RelayBinary()
         let path = try writeConfig(validConfig())
         let (process, out, err) = try binary.start(["run", "--config", path])
-        let log = Collector()
+        let log = RelayProcess.LogCollector()
         err.fileHandleForReading.readabilityHandler = { log.append($0.availableData) }
         defer { if process.isRunning { process.terminate() } }
 

@@ -1,4 +1,5 @@
 import Foundation
+import RelayTestSupport
 import TLS
 import XCTest
 
@@ -39,7 +40,7 @@ final class TwoRelayTests: XCTestCase {
     }
 
     private func makeSide(_ domain: String) throws -> Side {
-        let output = try RelayProcess.run(["keygen", domain, "--out", directory])
+        let output = try RelayBinary().run(["keygen", domain, "--out", directory]).stdout
         guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("pins = [\"") }) else {
             throw XCTSkip("xmpp-relay keygen printed no pins line: \(output)")
         }
@@ -91,11 +92,8 @@ final class TwoRelayTests: XCTestCase {
         let path = "\(directory)/\(side.domain).toml"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         chmod(path, 0o600)
-        let relay = try RelayProcess(config: path)
+        let relay = try RelayProcess(configPath: path)
         relays.append(relay)
-        guard relay.waitFor("relay.start") != nil, relay.isRunning else {
-            throw LoopbackClient.Failure(description: "the relay for \(side.domain) did not start: \(relay.log)")
-        }
         return relay
     }
 

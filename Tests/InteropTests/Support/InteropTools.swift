@@ -1,4 +1,5 @@
 import Foundation
+import RelayTestSupport
 import XCTest
 
 /// What went wrong while setting up a real peer, with what to check.
@@ -40,16 +41,6 @@ enum InteropTools {
     @discardableResult
     static func shell(_ script: String) throws -> String {
         try run("/bin/sh", ["-c", script])
-    }
-
-    /// Polls `condition` every 20 ms until it holds or `timeout` seconds pass.
-    static func waitUntil(timeout: TimeInterval, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            if condition() { return true }
-            if Date() >= deadline { return false }
-            usleep(20_000)
-        }
     }
 
     /// A port the kernel just handed out on `address`, free for TCP and UDP at that moment.
@@ -101,9 +92,9 @@ enum InteropTools {
     static func stop(pid: pid_t, grace: TimeInterval = 5) {
         guard isAlive(pid) else { return }
         kill(pid, SIGTERM)
-        if waitUntil(timeout: grace, { !isAlive(pid) }) { return }
+        if eventually(timeout: grace, { !isAlive(pid) }) { return }
         kill(pid, SIGKILL)
-        _ = waitUntil(timeout: 2) { !isAlive(pid) }
+        _ = eventually(timeout: 2) { !isAlive(pid) }
     }
 
     /// A fresh world-traversable directory under the system temporary directory.

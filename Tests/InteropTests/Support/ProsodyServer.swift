@@ -1,4 +1,5 @@
 import Foundation
+import RelayTestSupport
 
 /// How one Prosody instance is set up. Ports of 0 are picked free on `address` at start.
 struct ProsodyConfiguration {
@@ -92,7 +93,7 @@ final class ProsodyServer {
         try launcher.run()
         let pidFile = directory + "/prosody.pid"
         let ports = [s2sPort, c2sPort] + (componentPort.map { [$0] } ?? [])
-        let up = InteropTools.waitUntil(timeout: timeout) {
+        let up = eventually(timeout: timeout) {
             if pid == 0, let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
                 let number = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
             {
@@ -114,7 +115,7 @@ final class ProsodyServer {
         pid = 0
         if let launcher, launcher.isRunning {
             // runuser exits once Prosody has; without a pidfile (start failed) stop it directly.
-            if !InteropTools.waitUntil(timeout: 2, { !launcher.isRunning }) {
+            if !eventually(timeout: 2, { !launcher.isRunning }) {
                 InteropTools.stop(pid: launcher.processIdentifier, grace: 2)
             }
         }
@@ -140,7 +141,7 @@ final class ProsodyServer {
     /// Polls the log until a line contains `text`; false after `timeout` seconds.
     @discardableResult
     func waitForLog(containing text: String, timeout: TimeInterval = 20) -> Bool {
-        InteropTools.waitUntil(timeout: timeout) { !logLines(containing: text).isEmpty }
+        eventually(timeout: timeout) { !logLines(containing: text).isEmpty }
     }
 
     /// The last lines of the log, for failure messages.

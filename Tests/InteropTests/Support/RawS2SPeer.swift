@@ -1,4 +1,5 @@
 import Foundation
+import RelayTestSupport
 
 /// Fixtures/s2s_raw_peer.py as a child process: a plaintext-only s2s listener, or a client that
 /// authenticates by SASL EXTERNAL and sends one stanza. Its output goes to a file the test polls;
@@ -13,7 +14,7 @@ final class RawS2SPeer {
     /// Listens on address:port and offers no STARTTLS to whoever connects.
     static func plaintextListener(address: String, port: Int, domain: String) throws -> RawS2SPeer {
         let peer = try RawS2SPeer(["listen-plaintext", address, String(port), domain])
-        guard InteropTools.waitUntil(timeout: 5, { InteropTools.isListening(address, port) }) else {
+        guard eventually(timeout: 5, { InteropTools.isListening(address, port) }) else {
             peer.stop()
             throw InteropSetupError("the plaintext s2s listener did not come up: \(peer.output)")
         }
@@ -50,7 +51,7 @@ final class RawS2SPeer {
 
     @discardableResult
     func waitForOutput(containing text: String, timeout: TimeInterval = 15) -> Bool {
-        InteropTools.waitUntil(timeout: timeout) { output.contains(text) }
+        eventually(timeout: timeout) { output.contains(text) }
     }
 
     func stop() {

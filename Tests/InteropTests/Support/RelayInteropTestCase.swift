@@ -1,4 +1,5 @@
 import Foundation
+import RelayTestSupport
 import XCTest
 
 /// Base for tests with `xmpp-relay run` processes next to the signed zone, Prosody and slixmpp

@@ -1,4 +1,5 @@
 import Foundation
+import RelayTestSupport
 
 /// One line of a slixmpp peer's output: `event` ("online", "message", "sent", "failed",
 /// "timeout", "disconnected") and its string fields ("from", "to", "body", "id", "type").
@@ -84,7 +85,7 @@ final class SlixmppPeer {
     /// Polls until `count` events named `event` were printed; false after `timeout` seconds.
     @discardableResult
     func waitForEvent(_ event: String, count: Int = 1, timeout: TimeInterval = 20) -> Bool {
-        InteropTools.waitUntil(timeout: timeout) { events.filter { $0.event == event }.count >= count }
+        eventually(timeout: timeout) { events.filter { $0.event == event }.count >= count }
     }
 
     /// Sends a chat message (the peer must be online and started with `stay` or still waiting).
@@ -98,7 +99,7 @@ final class SlixmppPeer {
 
     /// The exit status once the peer exited by itself, or nil after `timeout` seconds.
     func waitForExit(timeout: TimeInterval = 20) -> Int32? {
-        guard InteropTools.waitUntil(timeout: timeout, { !process.isRunning }) else { return nil }
+        guard eventually(timeout: timeout, { !process.isRunning }) else { return nil }
         return process.terminationStatus
     }
 

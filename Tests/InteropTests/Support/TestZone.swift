@@ -1,4 +1,5 @@
 import Foundation
+import RelayTestSupport
 
 /// A DNSSEC-signed zone (ldns, ECDSA P-256) served by knotd on 127.0.0.1:<free port>, with records
 /// the test adds before `start()`. Validators use `trustAnchorFile` (the zone's DS). Records can be
@@ -133,7 +134,7 @@ final class TestZone {
         knot.standardInput = FileHandle.nullDevice
         try knot.run()
         try? output.close()
-        let started = InteropTools.waitUntil(timeout: timeout) { knot.isRunning && answersSOA() }
+        let started = eventually(timeout: timeout) { knot.isRunning && answersSOA() }
         guard started else {
             throw InteropSetupError("knotd did not serve \(origin) on \(serverAddress); see \(directory)/knotd.out")
         }

@@ -1,0 +1,93 @@
+import Foundation
+import XCTest
+
+/// One `xmpp-relay run --config FILE --log-level debug` child process, its log (stderr) collected
+/// as it comes, stopped by PID with SIGTERM (then SIGKILL) when the test is done with it.
+public final class RelayProcess {
+    /// Collects the child's stderr on FileHandle's reader thread; read under the lock.
+    public final class LogCollector: @unchecked Sendable {
+        private let lock = NSLock()
+        private var text = ""
+        public init() {}
+        public func append(_ data: Data) {
+            lock.lock()
+            text += String(decoding: data, as: UTF8.self)
+            lock.unlock()
+        }
+        public var value: String {
+            lock.lock()
+            defer { lock.unlock() }
+            return text
+        }
+    }
+
+    public struct StartFailure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    private let process: Process
+    private let collector = LogCollector()
+    public let configPath: String
+
+    /// Starts the relay and waits (bounded) for its `relay.start` line; throws with its log if it
+    /// does not come.
+    public init(configPath: String, startTimeout: TimeInterval = 10) throws {
+        self.configPath = configPath
+        let binary = try RelayBinary()
+        process = binary.process(["run", "--config", configPath, "--log-level", "debug"])
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        let collector = self.collector
+        errors.fileHandleForReading.readabilityHandler = { handle in collector.append(handle.availableData) }
+        do {
+            try process.run()
+        } catch {
+            throw XCTSkip("cannot execute \(binary.path) here (\(error))")
+        }
+        guard waitFor("relay.start", timeout: startTimeout) != nil, process.isRunning else {
+            stop()
+            throw StartFailure(description: "xmpp-relay did not start with \(configPath): \(log)")
+        }
+    }
+
+    deinit { stop(timeout: 5) }
+
+    public var log: String { collector.value }
+    public var isRunning: Bool { process.isRunning }
+
+    /// Log lines of `event` (the `event=NAME` field).
+    public func lines(_ event: String) -> [String] {
+        log.split(separator: "\n").map(String.init).filter {
+            $0.contains(" event=\(event) ") || $0.hasSuffix(" event=\(event)")
+        }
+    }
+
+    /// Waits (bounded) for a log line of `event` containing every one of `parts`.
+    @discardableResult
+    public func waitFor(_ event: String, _ parts: [String] = [], timeout: TimeInterval = 15) -> String? {
+        func match() -> String? { lines(event).first { line in parts.allSatisfy { line.contains($0) } } }
+        var found: String?
+        _ = eventually(timeout: timeout) {
+            found = match()
+            return found != nil || !process.isRunning
+        }
+        return found ?? match()
+    }
+
+    /// SIGTERM, then waits (bounded) for the exit; SIGKILL if it does not come. Returns the exit
+    /// status, or nil when it had to be killed.
+    @discardableResult
+    public func stop(timeout: TimeInterval = 10) -> Int32? {
+        guard process.isRunning else { return process.terminationStatus }
+        kill(process.processIdentifier, SIGTERM)
+        if eventually(timeout: timeout, { !self.process.isRunning }) {
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return nil
+    }
+}
