@@ -6,14 +6,22 @@
 
 /// Where finished log lines go. The daemon writes to stderr (journald captures it); tests collect.
 public protocol LogSink: AnyObject {
-    func write(line: String)
+    func write(line: String, level: LogLevel)
 }
 
 /// Writes each line to stderr with a single write(2), so concurrent writers never interleave a line.
+/// When stderr is the journal (JournalStream), each line starts with its syslog priority.
 public final class StandardErrorSink: LogSink {
-    public init() {}
-    public func write(line: String) {
-        var bytes = Array(line.utf8)
+    private let prefixesPriority: Bool
+
+    public init(prefixesPriority: Bool = JournalStream.isStandardError()) {
+        self.prefixesPriority = prefixesPriority
+    }
+
+    public func write(line: String, level: LogLevel) {
+        var bytes: [UInt8] = []
+        if prefixesPriority { bytes += JournalStream.priorityPrefix(level).utf8 }
+        bytes += line.utf8
         bytes.append(0x0A)
         var offset = 0
         while offset < bytes.count {
@@ -33,7 +41,7 @@ public final class StandardErrorSink: LogSink {
 public final class MemorySink: LogSink {
     public private(set) var lines: [String] = []
     public init() {}
-    public func write(line: String) { lines.append(line) }
+    public func write(line: String, level: LogLevel) { lines.append(line) }
 }
 
 /// The relay's logger: logfmt events with stable names (DESIGN.md §8). Stanza bodies and secrets are
@@ -53,13 +61,16 @@ public final class Logger {
         self.now = now
     }
 
+    /// Inlinable so a guarded debug line costs a load and a compare on hot paths when debug is off.
+    @inlinable
     public func isEnabled(_ level: LogLevel) -> Bool { level >= self.level }
 
     public func log(_ level: LogLevel, _ event: String, _ fields: [(String, String)] = []) {
         guard isEnabled(level) else { return }
         sink.write(
             line: Logfmt.line(
-                timestamp: Timestamp.rfc3339(unixSeconds: now()), level: level, event: event, fields: fields))
+                timestamp: Timestamp.rfc3339(unixSeconds: now()), level: level, event: event, fields: fields),
+            level: level)
     }
 
     public func debug(_ event: String, _ fields: [(String, String)] = []) { log(.debug, event, fields) }
