@@ -47,7 +47,15 @@ public final class MemorySink: LogSink {
 /// The relay's logger: logfmt events with stable names (DESIGN.md §8). Stanza bodies and secrets are
 /// never passed in; callers log domains, addresses and reasons.
 public final class Logger {
-    public var level: LogLevel
+    /// The level lives behind a pointer so that `isEnabled`, inlined into hot paths such as the
+    /// router's per-stanza debug guard, is one load and one compare. A stored `var` costs a
+    /// swift_beginAccess exclusivity check and a call per check (seen in the -O assembly).
+    @usableFromInline let threshold: UnsafeMutablePointer<Int>
+
+    public var level: LogLevel {
+        get { LogLevel(rawValue: threshold.pointee) ?? .info }
+        set { threshold.pointee = newValue.rawValue }
+    }
     public let sink: LogSink
     /// Unix seconds now; injected so tests get fixed timestamps.
     private let now: () -> Int64
@@ -56,14 +64,17 @@ public final class Logger {
         level: LogLevel = .info, sink: LogSink = StandardErrorSink(),
         now: @escaping () -> Int64 = Logger.wallClockSeconds
     ) {
-        self.level = level
+        threshold = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+        threshold.initialize(to: level.rawValue)
         self.sink = sink
         self.now = now
     }
 
     /// Inlinable so a guarded debug line costs a load and a compare on hot paths when debug is off.
     @inlinable
-    public func isEnabled(_ level: LogLevel) -> Bool { level >= self.level }
+    public func isEnabled(_ level: LogLevel) -> Bool { level.rawValue >= threshold.pointee }
+
+    deinit { threshold.deallocate() }
 
     public func log(_ level: LogLevel, _ event: String, _ fields: [(String, String)] = []) {
         guard isEnabled(level) else { return }
