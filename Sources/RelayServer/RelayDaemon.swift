@@ -208,8 +208,7 @@ public final class RelayDaemon {
     func logStats() {
         var fields: [(String, String)] = []
         // Without a router (no local domain) nothing is relayed: the counters are all zero.
-        let traffic =
-            router?.traffic ?? RouterTraffic(relayed: 0, bounced: 0, refused: 0, bytesIn: 0, bytesOut: 0)
+        let traffic = router?.traffic ?? RouterTraffic()
         if router != nil {
             fields += [
                 ("links_in", String(traffic.linksIn)), ("links_out", String(traffic.linksOut)),

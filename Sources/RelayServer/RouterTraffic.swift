@@ -7,11 +7,11 @@ struct RouterTraffic: Equatable {
     /// Stanzas waiting in memory for an outbound link to come up.
     var held = 0
     /// Stanzas accepted from a link (bounced ones included).
-    var relayed: Int
+    var relayed = 0
     /// Error replies the relay made (`stanza.bounced` lines).
-    var bounced: Int
+    var bounced = 0
     /// `link.refused` and `component.refused` lines, plus connections a limit turned away.
-    var refused: Int
-    var bytesIn: Int
-    var bytesOut: Int
+    var refused = 0
+    var bytesIn = 0
+    var bytesOut = 0
 }
