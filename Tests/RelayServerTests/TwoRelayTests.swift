@@ -229,6 +229,38 @@ final class TwoRelayTests: XCTestCase {
         XCTAssertEqual(relayA.stop(), 0, relayA.log)
     }
 
+    /// A peer that accepts TCP and then says nothing: the stanza is held while the link tries to
+    /// come up (stats: held=1, one outbound link), then bounced when the handshake times out.
+    func testHeldStanzaIsCountedThenBouncedWhenTheLinkNeverComesUp() throws {
+        let a = try makeSide("a.example")
+        let silent = try SilentListener()
+        let relayA = try startRelay(
+            a, peers: [("b.example", silent.port, a.pin)], extra: "[limits]\nhandshake_timeout = \"2s\"\n")
+        let componentA = try component(a)
+        try componentA.send("<message from='alice@a.example' to='bob@b.example' id='h1'><body>x</body></message>")
+        XCTAssertNotNil(relayA.waitFor("link.state", ["dir=out", "remote=b.example"]), relayA.log)
+
+        relayA.send(signal: SIGUSR1)
+        let holding = try XCTUnwrap(relayA.waitFor("stats"), relayA.log)
+        XCTAssertTrue(
+            holding.contains(" links_out=1 components=1 stanzas_relayed=1 held=1 bounced=0 refused=0 "), holding)
+        let routed = try XCTUnwrap(relayA.waitFor("stanza.routed", ["id=h1"]), relayA.log)
+        XCTAssertTrue(routed.contains(" out_link=held"), routed)
+
+        let bounce = try componentA.waitFor("</message>", timeout: 10)
+        XCTAssertTrue(bounce.contains("<remote-server-timeout"), bounce)
+        let refused = try XCTUnwrap(relayA.waitFor("link.refused", ["dir=out", "remote=b.example"]), relayA.log)
+        let bounced = try XCTUnwrap(relayA.waitFor("stanza.bounced", ["id=h1"]), relayA.log)
+        XCTAssertEqual(field("link", in: bounced), field("link", in: refused), bounced)
+        XCTAssertTrue(bounced.contains("condition=remote-server-timeout kind=message from=a.example to=b.example"))
+        XCTAssertTrue(bounced.contains("connection-timeout"), bounced)
+
+        relayA.send(signal: SIGUSR1)
+        XCTAssertTrue(eventually { relayA.lines("stats").count == 2 }, relayA.log)
+        let after = relayA.lines("stats")[1]
+        XCTAssertTrue(after.contains(" links_out=0 components=1 stanzas_relayed=1 held=0 bounced=1 refused=1 "), after)
+    }
+
     // MARK: Refusals
 
     func testWrongPinIsRefusedAndTheSenderGetsRemoteServerTimeout() throws {
