@@ -9,6 +9,8 @@ final class ConnectionLimits {
     var maxLinks: Int
     private var byIP: [[UInt8]: Int] = [:]
     private(set) var total = 0
+    /// Inbound connections refused by a limit so far, logged or not (for `stats`).
+    private(set) var refused = 0
     private var lastLogged: [String: Int64] = [:]
     private let logger: Logger
     private let clock: () -> Int64
@@ -23,6 +25,7 @@ final class ConnectionLimits {
     /// True (and counted) when a new connection from `address` is within the limits.
     func admit(_ address: SocketAddress) -> Bool {
         if total >= maxLinks {
+            refused += 1
             report(
                 "max_links", value: maxLinks, address: address,
                 hint: "raise [limits] max_links in the configuration (then kill -HUP the relay)")
@@ -30,6 +33,7 @@ final class ConnectionLimits {
         }
         let key = address.ipBytes
         if byIP[key, default: 0] >= perIP {
+            refused += 1
             report(
                 "connections_per_ip", value: perIP, address: address,
                 hint: "raise [limits] connections_per_ip in the configuration (then kill -HUP the relay)")

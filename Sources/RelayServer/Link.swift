@@ -44,6 +44,9 @@ final class Link {
     private(set) var session: TLSSessionInfo?
     private(set) var authDetail = ""
     private(set) var isClosed = false
+    /// Bytes read from and written to the TCP socket (TLS records included), for `stats`.
+    private(set) var bytesIn = 0
+    private(set) var bytesOut = 0
 
     private let loop: Loop
     private let log: LinkLog
@@ -100,7 +103,7 @@ final class Link {
         } else {
             serializer = .server
         }
-        connection.onRead = { [weak self] bytes in self?.received(Array(bytes)) }
+        connection.onRead = { [weak self] bytes in self?.fromSocket(Array(bytes)) }
         connection.onEndOfInput = { [weak self] in self?.endOfInput() }
         connection.onError = { [weak self] error in self?.lose("connection error: \(error.message)") }
     }
@@ -153,6 +156,11 @@ final class Link {
     var remoteName: String { engine.remoteName }
 
     // MARK: Input
+
+    private func fromSocket(_ bytes: [UInt8]) {
+        bytesIn += bytes.count
+        received(bytes)
+    }
 
     private func received(_ bytes: [UInt8]) {
         guard !isClosed else { return }
@@ -381,7 +389,7 @@ final class Link {
     }
 
     private func write(_ bytes: [UInt8]) {
-        guard !isClosed, let connection else { return }
+        guard !isClosed, connection != nil else { return }
         if let tls, tlsUp {
             do {
                 try tls.write(plaintext: bytes)
@@ -391,12 +399,18 @@ final class Link {
             }
             flushTLS()
         } else {
-            connection.write(bytes)
+            toSocket(bytes)
         }
     }
 
     private func flushTLS() {
-        if let tls, tls.hasCiphertextToSend { connection?.write(tls.takeCiphertext()) }
+        if let tls, tls.hasCiphertextToSend { toSocket(tls.takeCiphertext()) }
+    }
+
+    private func toSocket(_ bytes: [UInt8]) {
+        guard let connection else { return }
+        bytesOut += bytes.count
+        connection.write(bytes)
     }
 
     // MARK: Closing

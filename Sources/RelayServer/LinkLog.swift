@@ -2,9 +2,12 @@ import RelayLog
 import S2S
 
 /// The link events of the log (DESIGN.md §8): `link.up`, `link.refused`, `link.down` and their
-/// `component.*` twins, and state changes at debug. Never a stanza body.
+/// `component.*` twins, and state changes at debug. Never a stanza body. Every line starts with
+/// `link=ID`, so `grep -w link=17` tells one link's story.
 final class LinkLog {
     let logger: Logger
+    /// `link.refused` and `component.refused` lines so far (for `stats`).
+    private(set) var refusals = 0
 
     init(logger: Logger) {
         self.logger = logger
@@ -14,11 +17,12 @@ final class LinkLog {
         if link.direction == .component {
             logger.info(
                 "component.up",
-                [("domain", info.pair.local.value), ("addr", link.address.description)])
+                [("link", String(link.id)), ("domain", info.pair.local.value), ("addr", link.address.description)])
             return
         }
         var fields: [(String, String)] = [
-            ("dir", link.direction.rawValue), ("local", info.pair.local.value), ("remote", info.pair.remote.value),
+            ("link", String(link.id)), ("dir", link.direction.rawValue), ("local", info.pair.local.value),
+            ("remote", info.pair.remote.value),
             ("addr", link.address.description),
         ]
         if let session = link.session {
@@ -41,38 +45,47 @@ final class LinkLog {
     }
 
     func refused(_ link: Link, reason: String) {
+        refusals += 1
         if link.direction == .component {
             logger.warn(
                 "component.refused",
-                [("domain", link.remoteName), ("addr", link.address.description), ("reason", reason)])
+                [
+                    ("link", String(link.id)), ("domain", link.remoteName), ("addr", link.address.description),
+                    ("reason", reason),
+                ])
             return
         }
         logger.warn(
             "link.refused",
             [
-                ("dir", link.direction.rawValue), ("remote", link.remoteName), ("addr", link.address.description),
+                ("link", String(link.id)), ("dir", link.direction.rawValue), ("remote", link.remoteName),
+                ("addr", link.address.description),
                 ("reason", reason),
             ])
     }
 
     func pairRefused(_ link: Link, pair: DomainPair, reason: String) {
+        refusals += 1
         logger.warn(
             "link.refused",
             [
-                ("dir", link.direction.rawValue), ("remote", pair.remote.value), ("local", pair.local.value),
+                ("link", String(link.id)), ("dir", link.direction.rawValue), ("remote", pair.remote.value),
+                ("local", pair.local.value),
                 ("addr", link.address.description), ("reason", reason),
             ])
     }
 
     func down(_ link: Link, reason: String, unacked: Int) {
         if link.direction == .component {
-            logger.info("component.down", [("domain", link.remoteName), ("reason", reason)])
+            logger.info(
+                "component.down", [("link", String(link.id)), ("domain", link.remoteName), ("reason", reason)])
             return
         }
         logger.info(
             "link.down",
             [
-                ("dir", link.direction.rawValue), ("local", link.info?.pair.local.value ?? "-"),
+                ("link", String(link.id)), ("dir", link.direction.rawValue),
+                ("local", link.info?.pair.local.value ?? "-"),
                 ("remote", link.remoteName), ("reason", reason), ("unacked", String(unacked)),
             ])
     }
@@ -82,7 +95,8 @@ final class LinkLog {
         logger.debug(
             "link.state",
             [
-                ("dir", link.direction.rawValue), ("remote", link.remoteName), ("addr", link.address.description),
+                ("link", String(link.id)), ("dir", link.direction.rawValue), ("remote", link.remoteName),
+                ("addr", link.address.description),
                 ("state", "\(from) -> \(to)"),
             ])
     }

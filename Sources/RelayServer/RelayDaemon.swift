@@ -10,8 +10,9 @@ import TLS
     import Musl
 #endif
 
-/// The running relay: owns the loop, the configuration in force and the process-level watches
-/// (SIGTERM/SIGINT stop, SIGHUP reloads, periodic stats). Listeners and links join with later issues.
+/// The running relay: owns the loop, the configuration in force, the listeners and the router,
+/// and the process-level watches (SIGTERM/SIGINT stop, SIGHUP reloads, periodic stats and SIGUSR1
+/// for a stats line at once).
 public final class RelayDaemon {
     public let loop: Loop
     public let logger: Logger
@@ -23,7 +24,9 @@ public final class RelayDaemon {
     private let logLevelOverride: LogLevel?
     private var watches: [Cancellable] = []
     private var statsTimer: Cancellable?
-    private var stanzasRelayed = 0
+    private var statsSignal: Cancellable?
+    /// When `start` ran, for `stats`' uptime (monotonic: a clock step does not change it).
+    private var startedAt: Instant?
     /// The validating resolver, up from start so DNSSEC problems show at start, not at first use.
     private var resolver: Resolver?
     /// What inbound links present; nil until a certificate is configured.
@@ -54,6 +57,7 @@ public final class RelayDaemon {
 
     /// Prepares the state directory, installs the signal watches and logs `relay.start`.
     public func start() throws(StartFailure) {
+        startedAt = loop.now
         try StateDirectory.prepare(configuration.relay.stateDirectory)
         do {
             tlsServer = try TLSSetup.serverContext(configuration, now: loop.unixSeconds)
@@ -67,13 +71,23 @@ public final class RelayDaemon {
             loop.watchSignal(SIGINT) { [unowned self] in self.shutDown(signal: "INT") },
             loop.watchSignal(SIGHUP) { [unowned self] in self.reload() },
         ]
+        // Without a watch SIGUSR1's default action would end the relay without a word; it stays
+        // watched while links close after SIGTERM.
+        statsSignal = loop.watchSignal(SIGUSR1) { [unowned self] in self.logStats() }
         // A vanished log reader must not kill the relay; writes then just fail.
         signal(SIGPIPE, SIG_IGN)
         logger.info(
             "relay.start",
             [
                 ("version", version), ("config", configuration.source), ("pid", String(getpid())),
-                ("state_dir", configuration.relay.stateDirectory), ("listening", listeningSummary()),
+                ("state_dir", configuration.relay.stateDirectory),
+                (
+                    "domains",
+                    configuration.localDomains.isEmpty ? "none" : configuration.localDomains.joined(separator: ",")
+                ),
+                ("resolver", ResolverSummary.mode(configuration.dns)),
+                ("trust_anchor", ResolverSummary.trustAnchor(configuration)),
+                ("listeners", ListenerSummary.describe(listeners.map(\.localAddress), configuration.listen)),
             ])
         if configuration.source == RelayConfiguration.embeddedSource {
             logger.warn(
@@ -97,6 +111,7 @@ public final class RelayDaemon {
     /// Runs the loop until SIGTERM/SIGINT.
     public func run() {
         loop.run()
+        statsSignal = nil
         listeners = []
         router = nil
         resolver = nil
@@ -192,24 +207,29 @@ public final class RelayDaemon {
 
     func logStats() {
         var fields: [(String, String)] = []
-        if let router {
-            let counts = router.linkCount
+        // Without a router (no local domain) nothing is relayed: the counters are all zero.
+        let traffic = router?.traffic ?? RouterTraffic()
+        if router != nil {
             fields += [
-                ("links_in", String(counts.inbound)), ("links_out", String(counts.outbound)),
-                ("components", String(counts.components)),
+                ("links_in", String(traffic.linksIn)), ("links_out", String(traffic.linksOut)),
+                ("components", String(traffic.components)),
             ]
         }
-        fields.append(("stanzas_relayed", String(stanzasRelayed + (router?.stanzasRelayed ?? 0))))
+        fields += [
+            ("stanzas_relayed", String(traffic.relayed)), ("held", String(traffic.held)),
+            ("bounced", String(traffic.bounced)), ("refused", String(traffic.refused)),
+            ("bytes_in", String(traffic.bytesIn)), ("bytes_out", String(traffic.bytesOut)),
+        ]
+        if let startedAt {
+            fields.append(("uptime_s", String((loop.now - startedAt).components.seconds)))
+        }
+        if let tlsServer, let days = TLSSetup.daysLeftOnNearest(of: tlsServer, now: loop.unixSeconds) {
+            fields.append(("cert_days_left", String(days)))
+        }
         if let memory = ProcessMemory.current() {
             fields += [("rss_kb", String(memory.residentKiB)), ("rss_anon_kb", String(memory.anonymousKiB))]
         }
         logger.info("stats", fields)
-    }
-
-    /// The sockets really open (the configured ones open only once there is a domain to serve).
-    private func listeningSummary() -> String {
-        let open = listeners.map { $0.localAddress.description }
-        return open.isEmpty ? "none" : open.joined(separator: ",")
     }
 
     private func listenSummary() -> String {

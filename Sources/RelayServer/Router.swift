@@ -29,7 +29,11 @@ final class Router: LinkOwner {
     private var verifyRoutes: [DomainPair: OutboundRoute] = [:]
     private var dialbackWaiters: [DialbackVerification: [Link]] = [:]
     private var stopping: (() -> Void)?
-    private(set) var stanzasRelayed = 0
+    private var stanzasRelayed = 0
+    private var stanzasBounced = 0
+    /// Socket bytes of links already closed; open links count their own.
+    private var closedBytesIn = 0
+    private var closedBytesOut = 0
 
     /// How long one TCP connect may take before the next address is tried.
     static var connectTimeout: Duration { .seconds(10) }
@@ -65,16 +69,23 @@ final class Router: LinkOwner {
         limits.maxLinks = fresh.configuration.limits.maxLinks
     }
 
-    var linkCount: (inbound: Int, outbound: Int, components: Int) {
-        var counts = (inbound: 0, outbound: 0, components: 0)
+    /// The router's part of the `stats` line: walks links and routes, so call it per stats line,
+    /// not per stanza.
+    var traffic: RouterTraffic {
+        var traffic = RouterTraffic(
+            relayed: stanzasRelayed, bounced: stanzasBounced, refused: log.refusals + limits.refused,
+            bytesIn: closedBytesIn, bytesOut: closedBytesOut)
         for link in links.values {
             switch link.direction {
-            case .inbound: counts.inbound += 1
-            case .outbound: counts.outbound += 1
-            case .component: counts.components += 1
+            case .inbound: traffic.linksIn += 1
+            case .outbound: traffic.linksOut += 1
+            case .component: traffic.components += 1
             }
+            traffic.bytesIn += link.bytesIn
+            traffic.bytesOut += link.bytesOut
         }
-        return counts
+        for route in outbound.values { traffic.held += route.pending.count }
+        return traffic
     }
 
     // MARK: Accepting
@@ -137,21 +148,45 @@ final class Router: LinkOwner {
             // The engine checked that `from` is the component's own domain.
             routeOut(stanza, pair: DomainPair(local: from.domain, remote: to.domain))
         } else {
-            bounce(stanza, .notAllowed, "this relay does not relay between two remote domains")
+            let why = "this relay does not relay between two remote domains"
+            bounce(stanza, .notAllowed, text: why, reason: why, link: link)
+            return
         }
+        // The hot path: with debug off this is one inlined level compare, nothing else.
+        if logger.isEnabled(.debug) { logRouted(stanza, from: from, to: to, link: link) }
+    }
+
+    /// `stanza.routed` (debug): where an accepted stanza went, found after the fact so routing
+    /// itself does no logging work. Nothing is logged when it bounced (`stanza.bounced` says so).
+    private func logRouted(_ stanza: Element, from: JID, to: JID, link: Link) {
+        let out: String
+        if setup.isComponentDomain(to.domain) {
+            guard let component = components[to.domain], !component.isClosed else { return }
+            out = String(component.id)
+        } else {
+            guard let route = outbound[DomainPair(local: from.domain, remote: to.domain)] else { return }
+            if route.isUp, let outLink = route.link { out = String(outLink.id) } else { out = "held" }
+        }
+        let bytes = (try? ElementSerializer.server.serialize(stanza).count).map { String($0) } ?? "-"
+        logger.debug(
+            "stanza.routed",
+            [
+                ("link", String(link.id)), ("kind", stanza.name), ("from", from.domain.value),
+                ("to", to.domain.value), ("id", stanza[attribute: "id"] ?? "-"), ("bytes", bytes), ("out_link", out),
+            ])
     }
 
     func returnUnacked(_ link: Link, _ stanzas: [Element]) {
         if link.direction == .component {
-            for stanza in stanzas { bounce(stanza, .serviceUnavailable, "the component disconnected") }
+            let why = "the component disconnected"
+            for stanza in stanzas { bounce(stanza, .serviceUnavailable, text: why, reason: why, link: link) }
             return
         }
         // Sent but not acknowledged when the link ended: try once more over a fresh link (at least
         // once: the peer may see a duplicate); a second failure bounces.
         guard link.direction == .outbound, stopping == nil, let route = route(of: link), !route.isRetry else {
-            for stanza in stanzas {
-                bounce(stanza, .remoteServerTimeout, "the link to \(link.remoteName) went down")
-            }
+            let why = "the link to \(link.remoteName) went down"
+            for stanza in stanzas { bounce(stanza, .remoteServerTimeout, text: why, reason: why, link: link) }
             return
         }
         outbound[route.pair] = nil
@@ -171,6 +206,8 @@ final class Router: LinkOwner {
 
     func linkClosed(_ link: Link, reason: String, wasUp: Bool) {
         links[link.id] = nil
+        closedBytesIn += link.bytesIn
+        closedBytesOut += link.bytesOut
         limits.release(link.direction == .outbound ? nil : link.address)
         switch link.direction {
         case .component:
@@ -183,8 +220,9 @@ final class Router: LinkOwner {
                 if !wasUp {
                     fail(route, .remoteServerTimeout, "\(route.pair.remote): \(reason)")
                 } else {
+                    let why = "the link to \(route.pair.remote) went down"
                     for stanza in route.pending {
-                        bounce(stanza, .remoteServerTimeout, "the link to \(route.pair.remote) went down")
+                        bounce(stanza, .remoteServerTimeout, text: why, reason: why, link: link)
                     }
                 }
             }
@@ -202,7 +240,8 @@ final class Router: LinkOwner {
 
     private func deliverToComponent(_ stanza: Element, to: JID) {
         guard let link = components[to.domain], !link.isClosed else {
-            bounce(stanza, .serviceUnavailable, "\(to.domain) is not connected")
+            let why = "\(to.domain) is not connected"
+            bounce(stanza, .serviceUnavailable, text: why, reason: why, link: nil)
             return
         }
         link.send(stanza)
@@ -218,7 +257,8 @@ final class Router: LinkOwner {
             return
         }
         guard stopping == nil else {
-            bounce(stanza, .remoteServerTimeout, "the relay is stopping")
+            let why = "the relay is stopping"
+            bounce(stanza, .remoteServerTimeout, text: why, reason: why, link: nil)
             return
         }
         let route = OutboundRoute(pair: pair)
@@ -377,13 +417,15 @@ final class Router: LinkOwner {
         let questions = route.verifications
         route.verifications = []
         for request in questions {
-            logger.warn(
-                "dialback.unverified",
-                [
-                    ("originating", request.originating.value), ("receiving", request.receiving.value),
-                    ("reason", reason),
-                ])
-            for waiter in dialbackWaiters.removeValue(forKey: request) ?? [] {
+            let waiters = dialbackWaiters.removeValue(forKey: request) ?? []
+            // `link=` names the inbound links that asked, so their story includes this line.
+            var fields: [(String, String)] = []
+            if !waiters.isEmpty { fields.append(("link", waiters.map { String($0.id) }.joined(separator: ","))) }
+            fields += [
+                ("originating", request.originating.value), ("receiving", request.receiving.value), ("reason", reason),
+            ]
+            logger.warn("dialback.unverified", fields)
+            for waiter in waiters {
                 waiter.dialbackKeyChecked(request, valid: false)
             }
         }
@@ -391,27 +433,44 @@ final class Router: LinkOwner {
         route.pending = []
         guard !held.isEmpty else { return }
         var bounced = 0
-        for stanza in held where bounce(stanza, condition, nil) { bounced += 1 }
+        for stanza in held where bounce(stanza, condition, text: nil, reason: reason, link: route.link) {
+            bounced += 1
+        }
+        var fields: [(String, String)] = []
+        if let link = route.link { fields.append(("link", String(link.id))) }
         logger.warn(
             "route.failed",
-            [
+            fields + [
                 ("local", route.pair.local.value), ("remote", route.pair.remote.value), ("held", String(held.count)),
                 ("bounced", String(bounced)), ("error", condition.rawValue), ("reason", reason),
             ])
     }
 
-    /// Sends the error reply for `stanza` to its sender; false when none is due (error stanzas).
+    /// Sends the error reply for `stanza` to its sender and logs `stanza.bounced`; false when none
+    /// is due (error stanzas, or a sender we cannot reach). `text` goes to the sender, `reason`
+    /// (which may say more) to our log; `link` is the link the failure concerns, if any.
     @discardableResult
-    private func bounce(_ stanza: Element, _ condition: StanzaBounce.Condition, _ text: String?) -> Bool {
+    private func bounce(
+        _ stanza: Element, _ condition: StanzaBounce.Condition, text: String?, reason: String, link: Link?
+    ) -> Bool {
         guard let reply = StanzaBounce.reply(to: stanza, condition, text: text),
             let to = try? JID(reply[attribute: "to"] ?? ""), let from = try? JID(reply[attribute: "from"] ?? "")
         else { return false }
-        if setup.isComponentDomain(to.domain) {
+        let toComponent = setup.isComponentDomain(to.domain)
+        guard toComponent || setup.serves(from.domain) else { return false }
+        stanzasBounced += 1
+        // The reply goes from the original recipient to the original sender: log the original's way.
+        var fields: [(String, String)] = []
+        if let link { fields.append(("link", String(link.id))) }
+        fields += [
+            ("condition", condition.rawValue), ("kind", stanza.name), ("from", to.domain.value),
+            ("to", from.domain.value), ("id", stanza[attribute: "id"] ?? "-"), ("reason", reason),
+        ]
+        logger.warn("stanza.bounced", fields)
+        if toComponent {
             deliverToComponent(reply, to: to)
-        } else if setup.serves(from.domain) {
-            routeOut(reply, pair: DomainPair(local: from.domain, remote: to.domain))
         } else {
-            return false
+            routeOut(reply, pair: DomainPair(local: from.domain, remote: to.domain))
         }
         return true
     }

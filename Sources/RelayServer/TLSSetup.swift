@@ -29,6 +29,11 @@ enum TLSSetup {
         return try TLSContext(configuration: configuration, now: now)
     }
 
+    /// Days left on the certificate that expires first (for `stats`); nil without certificates.
+    static func daysLeftOnNearest(of context: TLSContext, now: Int64) -> Int? {
+        context.certificateExpiries(now: now).map(\.daysLeft).min()
+    }
+
     static func logExpiries(of context: TLSContext, now: Int64, logger: Logger) {
         for expiry in context.certificateExpiries(now: now) where expiry.isExpiring(withinDays: expiryWarningDays) {
             logger.warn(

@@ -95,9 +95,8 @@ public struct InboundStream {
         guard external || dialback else {
             return fail(
                 StreamError(
-                    .policyViolation,
-                    "\(remote) is not authenticated (\(verdict.method.rawValue): \(verdict.reason))"
-                        + " and \(verdict.dialbackRefusal)"))
+                    .policyViolation, PeerAuthentication.refusalText(for: remote),
+                    detail: verdict.refusalDetail(for: remote)))
         }
         return offerAuthentication(external: external, dialback: dialback)
     }

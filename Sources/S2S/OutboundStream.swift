@@ -94,9 +94,8 @@ public struct OutboundStream {
             guard verdict.method.allowsFallback, configuration.dialbackAllowed else {
                 return fail(
                     StreamError(
-                        .policyViolation,
-                        "\(configuration.remote) is not authenticated (\(verdict.method.rawValue): \(verdict.reason))"
-                            + " and \(verdict.dialbackRefusal)"))
+                        .policyViolation, PeerAuthentication.refusalText(for: configuration.remote),
+                        detail: verdict.refusalDetail(for: configuration.remote)))
             }
         }
         actions.append(.sendHeader(header))

@@ -39,6 +39,17 @@ public struct PeerAuthentication: Hashable, Sendable {
             ? "dialback is not allowed for it" : "a failed \(method.rawValue) check rules out dialback"
     }
 
+    /// What a refused peer is told: enough to know it was its certificate, nothing about our pins,
+    /// TLSA records or policy (those go to our log, `refusalDetail`).
+    static func refusalText(for domain: DomainName) -> String {
+        "certificate not accepted for \(domain)"
+    }
+
+    /// The full diagnosis of a refusal for our log: method, Trust's reason, why dialback cannot help.
+    func refusalDetail(for domain: DomainName) -> String {
+        "\(domain) is not authenticated (\(method.rawValue): \(reason)) and \(dialbackRefusal)"
+    }
+
     /// No certificate check happened (e.g. a plaintext loopback link to the home server).
     public static func unverified(_ reason: String) -> PeerAuthentication {
         PeerAuthentication(method: .none, verified: false, reason: reason)

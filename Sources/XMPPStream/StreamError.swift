@@ -1,15 +1,21 @@
-/// A stream-level error: the condition to send in `<stream:error/>` and a text for the peer and the log.
+/// A stream-level error: the condition to send in `<stream:error/>`, a text for the peer, and
+/// (where the peer should not see it) the full diagnosis for our log.
 public struct StreamError: Error, Hashable, Sendable, CustomStringConvertible {
     public var condition: StreamErrorCondition
     /// Says what was wrong (and, for limits, which limit and how to raise it). Never holds stanza content.
     public var text: String
+    /// The whole story for our own log only (pins, TLSA records, policy): a refused peer is told
+    /// `text`, not how our trust is set up. Nil when `text` says it all.
+    public var detail: String?
 
-    public init(_ condition: StreamErrorCondition, _ text: String) {
+    public init(_ condition: StreamErrorCondition, _ text: String, detail: String? = nil) {
         self.condition = condition
         self.text = text
+        self.detail = detail
     }
 
-    public var description: String { "\(condition.name): \(text)" }
+    /// What our log says: the condition and the detail (else the text).
+    public var description: String { "\(condition.name): \(detail ?? text)" }
 }
 
 extension StreamError {

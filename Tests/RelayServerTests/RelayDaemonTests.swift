@@ -1,8 +1,8 @@
 import EventLoop
-import RelayConfig
 import RelayLog
 import XCTest
 
+@testable import RelayConfig
 @testable import RelayServer
 
 #if canImport(Glibc)
@@ -55,6 +55,44 @@ final class RelayDaemonTests: XCTestCase {
         XCTAssertEqual(info.st_mode & 0o777, 0o700)
         XCTAssertEqual(events(sink), ["relay.start"])
         XCTAssertTrue(sink.lines[0].contains("version=9.9.9 config=/etc/xmpp-relay/test.toml"))
+        // No domain configured: nothing served, nothing open; the resolver recurses from the root
+        // with the anchor copied into the state directory.
+        XCTAssertTrue(
+            sink.lines[0].hasSuffix(
+                "domains=none resolver=recursive trust_anchor=\(stateDirectory)/root.key listeners=none"),
+            sink.lines[0])
+    }
+
+    func testSIGUSR1LogsStatsAtOnceAndTheRelayKeepsRunning() throws {
+        let (daemon, sink) = makeDaemon(reload: { .failure(ConfigErrors([])) })
+        try daemon.start()
+        let usr1 = daemon.loop.schedule(after: .zero) { raise(SIGUSR1) }
+        let term = daemon.loop.schedule(after: .milliseconds(300)) { raise(SIGTERM) }
+        daemon.run()
+        _ = (usr1, term)
+        XCTAssertEqual(events(sink), ["relay.start", "stats", "relay.stop"])
+        XCTAssertTrue(sink.lines[1].contains(" uptime_s=0 "), sink.lines[1])
+    }
+
+    func testResolverAndListenerSummaries() {
+        var dns = DNSSettings()
+        XCTAssertEqual(ResolverSummary.mode(dns), "recursive")
+        dns.forwarders = [DNSForwarder(address: "127.0.0.1", port: 53), DNSForwarder(address: "::1", port: 5353)]
+        XCTAssertEqual(ResolverSummary.mode(dns), "forwarders 127.0.0.1@53,::1@5353")
+        dns.forwarders = []
+        dns.useResolvConf = true
+        dns.stubZones = [DNSStubZone(zone: "home.arpa.", servers: [DNSForwarder(address: "192.0.2.1", port: 53)])]
+        XCTAssertEqual(ResolverSummary.mode(dns), "resolv.conf; stub home.arpa.=192.0.2.1@53")
+
+        var listen = ListenSettings()
+        listen.s2s = [ListenAddress(host: "::", port: 5269)]
+        listen.s2sDirectTLS = [ListenAddress(host: "::", port: 5270)]
+        listen.component = [ListenAddress(host: "127.0.0.1", port: 0)]
+        let open = ["[::]:5269", "[::]:5270", "127.0.0.1:40001"].compactMap { try? SocketAddress(parsing: $0) }
+        XCTAssertEqual(open.count, 3)
+        XCTAssertEqual(
+            ListenerSummary.describe(open, listen), "s2s:[::]:5269,s2s-tls:[::]:5270,component:127.0.0.1:40001")
+        XCTAssertEqual(ListenerSummary.describe([], listen), "none")
     }
 
     func testSIGTERMLogsStopAndEndsTheLoop() throws {
@@ -104,7 +142,10 @@ final class RelayDaemonTests: XCTestCase {
     func testStatsReportMemory() throws {
         let (daemon, sink) = makeDaemon(reload: { .failure(ConfigErrors([])) })
         daemon.logStats()
-        XCTAssertTrue(sink.lines[0].contains("event=stats stanzas_relayed=0 rss_kb="), sink.lines[0])
+        XCTAssertTrue(
+            sink.lines[0].contains(
+                "event=stats stanzas_relayed=0 held=0 bounced=0 refused=0 bytes_in=0 bytes_out=0 rss_kb="),
+            sink.lines[0])
     }
 
     func testStateDirectoryErrorsSayWhatToDo() {
@@ -153,6 +194,20 @@ final class RelayDaemonTLSTests: XCTestCase {
         XCTAssertNotNil(warning, sink.lines.joined(separator: "\n"))
         XCTAssertTrue(
             warning?.contains("days_left=4") == true || warning?.contains("days_left=5") == true, warning ?? "")
+    }
+
+    func testStatsReportDaysLeftOnTheNearestCertificate() throws {
+        let soon = try TestFiles.certificate(domain: "soon.example", days: 5, name: "soon")
+        let later = try TestFiles.certificate(domain: "later.example", days: 365, name: "later")
+        var config = configuration(certificate: later.certificate, key: later.key)
+        config.tls.domainCertificates = [
+            DomainCertificate(domain: "soon.example", certificate: soon.certificate, key: soon.key)
+        ]
+        let (relay, sink) = daemon(config)
+        try relay.start()
+        relay.logStats()
+        let stats = try XCTUnwrap(sink.lines.last { $0.contains("event=stats") })
+        XCTAssertTrue(stats.contains(" cert_days_left=4 ") || stats.contains(" cert_days_left=5 "), stats)
     }
 
     func testFreshCertificateLogsNoWarning() throws {

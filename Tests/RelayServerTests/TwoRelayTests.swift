@@ -51,7 +51,7 @@ final class TwoRelayTests: XCTestCase {
     }
 
     private func startRelay(
-        _ side: Side, peers: [(domain: String, port: UInt16, pin: String?)], extra: String = ""
+        _ side: Side, peers: [(domain: String, port: UInt16, pin: String?)], extra: String = "", journal: Bool = false
     ) throws -> RelayProcess {
         var text = """
             [relay]
@@ -92,7 +92,7 @@ final class TwoRelayTests: XCTestCase {
         let path = "\(directory)/\(side.domain).toml"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         chmod(path, 0o600)
-        let relay = try RelayProcess(configPath: path)
+        let relay = try RelayProcess(configPath: path, journal: journal)
         relays.append(relay)
         return relay
     }
@@ -134,13 +134,131 @@ final class TwoRelayTests: XCTestCase {
         let inbound = try XCTUnwrap(relayB.waitFor("link.up", ["dir=in", "remote=a.example"]), relayB.log)
         XCTAssertTrue(inbound.contains("auth=pin") && inbound.contains("stream_auth=sasl-external"), inbound)
         XCTAssertFalse(relayA.log.contains("hello"), "stanza bodies must never be logged")
+        XCTAssertTrue(relayA.log.hasPrefix("ts="), "no JOURNAL_STREAM for this pipe: no priority prefix")
+        // B routed m1 from the inbound link to its component's link, at debug.
+        let routed = try XCTUnwrap(relayB.waitFor("stanza.routed", ["id=m1"]), relayB.log)
+        let inboundID = try XCTUnwrap(field("link", in: inbound))
+        let componentBID = try XCTUnwrap(field("link", in: try XCTUnwrap(relayB.waitFor("component.up"))))
+        XCTAssertEqual(field("link", in: routed), inboundID, routed)
+        XCTAssertEqual(field("out_link", in: routed), componentBID, routed)
+        XCTAssertTrue(
+            routed.contains("kind=message from=a.example to=b.example id=m1 bytes=")
+                && Int(field("bytes", in: routed) ?? "") ?? 0 > 50, routed)
         XCTAssertTrue(
             relayA.log.contains("state=\"tls -> header-tls\"") || relayB.log.contains("state=\"tls -> header-tls\""))
 
         // SIGTERM: A closes its streams with </stream:stream>; B sees them end cleanly.
         XCTAssertEqual(relayA.stop(), 0, relayA.log)
         XCTAssertNotNil(relayB.waitFor("link.down", ["remote=a.example", "closed the stream"]), relayB.log)
-        XCTAssertNotNil(relayA.waitFor("link.down", ["dir=out", "remote=b.example"]), relayA.log)
+        let down = try XCTUnwrap(relayA.waitFor("link.down", ["dir=out", "remote=b.example"]), relayA.log)
+        // One link's story shares one id: its state changes, up and down.
+        let outID = try XCTUnwrap(field("link", in: up))
+        XCTAssertEqual(field("link", in: down), outID, down)
+        let story = relayA.log.split(separator: "\n").filter { field("link", in: String($0)) == outID }
+        XCTAssertGreaterThanOrEqual(story.filter { $0.contains("event=link.state") }.count, 4, story.joined())
+        XCTAssertTrue(story.allSatisfy { $0.contains(" dir=out ") }, story.joined(separator: "\n"))
+    }
+
+    /// The value of `key=` in a log line (unquoted values only).
+    private func field(_ key: String, in line: String) -> String? {
+        line.split(separator: " ").first { $0.hasPrefix("\(key)=") }.map { String($0.dropFirst(key.count + 1)) }
+    }
+
+    // MARK: The operator's log
+
+    /// One relay, its component, and a second configured component that is not connected: what
+    /// happened to each stanza is in the log, SIGUSR1 gives the counters at once without ending
+    /// the relay, and with JOURNAL_STREAM naming stderr every line carries its syslog priority.
+    func testLogTellsWhatHappenedToEachStanzaAndSIGUSR1GivesTheCounters() throws {
+        let a = try makeSide("a.example")
+        let relayA = try startRelay(
+            a, peers: [],
+            // Config order: this [[component]] comes before a.example's.
+            extra: "[[component]]\ndomain = \"c.example\"\nsecret = \"secret-of-c\"\n", journal: true)
+        let start = try XCTUnwrap(relayA.lines("relay.start").first, relayA.log)
+        XCTAssertTrue(start.hasPrefix("<6>ts="), start)
+        XCTAssertTrue(start.contains(" domains=c.example,a.example "), start)
+        XCTAssertTrue(start.contains(" resolver=\"forwarders 127.0.0.1@9\" "), start)
+        XCTAssertTrue(start.contains(" trust_anchor=\(directory)/state-a.example/root.key "), start)
+        XCTAssertTrue(
+            start.hasSuffix(
+                " listeners=component:127.0.0.1:\(a.componentPort),s2s:127.0.0.1:\(a.s2sPort)"
+                    + ",s2s-tls:127.0.0.1:\(a.directTLSPort)"), start)
+
+        // A refusal first (counted), then the stanzas.
+        let bad = try LoopbackClient(port: a.componentPort)
+        XCTAssertTrue(try bad.componentHandshake(domain: a.domain, secret: "wrong").contains("<not-authorized"))
+        let componentA = try component(a)
+        try componentA.send("<message from='alice@a.example' to='bob@a.example' id='m1'><body>to me</body></message>")
+        XCTAssertTrue(try componentA.waitFor("</message>").contains("m1"))
+        componentA.clear()
+        try componentA.send("<message from='alice@a.example' to='carol@c.example' id='m2'><body>x</body></message>")
+        let bounce = try componentA.waitFor("</message>")
+        XCTAssertTrue(bounce.contains("<service-unavailable"), bounce)
+
+        let bounced = try XCTUnwrap(relayA.waitFor("stanza.bounced", ["id=m2"]), relayA.log)
+        XCTAssertTrue(bounced.hasPrefix("<4>ts="), bounced)
+        XCTAssertTrue(
+            bounced.hasSuffix(
+                "condition=service-unavailable kind=message from=a.example to=c.example id=m2"
+                    + " reason=\"c.example is not connected\""), bounced)
+        let up = try XCTUnwrap(relayA.waitFor("component.up", ["domain=a.example"]), relayA.log)
+        let componentID = try XCTUnwrap(field("link", in: up))
+        let routed = try XCTUnwrap(relayA.waitFor("stanza.routed", ["id=m1"]), relayA.log)
+        XCTAssertTrue(routed.hasPrefix("<7>ts="), routed)
+        XCTAssertEqual(field("link", in: routed), componentID, routed)
+        XCTAssertEqual(field("out_link", in: routed), componentID, routed)
+        XCTAssertNil(relayA.lines("stanza.routed").first { $0.contains("id=m2") }, "a bounce is not routed")
+
+        XCTAssertTrue(relayA.lines("stats").isEmpty)
+        relayA.send(signal: SIGUSR1)
+        let stats = try XCTUnwrap(relayA.waitFor("stats"), relayA.log)
+        XCTAssertTrue(relayA.isRunning, "SIGUSR1 must not end the relay")
+        XCTAssertTrue(stats.hasPrefix("<6>ts="), stats)
+        XCTAssertTrue(
+            stats.contains(
+                " links_in=0 links_out=0 components=1 stanzas_relayed=2 held=0 bounced=1 refused=1 bytes_in="),
+            stats)
+        XCTAssertGreaterThan(Int(field("bytes_in", in: stats) ?? "") ?? 0, 200, stats)
+        XCTAssertGreaterThan(Int(field("bytes_out", in: stats) ?? "") ?? 0, 200, stats)
+        XCTAssertNotNil(field("uptime_s", in: stats), stats)
+        // keygen certificates are good for ten years.
+        XCTAssertTrue(["3649", "3650"].contains(field("cert_days_left", in: stats) ?? ""), stats)
+        XCTAssertTrue(
+            relayA.log.split(separator: "\n").allSatisfy { $0.hasPrefix("<") }, "every line has its priority")
+        XCTAssertEqual(relayA.stop(), 0, relayA.log)
+    }
+
+    /// A peer that accepts TCP and then says nothing: the stanza is held while the link tries to
+    /// come up (stats: held=1, one outbound link), then bounced when the handshake times out.
+    func testHeldStanzaIsCountedThenBouncedWhenTheLinkNeverComesUp() throws {
+        let a = try makeSide("a.example")
+        let silent = try SilentListener()
+        let relayA = try startRelay(
+            a, peers: [("b.example", silent.port, a.pin)], extra: "[limits]\nhandshake_timeout = \"2s\"\n")
+        let componentA = try component(a)
+        try componentA.send("<message from='alice@a.example' to='bob@b.example' id='h1'><body>x</body></message>")
+        XCTAssertNotNil(relayA.waitFor("link.state", ["dir=out", "remote=b.example"]), relayA.log)
+
+        relayA.send(signal: SIGUSR1)
+        let holding = try XCTUnwrap(relayA.waitFor("stats"), relayA.log)
+        XCTAssertTrue(
+            holding.contains(" links_out=1 components=1 stanzas_relayed=1 held=1 bounced=0 refused=0 "), holding)
+        let routed = try XCTUnwrap(relayA.waitFor("stanza.routed", ["id=h1"]), relayA.log)
+        XCTAssertTrue(routed.contains(" out_link=held"), routed)
+
+        let bounce = try componentA.waitFor("</message>", timeout: 10)
+        XCTAssertTrue(bounce.contains("<remote-server-timeout"), bounce)
+        let refused = try XCTUnwrap(relayA.waitFor("link.refused", ["dir=out", "remote=b.example"]), relayA.log)
+        let bounced = try XCTUnwrap(relayA.waitFor("stanza.bounced", ["id=h1"]), relayA.log)
+        XCTAssertEqual(field("link", in: bounced), field("link", in: refused), bounced)
+        XCTAssertTrue(bounced.contains("condition=remote-server-timeout kind=message from=a.example to=b.example"))
+        XCTAssertTrue(bounced.contains("connection-timeout"), bounced)
+
+        relayA.send(signal: SIGUSR1)
+        XCTAssertTrue(eventually { relayA.lines("stats").count == 2 }, relayA.log)
+        let after = relayA.lines("stats")[1]
+        XCTAssertTrue(after.contains(" links_out=0 components=1 stanzas_relayed=1 held=0 bounced=1 refused=1 "), after)
     }
 
     // MARK: Refusals
@@ -150,7 +268,7 @@ final class TwoRelayTests: XCTestCase {
         let b = try makeSide("b.example")
         let other = try makeSide("c.example")
         let relayA = try startRelay(a, peers: [(b.domain, b.s2sPort, other.pin)])
-        _ = try startRelay(b, peers: [(a.domain, a.s2sPort, a.pin)])
+        let relayB = try startRelay(b, peers: [(a.domain, a.s2sPort, a.pin)])
         let componentA = try component(a)
 
         try componentA.send("<message from='alice@a.example' to='bob@b.example' id='m2'><body>x</body></message>")
@@ -160,7 +278,21 @@ final class TwoRelayTests: XCTestCase {
         XCTAssertTrue(bounce.contains("wait"), bounce)
         let refused = try XCTUnwrap(relayA.waitFor("link.refused", ["dir=out", "remote=b.example"]), relayA.log)
         XCTAssertTrue(refused.contains("pin"), refused)
+        XCTAssertTrue(refused.contains("is not authenticated (pin: "), refused)
         XCTAssertNotNil(relayA.waitFor("route.failed", ["error=remote-server-timeout"]), relayA.log)
+        let bounced = try XCTUnwrap(relayA.waitFor("stanza.bounced", ["id=m2"]), relayA.log)
+        XCTAssertEqual(field("link", in: bounced), field("link", in: refused), bounced)
+        XCTAssertTrue(
+            bounced.contains(
+                "condition=remote-server-timeout kind=message from=a.example to=b.example id=m2 reason=\"b.example: "),
+            bounced)
+        XCTAssertTrue(bounced.contains("is not authenticated (pin: "), bounced)
+        // B, the refused peer, was told only that its certificate was not accepted: no pins, no policy.
+        let told = try XCTUnwrap(relayB.waitFor("link.refused", ["dir=in", "remote=a.example"]), relayB.log)
+        XCTAssertTrue(
+            told.hasSuffix(
+                "reason=\"a.example sent a stream error: policy-violation: certificate not accepted for b.example\""),
+            told)
     }
 
     func testUnresolvableDomainBouncesRemoteServerNotFound() throws {
@@ -174,6 +306,13 @@ final class TwoRelayTests: XCTestCase {
         XCTAssertTrue(bounce.contains("<remote-server-not-found"), bounce)
         XCTAssertTrue(bounce.contains("cancel"), bounce)
         XCTAssertNotNil(relayA.waitFor("route.failed", ["remote=nowhere.invalid", "error=remote-server-not-found"]))
+        let bounced = try XCTUnwrap(relayA.waitFor("stanza.bounced", ["id=q1"]), relayA.log)
+        XCTAssertTrue(bounced.hasPrefix("ts=") && bounced.contains("level=warn"), bounced)
+        XCTAssertTrue(
+            bounced.contains(
+                "condition=remote-server-not-found kind=iq from=a.example to=nowhere.invalid id=q1 reason=\"nowhere.invalid"
+            ),
+            bounced)
 
         // An error stanza is never bounced.
         componentA.clear()

@@ -30,12 +30,21 @@ public final class RelayProcess {
     public let configPath: String
 
     /// Starts the relay and waits (bounded) for its `relay.start` line; throws with its log if it
-    /// does not come.
-    public init(configPath: String, startTimeout: TimeInterval = 10) throws {
+    /// does not come. With `journal`, JOURNAL_STREAM names the stderr pipe as systemd would name
+    /// the journal stream, so the relay prefixes syslog priorities.
+    public init(configPath: String, startTimeout: TimeInterval = 10, journal: Bool = false) throws {
         self.configPath = configPath
         let binary = try RelayBinary()
-        process = binary.process(["run", "--config", configPath, "--log-level", "debug"])
         let errors = Pipe()
+        var environment: [String: String] = [:]
+        if journal {
+            var info = stat()
+            guard fstat(errors.fileHandleForWriting.fileDescriptor, &info) == 0 else {
+                throw StartFailure(description: "fstat of the stderr pipe failed: errno \(errno)")
+            }
+            environment["JOURNAL_STREAM"] = "\(info.st_dev):\(info.st_ino)"
+        }
+        process = binary.process(["run", "--config", configPath, "--log-level", "debug"], environment: environment)
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
@@ -56,6 +65,11 @@ public final class RelayProcess {
 
     public var log: String { collector.value }
     public var isRunning: Bool { process.isRunning }
+
+    /// Sends `signal` (e.g. SIGUSR1) to the relay.
+    public func send(signal: Int32) {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+    }
 
     /// Log lines of `event` (the `event=NAME` field).
     public func lines(_ event: String) -> [String] {

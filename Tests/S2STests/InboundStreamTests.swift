@@ -170,6 +170,23 @@ final class InboundStreamTests: XCTestCase {
             ["send <failure xmlns='\(saslNS)'><not-authorized/></failure>"])
     }
 
+    func testRefusedPeerIsToldAShortTextAndTheLogKeepsTheDetail() throws {
+        let harness = Harness(.allAtOnce)
+        let actions = harness.throughTLS(from: "jabber.org", verdict: Self.pkixFailed)
+        let sent = try XCTUnwrap(
+            actions.lazy.compactMap { action -> StreamError? in
+                if case .sendStreamError(let error) = action { return error }
+                return nil
+            }.first)
+        XCTAssertEqual(sent.text, "certificate not accepted for jabber.org")
+        let wire = String(decoding: StreamHeader.serializedError(sent), as: UTF8.self)
+        XCTAssertFalse(wire.contains("self-signed") || wire.contains("dialback"), wire)
+        XCTAssertEqual(
+            closeReason(actions),
+            "policy-violation: jabber.org is not authenticated (pkix: self-signed certificate) and dialback is not"
+                + " allowed for it")
+    }
+
     func testUnverifiedPeerWithoutDialbackPermissionIsDropped() {
         let harness = Harness(.allAtOnce)
         let actions = harness.throughTLS(from: "jabber.org", verdict: Self.pkixFailed)

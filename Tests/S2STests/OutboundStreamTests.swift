@@ -186,6 +186,22 @@ final class OutboundStreamTests: XCTestCase {
             ["header to=jabber.org from=smith.example", "state tls -> features-tls"])
     }
 
+    /// The refused server learns that its certificate was not accepted, not which TLSA record or
+    /// pin we expected; the whole diagnosis stays in our close reason (the log).
+    func testRefusedPeerIsToldAShortTextAndTheLogKeepsTheDetail() throws {
+        let harness = Harness(Self.configuration(dialbackAllowed: true), .allAtOnce)
+        let actions = harness.throughTLS(Self.daneMismatch)
+        let sent = try XCTUnwrap(
+            actions.lazy.compactMap { action -> StreamError? in
+                if case .sendStreamError(let error) = action { return error }
+                return nil
+            }.first)
+        let wire = String(decoding: StreamHeader.serializedError(sent), as: UTF8.self)
+        XCTAssertTrue(wire.contains(">certificate not accepted for jabber.org</text>"), wire)
+        XCTAssertFalse(wire.contains("TLSA") || wire.contains("dane") || wire.contains("dialback"), wire)
+        XCTAssertTrue(closeReason(actions)!.contains("does not match TLSA 3 1 1"), closeReason(actions)!)
+    }
+
     func testFailedDANEHasNoDialbackFallback() {
         let harness = Harness(Self.configuration(dialbackAllowed: true), .allAtOnce)
         let actions = harness.throughTLS(Self.daneMismatch)
