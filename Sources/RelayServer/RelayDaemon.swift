@@ -124,6 +124,7 @@ public final class RelayDaemon {
         let router = Router(loop: loop, logger: logger, setup: setup, resolver: resolver)
         self.router = router
         listeners = try ComponentListener.open(configuration, loop: loop, router: router)
+        listeners += try S2SListeners.openHome(configuration, loop: loop, router: router)
         if tlsServer != nil {
             listeners += try S2SListeners.open(configuration, loop: loop, router: router)
         } else if !(configuration.listen.s2s + configuration.listen.s2sDirectTLS).isEmpty {

@@ -57,7 +57,10 @@ final class Router: LinkOwner {
     private final class PinsSource {
         var setup: LinkSetup
         init(setup: LinkSetup) { self.setup = setup }
-        func pins(for domain: String) -> [Trust.TLSARecord] { setup.peer(domain)?.pins ?? [] }
+        func pins(for domain: String) -> [Trust.TLSARecord] {
+            if let home = (try? DomainName(domain)).flatMap({ setup.home($0) }) { return home.pins }
+            return setup.peer(domain)?.pins ?? []
+        }
     }
     private let pinsSource: PinsSource
 
@@ -91,7 +94,7 @@ final class Router: LinkOwner {
     // MARK: Accepting
 
     enum ListenerKind {
-        case s2s, s2sDirectTLS, component
+        case s2s, s2sDirectTLS, home, component
     }
 
     func accept(_ connection: TCPConnection, kind: ListenerKind) {
@@ -110,6 +113,24 @@ final class Router: LinkOwner {
             }
             engine = .inbound(setup.inbound(directTLS: kind == .s2sDirectTLS))
             tls = Link.TLSSetup(context: context, serverName: nil)
+        case .home:
+            let source = setup.homeSource(connectingFrom: connection.peerAddress) { [weak self] pair in
+                self?.speaksFor(pair) ?? false
+            }
+            guard let source else {
+                log.refusedConnection(
+                    address: connection.peerAddress,
+                    reason: "\(connection.peerAddress.ipText) is not a configured home server: the home listener "
+                        + "takes [[home]] servers only (plaintext_loopback from the server's own address, else TLS "
+                        + "with its pin)")
+                limits.release(connection.peerAddress)
+                connection.close()
+                return
+            }
+            engine = .inbound(setup.homeInbound(source))
+            if !source.plaintext, let context = setup.serverTLS {
+                tls = Link.TLSSetup(context: context, serverName: nil)
+            }
         case .component:
             engine = .component(setup.component())
         }
@@ -142,18 +163,48 @@ final class Router: LinkOwner {
 
     func deliver(_ link: Link, _ stanza: Element, from: JID, to: JID) {
         stanzasRelayed += 1
-        if setup.isComponentDomain(to.domain) {
+        switch setup.routeRule.decide(arrival: arrival(of: link), from: from.domain, to: to.domain) {
+        case .deliver(.component):
             deliverToComponent(stanza, to: to)
-        } else if link.direction == .component {
-            // The engine checked that `from` is the component's own domain.
-            routeOut(stanza, pair: DomainPair(local: from.domain, remote: to.domain))
-        } else {
-            let why = "this relay does not relay between two remote domains"
+        case .deliver(.home(let home)), .deliver(.remote(let home)):
+            // A home domain's server is found by its [[home]] entry, a remote one by DNS (findAddresses).
+            routeOut(stanza, pair: DomainPair(local: from.domain, remote: home))
+        case .refuse(.notAllowed, let why):
             bounce(stanza, .notAllowed, text: why, reason: why, link: link)
+            return
+        case .refuse(.invalidFrom, let why):
+            // The engines refuse such senders before any stanza; never bounce to a forged sender.
+            logger.warn(
+                "stanza.refused",
+                [
+                    ("link", String(link.id)), ("condition", "invalid-from"), ("kind", stanza.name),
+                    ("from", from.domain.value), ("to", to.domain.value), ("reason", why),
+                ])
             return
         }
         // The hot path: with debug off this is one inlined level compare, nothing else.
         if logger.isEnabled(.debug) { logRouted(stanza, from: from, to: to, link: link) }
+    }
+
+    /// What kind of link `link` is for the routing rule.
+    private func arrival(of link: Link) -> RouteRule.Arrival {
+        switch link.engine {
+        case .component(let engine):
+            return engine.domain.map { .component($0) } ?? .home([])
+        case .inbound(let engine):
+            return engine.configuration.home.map { .home($0.domains) } ?? .remote
+        case .outbound(let engine):
+            // A bidirectional link: to a home server its stanzas come from that home domain.
+            return setup.isHomeDomain(engine.configuration.remote) ? .home([engine.configuration.remote]) : .remote
+        }
+    }
+
+    /// Dialback authoritative role on the home listener: the relay opened a home link speaking for
+    /// `pair.remote` to the home domain `pair.local` (and so authenticated `pair.remote` first).
+    private func speaksFor(_ pair: DomainPair) -> Bool {
+        guard setup.isHomeDomain(pair.local), let route = outbound[DomainPair(local: pair.remote, remote: pair.local)]
+        else { return false }
+        return !route.verifiesOnly
     }
 
     /// `stanza.routed` (debug): where an accepted stanza went, found after the fact so routing
@@ -269,6 +320,16 @@ final class Router: LinkOwner {
 
     private func findAddresses(_ route: OutboundRoute) {
         let remote = route.pair.remote.value
+        if let home = setup.home(route.pair.remote) {
+            // [[home]] server is an IP literal (the configuration checks it).
+            guard let address = SocketAddress(ipAddress: home.server.host, port: home.server.port) else {
+                fail(route, .remoteServerNotFound, "[[home]] server \(home.server) is not an IP address")
+                return
+            }
+            route.candidates = [OutboundRoute.Candidate(address: address, directTLS: false, target: nil)]
+            connectNext(route)
+            return
+        }
         if let server = setup.peer(remote)?.server {
             if let address = SocketAddress(ipAddress: server.host, port: server.port) {
                 route.candidates = [OutboundRoute.Candidate(address: address, directTLS: false, target: nil)]
@@ -358,21 +419,27 @@ final class Router: LinkOwner {
             fail(route, .remoteServerTimeout, "the relay's max_links limit is reached")
             return
         }
-        let context: TLSContext
-        do {
-            context = try setup.clientTLS(for: route.pair.local)
-        } catch {
-            limits.release(nil)
-            connection.close()
-            fail(route, .remoteServerTimeout, "cannot set up TLS: \(error)")
-            return
+        let home = setup.home(route.pair.remote)
+        var tls: Link.TLSSetup? = nil
+        if home?.plaintextLoopback != true {
+            do {
+                let context = try setup.clientTLS(for: route.pair.local)
+                tls = Link.TLSSetup(context: context, serverName: route.pair.remote.value)
+            } catch {
+                limits.release(nil)
+                connection.close()
+                fail(route, .remoteServerTimeout, "cannot set up TLS: \(error)")
+                return
+            }
         }
-        let link = makeLink(
-            engine: .outbound(
-                setup.outbound(pair: route.pair, directTLS: candidate.directTLS, authenticates: !route.verifiesOnly)),
-            connection: connection,
-            tls: Link.TLSSetup(context: context, serverName: route.pair.remote.value),
-            target: candidate.target)
+        let engine: OutboundStream
+        if let home {
+            engine = setup.outboundHome(pair: route.pair, home: home)
+        } else {
+            engine = setup.outbound(
+                pair: route.pair, directTLS: candidate.directTLS, authenticates: !route.verifiesOnly)
+        }
+        let link = makeLink(engine: .outbound(engine), connection: connection, tls: tls, target: candidate.target)
         route.link = link
         link.start()
         let questions = route.verifications
@@ -457,7 +524,9 @@ final class Router: LinkOwner {
             let to = try? JID(reply[attribute: "to"] ?? ""), let from = try? JID(reply[attribute: "from"] ?? "")
         else { return false }
         let toComponent = setup.isComponentDomain(to.domain)
-        guard toComponent || setup.serves(from.domain) else { return false }
+        // To a home domain the relay speaks for the bounce's sender itself: it is the relay's own word
+        // that the stanza could not go further.
+        guard toComponent || setup.isHomeDomain(to.domain) || setup.serves(from.domain) else { return false }
         stanzasBounced += 1
         // The reply goes from the original recipient to the original sender: log the original's way.
         var fields: [(String, String)] = []

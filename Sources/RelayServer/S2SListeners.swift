@@ -14,4 +14,18 @@ enum S2SListeners {
         }
         return listeners
     }
+
+    /// `[listen] home`: where the `[[home]]` servers connect for everything they send out. Opened only
+    /// when a home domain is configured; plaintext connections only from a `plaintext_loopback`
+    /// server's own address, others need TLS (so a certificate) and the home server's pin.
+    static func openHome(_ config: RelayConfiguration, loop: Loop, router: Router) throws(StartFailure)
+        -> [TCPListener]
+    {
+        guard !config.homes.isEmpty else { return [] }
+        var listeners: [TCPListener] = []
+        for address in config.listen.home {
+            listeners.append(try ListenerSocket.open(address, loop: loop) { router.accept($0, kind: .home) })
+        }
+        return listeners
+    }
 }
