@@ -455,15 +455,18 @@ public struct InboundStream {
             streamID: id)
         let keyMatches = DialbackKey.matches(request.text, expected)
         // On the home link the relay vouches only for the pairs it opened itself (DESIGN.md §2).
-        if let home, !home.speaksFor(DomainPair(local: receiving, remote: originating)) || !keyMatches {
-            return [
-                .send(Dialback.verifyReply(verification, valid: false)),
-                .pairRefused(
-                    DomainPair(local: receiving, remote: originating),
-                    reason: keyMatches
-                        ? "dialback verification answered invalid: this relay opened no home link as \(originating) to \(receiving)"
-                        : "dialback verification answered invalid: the key is not one this relay made"),
-            ]
+        if let home {
+            let pair = DomainPair(local: receiving, remote: originating)
+            let refusal =
+                !home.speaksFor(pair)
+                ? "this relay opened no home link as \(originating) to \(receiving)"
+                : keyMatches ? nil : "the key is not one this relay made for \(originating) to \(receiving)"
+            if let refusal {
+                return [
+                    .send(Dialback.verifyReply(verification, valid: false)),
+                    .pairRefused(pair, reason: "dialback verification answered invalid: \(refusal)"),
+                ]
+            }
         }
         return [.send(Dialback.verifyReply(verification, valid: keyMatches))]
     }

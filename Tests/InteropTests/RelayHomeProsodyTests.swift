@@ -1,0 +1,163 @@
+import Foundation
+import RelayTestSupport
+import XCTest
+
+/// The relay's main job (DESIGN.md §2), end to end on loopback: a stock Prosody serving smith.test
+/// behind relay A (home listener, plaintext on loopback, Config/prosody/mod_s2s_via_relay.lua) and a
+/// public Prosody serving pub.test (with the MUC conference.pub.test) in the signed zone `test.`,
+/// DANE both ways on the public side. c2s users alice@smith.test and bob@pub.test talk through it.
+final class RelayHomeProsodyTests: RelayInteropTestCase {
+    private var home: ProsodyServer!
+    private var relaySetup: RelaySetup!
+    private var relay: RelayProcess!
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        zone = try TestZone(origin: "test.")
+    }
+
+    /// The configured address of the home server: its outgoing connections to the relay's
+    /// loopback address come from 127.0.0.1 too, which the home listener checks.
+    static let homeAddress = "127.0.0.1"
+
+    /// Relay A for smith.test on 127.0.0.2 with a home listener, published with SRV and TLSA; the
+    /// home Prosody (not started) on 127.0.0.1 routing all its s2s to that listener.
+    private func makeHomeAndRelay(extraHosts: [TestCertificate] = [], relayExtra: String = "") throws {
+        relaySetup = try makeRelaySetup("smith.test", address: "127.0.0.2")
+        relaySetup.domainIsComponent = false
+        let homePort = try InteropTools.freePort(on: relaySetup.address)
+        relaySetup.homePort = homePort
+        relaySetup.extra = relayExtra
+        var configuration = ProsodyConfiguration(
+            address: Self.homeAddress, hosts: [relaySetup.certificate] + extraHosts)
+        configuration.modules = ["s2s_via_relay"]
+        configuration.secureAuth = false
+        configuration.useDANE = false
+        configuration.globalLines = [
+            "s2s_relay = \"\(relaySetup.address):\(homePort)\"",
+            // The home link is plaintext on loopback (plaintext_loopback = true on the relay's side).
+            "s2s_require_encryption = false",
+        ]
+        home = try makeProsody(configuration)
+        relaySetup.homeBlocks = [
+            """
+            [[home]]
+            domain = "smith.test"
+            server = "\(Self.homeAddress):\(home.s2sPort)"
+            plaintext_loopback = true
+            """
+        ]
+        publish(relaySetup)
+    }
+
+    private var publicServer: ProsodyServer!
+
+    /// pub.test and its MUC conference.pub.test on 127.0.0.4, one certificate for both names,
+    /// DANE outgoing and (mod_s2s_auth_dane_in) incoming.
+    private func makePublicServer() throws {
+        let certificate = try TestCertificate.make(
+            domain: "pub.test", in: certificateDirectory, extraNames: ["conference.pub.test"])
+        var configuration = ProsodyConfiguration(address: "127.0.0.4", hosts: [certificate])
+        configuration.modules = ["s2s_auth_dane_in"]
+        configuration.tailLines = [
+            "Component \"conference.pub.test\" \"muc\"",
+            "  ssl = { certificate = \"\(certificate.certificatePath)\"; key = \"\(certificate.keyPath)\" }",
+            "  muc_room_locking = false",
+        ]
+        publicServer = try makeProsody(configuration)
+        publish("pub.test", servedBy: publicServer, certificate: certificate)
+        publish("conference.pub.test", servedBy: publicServer, certificate: certificate)
+    }
+
+    func testHomeProsodyAndPublicProsodyTalkThroughTheRelay() throws {
+        try makeHomeAndRelay()
+        try makePublicServer()
+        try zone.start()
+        try home.register(user: "alice", host: "smith.test", password: "secret")
+        try publicServer.register(user: "bob", host: "pub.test", password: "secret")
+        try home.start()
+        try publicServer.start()
+        relay = try startRelay(relaySetup)
+        XCTAssertNotNil(relay.waitFor("relay.start", ["home:127.0.0.2:\(relaySetup.homePort!)"]), relay.log)
+        XCTAssertTrue(home.waitForLog(containing: "Outgoing s2s goes to relay"), home.logTail())
+
+        let bob = try client("bob@pub.test", on: publicServer, stay: true, timeout: 90)
+        let alice = try client("alice@smith.test", on: home, stay: true, timeout: 90)
+        XCTAssertTrue(bob.waitForEvent("online"), bob.output)
+        XCTAssertTrue(alice.waitForEvent("online"), alice.output)
+        let logs = {
+            self.relay.log + "\n--- home:\n" + self.home.logTail() + "\n--- public:\n" + self.publicServer.logTail()
+        }
+
+        // Home → remote.
+        alice.send(to: "bob@pub.test", body: "hello from home")
+        XCTAssertTrue(bob.waitFor("message") { $0["body"] == "hello from home" }, bob.output + logs())
+        XCTAssertEqual(bob.messages.first?["from"]?.hasPrefix("alice@smith.test/"), true, bob.output)
+        // Remote → home.
+        bob.send(to: "alice@smith.test", body: "hello home")
+        XCTAssertTrue(alice.waitFor("message") { $0["body"] == "hello home" }, alice.output + logs())
+        XCTAssertEqual(alice.messages.first?["from"]?.hasPrefix("bob@pub.test/"), true, alice.output)
+        XCTAssertTrue(alice.messages.allSatisfy { $0["type"] != "error" }, alice.output)
+        XCTAssertTrue(bob.messages.allSatisfy { $0["type"] != "error" }, bob.output)
+
+        // A presence subscription: bob's slixmpp accepts it and asks back, then presence flows.
+        alice.command(["subscribe": "bob@pub.test"])
+        XCTAssertTrue(
+            bob.waitFor("presence") { $0["from"] == "alice@smith.test" && $0["type"] == "subscribe" },
+            bob.output + logs())
+        XCTAssertTrue(
+            alice.waitFor("presence") { $0["from"] == "bob@pub.test" && $0["type"] == "subscribe" },
+            alice.output + logs())
+        XCTAssertTrue(
+            alice.waitFor("presence") {
+                $0["from"]?.hasPrefix("bob@pub.test/") == true && $0["type"] == "available"
+            }, alice.output + logs())
+        XCTAssertTrue(
+            bob.waitFor("presence") { $0["from"]?.hasPrefix("alice@smith.test/") == true && $0["type"] == "available" },
+            bob.output + logs())
+
+        // An iq round trip: disco#info of the public server, answered through both relay directions.
+        alice.command(["disco": "pub.test"])
+        XCTAssertTrue(alice.waitFor("iq") { $0["from"] == "pub.test" }, alice.output + logs())
+        let answer = try XCTUnwrap(alice.events.first { $0.event == "iq" })
+        XCTAssertEqual(answer["type"], "result", alice.output)
+        XCTAssertEqual(answer["features"]?.contains("http://jabber.org/protocol/disco#info"), true, alice.output)
+
+        // A MUC room on the public server: alice joins from home and receives its messages.
+        bob.command(["join": "lounge@conference.pub.test/bob"])
+        XCTAssertTrue(bob.waitFor("presence") { $0["from"] == "lounge@conference.pub.test/bob" }, bob.output)
+        alice.command(["join": "lounge@conference.pub.test/alice"])
+        // slixmpp's MUC plugin keeps the self-presence to itself: bob's occupant presence shows she is in.
+        XCTAssertTrue(
+            alice.waitFor("presence") { $0["from"] == "lounge@conference.pub.test/bob" }, alice.output + logs())
+        bob.command(["to": "lounge@conference.pub.test", "body": "welcome to the lounge", "type": "groupchat"])
+        XCTAssertTrue(
+            alice.waitFor("message") { $0["body"] == "welcome to the lounge" && $0["type"] == "groupchat" },
+            alice.output + logs())
+        XCTAssertEqual(
+            alice.events.first { $0.event == "message" && $0["type"] == "groupchat" }?["from"],
+            "lounge@conference.pub.test/bob")
+
+        // The relay's log: the public side by DANE both ways, the home side by address and dialback.
+        let publicIn = try XCTUnwrap(relay.waitFor("link.up", ["dir=in", "local=smith.test", "remote=pub.test"]))
+        XCTAssertTrue(publicIn.contains("auth=dane-ee"), publicIn)
+        let publicOut = try XCTUnwrap(relay.waitFor("link.up", ["dir=out", "local=smith.test", "remote=pub.test"]))
+        XCTAssertTrue(publicOut.contains("auth=dane-ee") && publicOut.contains("stream_auth=sasl-external"), publicOut)
+        let homeOut = try XCTUnwrap(relay.waitFor("link.up", ["dir=out", "local=pub.test", "remote=smith.test"]))
+        XCTAssertTrue(homeOut.contains("stream_auth=dialback") && !homeOut.contains("tls="), homeOut)
+        let homeIn = try XCTUnwrap(relay.waitFor("link.up", ["dir=in", "local=pub.test", "remote=smith.test"]))
+        XCTAssertTrue(homeIn.contains("stream_auth=home-server"), homeIn)
+        XCTAssertNotNil(relay.waitFor("link.up", ["dir=out", "local=smith.test", "remote=conference.pub.test"]))
+        XCTAssertNotNil(relay.waitFor("link.up", ["dir=out", "local=conference.pub.test", "remote=smith.test"]))
+        XCTAssertTrue(relay.lines("link.refused").isEmpty, relay.log)
+        XCTAssertTrue(relay.lines("stanza.bounced").isEmpty, relay.log)
+        // The home Prosody checked the relay's dialback key by asking the relay (through the home
+        // listener) and accepted the link; the public Prosody accepted the relay by DANE.
+        XCTAssertTrue(home.waitForLog(containing: "asking pub.test if key"), home.logTail())
+        XCTAssertTrue(
+            home.waitForLog(containing: "connection pub.test->smith.test is now authenticated"), home.logTail())
+        XCTAssertTrue(
+            publicServer.waitForLog(containing: "Accepting SASL EXTERNAL identity from smith.test"),
+            publicServer.logTail())
+    }
+}
