@@ -223,9 +223,10 @@ public struct InboundStream {
             }
             remote = domain
         }
-        if let refusal = refusalOfSender(remote) { return actions + fail(refusal) }
         localDomain = local
+        // Known before any refusal, so the log names who was refused.
         peerDomain = remote
+        if let refusal = refusalOfSender(remote) { return actions + fail(refusal) }
         switch phase {
         case .plain where configuration.home?.plaintext == true:
             // A loopback home server configured plaintext (its address was checked on accept).

@@ -160,4 +160,104 @@ final class RelayHomeProsodyTests: RelayInteropTestCase {
             publicServer.waitForLog(containing: "Accepting SASL EXTERNAL identity from smith.test"),
             publicServer.logTail())
     }
+
+    // MARK: Refusals
+
+    /// Runs Fixtures/home_raw_peer.py (MODE SOURCE HOST PORT FROM TO …) and returns what the relay sent.
+    private func rawPeer(_ arguments: [String]) throws -> String {
+        try InteropTools.run("/usr/bin/python3", [InteropTools.fixturesDirectory + "/home_raw_peer.py"] + arguments)
+    }
+
+    func testHomeServerSendingAsADomainItDoesNotHostIsRefused() throws {
+        let other = try makeCertificate("other.test")
+        try makeHomeAndRelay(extraHosts: [other])
+        try zone.start()
+        try home.register(user: "carol", host: "other.test", password: "secret")
+        try home.start()
+        relay = try startRelay(relaySetup)
+        let carol = try client("carol@other.test", on: home, send: [("bob@pub.test", "as other.test")], expect: 1)
+        XCTAssertTrue(carol.waitForEvent("message"), carol.output + relay.log)
+        XCTAssertEqual(carol.messages.first?["type"], "error", carol.output)
+        let refused = try XCTUnwrap(relay.waitFor("link.refused", ["remote=other.test"]), relay.log)
+        XCTAssertTrue(refused.contains("dir=in"), refused)
+        XCTAssertTrue(
+            refused.contains("reason=\"invalid-from: 'other.test' is not a domain of this home server\""), refused)
+        XCTAssertTrue(relay.lines("link.up").isEmpty, relay.log)
+        XCTAssertTrue(relay.lines("stanza.routed").isEmpty, relay.log)
+    }
+
+    func testPublicPeerClaimingTheHomeDomainIsRefused() throws {
+        try makeHomeAndRelay()
+        try zone.start()
+        relay = try startRelay(relaySetup)
+        XCTAssertNotNil(relay.waitFor("relay.start"), relay.log)
+        let said = try rawPeer(
+            ["plain", "127.0.0.5", relaySetup.address, String(relaySetup.s2sPort), "smith.test", "smith.test"])
+        XCTAssertTrue(said.contains("<invalid-from"), said)
+        let refused = try XCTUnwrap(relay.waitFor("link.refused", ["addr=127.0.0.5:"]), relay.log)
+        XCTAssertTrue(
+            refused.contains("'smith.test' is served by this relay and cannot connect from outside"), refused)
+    }
+
+    func testHomeListenerRefusesAnUnconfiguredAddress() throws {
+        try makeHomeAndRelay()
+        try zone.start()
+        relay = try startRelay(relaySetup)
+        XCTAssertNotNil(relay.waitFor("relay.start"), relay.log)
+        let said = try rawPeer(
+            ["plain", "127.0.0.9", relaySetup.address, String(relaySetup.homePort!), "smith.test", "pub.test"])
+        XCTAssertFalse(said.contains("<stream:features"), said)
+        let refused = try XCTUnwrap(relay.waitFor("link.refused", ["addr=127.0.0.9:"]), relay.log)
+        XCTAssertTrue(refused.contains("link=- dir=in remote=-"), refused)
+        XCTAssertTrue(refused.contains("127.0.0.9 is not a configured home server"), refused)
+        XCTAssertTrue(relay.lines("link.up").isEmpty, relay.log)
+    }
+
+    /// A home server on another machine is accepted by its pin only: a certificate with another key
+    /// is refused, whatever its name says.
+    func testHomeListenerRefusesAWrongPin() throws {
+        let pinned = try makeCertificate("far.test")
+        let impostor = try TestCertificate.make(domain: "far.test", in: try InteropTools.makeDirectory("xr-impostor"))
+        try makeHomeAndRelay()
+        relaySetup.homeBlocks.append(
+            """
+            [[home]]
+            domain = "far.test"
+            server = "127.0.0.9:5299"
+            pin = "\(pinned.tlsa311)"
+            """)
+        try zone.start()
+        relay = try startRelay(relaySetup)
+        XCTAssertNotNil(relay.waitFor("relay.start"), relay.log)
+        let said = try rawPeer([
+            "tls", "127.0.0.9", relaySetup.address, String(relaySetup.homePort!), "far.test", "pub.test",
+            impostor.certificatePath, impostor.keyPath,
+        ])
+        XCTAssertTrue(said.contains("<policy-violation"), said)
+        let refused = try XCTUnwrap(relay.waitFor("link.refused", ["remote=far.test"]), relay.log)
+        XCTAssertTrue(refused.contains("addr=127.0.0.9:"), refused)
+        XCTAssertTrue(refused.contains("far.test is not authenticated (pin:"), refused)
+        XCTAssertTrue(refused.contains("a failed pin check rules out dialback"), refused)
+        XCTAssertTrue(relay.lines("link.up").isEmpty, relay.log)
+    }
+
+    /// The home server asks about a pair the relay never opened (it authenticated no pub.test):
+    /// the relay answers `invalid` and says so.
+    func testDialbackVerificationForAPairTheRelayNeverOpenedIsInvalid() throws {
+        try makeHomeAndRelay()
+        try zone.start()
+        relay = try startRelay(relaySetup)
+        XCTAssertNotNil(relay.waitFor("relay.start"), relay.log)
+        let said = try rawPeer([
+            "plain", Self.homeAddress, relaySetup.address, String(relaySetup.homePort!), "smith.test", "pub.test",
+            "<db:verify from='smith.test' to='pub.test' id='forged-1'>00ff00ff</db:verify><db:result from='smith.test' to='pub.test'>k</db:result>",
+        ])
+        XCTAssertTrue(said.contains("type='invalid'"), said)
+        XCTAssertTrue(said.contains("<db:verify") || said.contains("<verify"), said)
+        let refused = try XCTUnwrap(relay.waitFor("link.refused", ["remote=pub.test", "local=smith.test"]), relay.log)
+        XCTAssertTrue(
+            refused.contains(
+                "dialback verification answered invalid: this relay opened no home link as pub.test to smith.test"),
+            refused)
+    }
 }
