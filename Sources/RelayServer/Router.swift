@@ -320,17 +320,8 @@ final class Router: LinkOwner {
 
     private func findAddresses(_ route: OutboundRoute) {
         let remote = route.pair.remote.value
-        if let home = setup.home(route.pair.remote) {
-            // [[home]] server is an IP literal (the configuration checks it).
-            guard let address = SocketAddress(ipAddress: home.server.host, port: home.server.port) else {
-                fail(route, .remoteServerNotFound, "[[home]] server \(home.server) is not an IP address")
-                return
-            }
-            route.candidates = [OutboundRoute.Candidate(address: address, directTLS: false, target: nil)]
-            connectNext(route)
-            return
-        }
-        if let server = setup.peer(remote)?.server {
+        // A home domain is reached at its [[home]] server only, never through DNS for the domain.
+        if let server = setup.home(route.pair.remote)?.server ?? setup.peer(remote)?.server {
             if let address = SocketAddress(ipAddress: server.host, port: server.port) {
                 route.candidates = [OutboundRoute.Candidate(address: address, directTLS: false, target: nil)]
                 connectNext(route)
