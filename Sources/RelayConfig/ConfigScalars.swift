@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
 /// Parsers for the scalar notations the configuration uses: domains, durations, sizes, paths.
 /// Each returns the value or a sentence saying what is wrong and how to write it.
 struct ScalarProblem: Error {
@@ -107,5 +113,25 @@ enum PathNotation {
         guard let slash = configFile.lastIndex(of: "/") else { return path }
         let directory = configFile[..<slash]
         return directory.isEmpty ? "/" + path : directory + "/" + path
+    }
+
+    /// The directory part of `path` ("." when it has none, "/" for a file in the root).
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// `path` made absolute against the working directory, so paths read from a configuration
+    /// named relatively (`check-config relay.toml`) stay right whatever the process does later.
+    static func absolute(_ path: String) -> String {
+        guard !path.hasPrefix("/"), let directory = workingDirectory() else { return path }
+        return directory == "/" ? "/" + path : directory + "/" + path
+    }
+
+    private static func workingDirectory() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return nil }
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

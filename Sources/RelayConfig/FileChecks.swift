@@ -36,8 +36,9 @@ enum FileChecks {
         case .readable, .private:
             switch FileSystem.readableFileMode(reference.path) {
             case .failure(let problem):
-                return error(
-                    .fileUnreadable, "cannot read \(what)\(origin): \(problem.reason); \(hint(for: reference))")
+                let advice =
+                    problem.errorNumber == EACCES ? accessHint(for: reference) : hint(for: reference)
+                return error(.fileUnreadable, "cannot read \(what)\(origin): \(problem.reason); \(advice)")
             case .success(let mode):
                 if reference.key == "component.secret_file", (try? ComponentSecret.read(reference.path).get()) == nil {
                     return error(
@@ -67,7 +68,16 @@ enum FileChecks {
         }
     }
 
-    private static func octal(_ mode: mode_t) -> String {
+    /// The file exists but this user may not read it: say how to share it with the relay's group.
+    static func accessHint(for reference: ReferencedFile) -> String {
+        let path = reference.path
+        return reference.kind == .private
+            ? "let the relay's group read it: chgrp xmpp-relay \(path) && chmod 640 \(path) "
+                + "(and make sure the relay's user may enter the directories above it)"
+            : "make it readable: chmod 644 \(path) (and make sure the relay's user may enter the directories above it)"
+    }
+
+    static func octal(_ mode: mode_t) -> String {
         let digits = [(mode >> 9) & 7, (mode >> 6) & 7, (mode >> 3) & 7, mode & 7]
         return digits.map { String($0) }.joined()
     }

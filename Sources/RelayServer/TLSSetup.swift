@@ -29,6 +29,8 @@ enum TLSSetup {
         return try TLSContext(configuration: configuration, now: now)
     }
 
+    static let renewHint = "renew it (or run xmpp-relay keygen and publish the new TLSA/pin), then kill -HUP the relay"
+
     static func logExpiries(of context: TLSContext, now: Int64, logger: Logger) {
         for expiry in context.certificateExpiries(now: now) where expiry.isExpiring(withinDays: expiryWarningDays) {
             logger.warn(
@@ -36,10 +38,7 @@ enum TLSSetup {
                 [
                     ("domain", expiry.domain ?? "*"), ("certificate", expiry.source),
                     ("days_left", String(expiry.daysLeft)),
-                    (
-                        "hint",
-                        "renew it (or run xmpp-relay keygen and publish the new TLSA/pin), then kill -HUP the relay"
-                    ),
+                    ("hint", renewHint),
                 ])
         }
     }
