@@ -9,8 +9,11 @@ extension RelayConfiguration {
     /// certificates and CA bundle readable, keys and secrets readable *and private* (mode 600 or 640,
     /// or the error names the exact `chmod`), the state directory a directory if it exists.
     /// `check-config` reports these with the rest; `run` refuses to start on any of them.
-    public func checkFiles() -> [ConfigError] {
-        referencedFiles.compactMap { FileChecks.check($0, configFile: source) }
+    /// `directories: false` leaves the state directory to the fuller check made at start.
+    public func checkFiles(directories: Bool = true) -> [ConfigError] {
+        referencedFiles.filter { directories || $0.kind != .directory }.compactMap {
+            FileChecks.check($0, configFile: source)
+        }
     }
 }
 

@@ -29,7 +29,8 @@ public enum StartChecks {
         _ config: RelayConfiguration, now: Int64, stateDirectory: StateDirectoryUse, user: ServiceUser? = nil
     ) -> Report {
         var report = Report()
-        report.errors = config.checkFiles()
+        // The state directory is checked below, more fully than as a referenced file.
+        report.errors = config.checkFiles(directories: false)
         // A certificate or key the file checks refused would only be reported twice by TLS.
         let identityLines = Set(config.referencedFiles.filter(isIdentity).map(\.line))
         let identityRefused = report.errors.contains { identityLines.contains($0.line) }

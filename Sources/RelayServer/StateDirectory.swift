@@ -16,7 +16,7 @@ public enum StateDirectory {
         var existing = path
         var info = stat()
         while stat(existing, &info) != 0 {
-            guard errno == ENOENT, let slash = existing.lastIndex(of: "/") else {
+            guard errno == ENOENT || errno == ENOTDIR, let slash = existing.lastIndex(of: "/") else {
                 return "cannot look at state directory \(existing): \(String(cString: strerror(errno)))"
             }
             existing = slash == existing.startIndex ? "/" : String(existing[..<slash])
