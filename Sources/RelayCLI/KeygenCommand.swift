@@ -210,7 +210,8 @@ public enum KeygenCommand: Command {
             var name = Substring(text)
             if name.hasSuffix(".") { name = name.dropLast() }
             let labels = name.split(separator: ".", omittingEmptySubsequences: false)
-            return labels.count == 4 && labels.allSatisfy { !$0.isEmpty && $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+            return labels.count == 4
+                && labels.allSatisfy { !$0.isEmpty && $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
         }
 
         /// A lower-cased LDH host name (a trailing dot dropped), optionally with a "*." first label.

@@ -35,7 +35,9 @@ extension RelayConfiguration {
         }
         for file in files {
             look(file.path, file.what, line: file.line, isDirectory: false)
-            look(PathNotation.directory(of: file.path), "the directory of \(file.what)", line: file.line, isDirectory: true)
+            look(
+                PathNotation.directory(of: file.path), "the directory of \(file.what)", line: file.line,
+                isDirectory: true)
         }
         return warnings
     }

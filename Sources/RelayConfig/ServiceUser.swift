@@ -70,14 +70,16 @@ extension RelayConfiguration {
         var errors: [ConfigError] = []
         func error(_ line: Int, _ message: String) {
             errors.append(
-                ConfigError(code: .filePermissions, file: source, line: line, message: "as user \(user.name): \(message)"))
+                ConfigError(
+                    code: .filePermissions, file: source, line: line, message: "as user \(user.name): \(message)"))
         }
         var files: [(path: String, what: String, line: Int, isPrivate: Bool)] = []
         if source != RelayConfiguration.embeddedSource {
             files.append((PathNotation.absolute(source), "the configuration file", 0, true))
         }
         for reference in referencedFiles where reference.kind != .directory && reference.path != source {
-            files.append((PathNotation.absolute(reference.path), reference.key, reference.line, reference.kind == .private))
+            files.append(
+                (PathNotation.absolute(reference.path), reference.key, reference.line, reference.kind == .private))
         }
         for file in files {
             if let blocked = UserAccess.blockingDirectory(file.path, for: user) {

@@ -169,7 +169,9 @@ public final class PeerCertificateFetch {
         case .element(let element):
             if let error = StreamError(received: element) {
                 finish(.failure(Failure(step: stepName, reason: "the server sent a stream error: \(error)")))
-            } else if phase == .awaitingFeatures && element.name == "features" && element.namespace == XMPPNamespace.streams {
+            } else if phase == .awaitingFeatures && element.name == "features"
+                && element.namespace == XMPPNamespace.streams
+            {
                 guard element.firstChild(named: "starttls", namespace: XMPPNamespace.tls) != nil else {
                     finish(
                         .failure(

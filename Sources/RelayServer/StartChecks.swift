@@ -48,8 +48,10 @@ public enum StartChecks {
             if let context { report.warnings += expiryWarnings(context, config: config, now: now) }
         }
         report.warnings += config.warnings + config.fileWarnings()
-        report.errors = report.errors.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }
-            .map(\.element)
+        report.errors = report.errors.enumerated().sorted {
+            ($0.element.line, $0.offset) < ($1.element.line, $1.offset)
+        }
+        .map(\.element)
         report.warnings = report.warnings.enumerated().sorted {
             ($0.element.line, $0.offset) < ($1.element.line, $1.offset)
         }.map(\.element)
@@ -106,7 +108,8 @@ public enum StartChecks {
             code: .invalidValue, file: config.source, line: reference?.line ?? fallback, message: "TLS: \(error)")
     }
 
-    private static func expiryWarnings(_ context: TLSContext, config: RelayConfiguration, now: Int64) -> [ConfigWarning] {
+    private static func expiryWarnings(_ context: TLSContext, config: RelayConfiguration, now: Int64) -> [ConfigWarning]
+    {
         context.certificateExpiries(now: now).filter { $0.isExpiring(withinDays: TLSSetup.expiryWarningDays) }.map {
             expiry in
             let line = config.referencedFiles.first { isIdentity($0) && $0.path == expiry.source }?.line ?? 0

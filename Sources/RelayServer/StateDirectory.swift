@@ -26,7 +26,8 @@ public enum StateDirectory {
                 + "set [relay] state_dir elsewhere"
         }
         guard access(existing, W_OK | X_OK) == 0 else {
-            let what = existing == path ? "state directory \(path) is not writable" : "cannot create \(path) in \(existing)"
+            let what =
+                existing == path ? "state directory \(path) is not writable" : "cannot create \(path) in \(existing)"
             return "\(what) by this user (uid \(geteuid())): create it for the relay's user (chown) or set "
                 + "[relay] state_dir"
         }

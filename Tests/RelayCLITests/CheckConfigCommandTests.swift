@@ -143,7 +143,10 @@ final class CheckConfigStartChecksTests: XCTestCase {
         let path = try write("relay.toml", config(tls: "certificate = \"a.example.crt\"\nkey = \"b.example.key\""))
         XCTAssertEqual(run([path]), ExitCode.usage)
         XCTAssertEqual(
-            err, ["\(path):5: TLS: \(directory)/b.example.key: key does not match the certificate in \(directory)/a.example.crt"])
+            err,
+            [
+                "\(path):5: TLS: \(directory)/b.example.key: key does not match the certificate in \(directory)/a.example.crt"
+            ])
         XCTAssertEqual(out, [])
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/state"), "check-config creates nothing")
     }
@@ -164,7 +167,8 @@ final class CheckConfigStartChecksTests: XCTestCase {
         XCTAssertEqual(out, ["configuration OK (1 warning)"])
         XCTAssertEqual(err.count, 1)
         XCTAssertTrue(
-            err.first?.hasPrefix("\(path):4: warning: certificate \(directory)/soon.crt (every served domain) expires in ")
+            err.first?.hasPrefix(
+                "\(path):4: warning: certificate \(directory)/soon.crt (every served domain) expires in ")
                 == true, "\(err)")
         XCTAssertTrue(err.first?.contains("renew it") == true)
     }
@@ -173,7 +177,8 @@ final class CheckConfigStartChecksTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: directory + "/etc/keys", withIntermediateDirectories: true)
         let quiet = CommandIO(out: { _ in }, err: { XCTFail($0) })
         XCTAssertEqual(KeygenCommand.run(["r.example", "--out", directory + "/etc/keys"], io: quiet), ExitCode.ok)
-        let path = try write("etc/relay.toml", config(tls: "certificate = \"keys/r.example.crt\"\nkey = \"keys/nope.key\""))
+        let path = try write(
+            "etc/relay.toml", config(tls: "certificate = \"keys/r.example.crt\"\nkey = \"keys/nope.key\""))
         // Started from elsewhere, with the configuration named relatively: the paths follow the file.
         let previous = FileManager.default.currentDirectoryPath
         defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
@@ -220,7 +225,9 @@ final class CheckConfigStartChecksTests: XCTestCase {
             "relay.toml",
             config(
                 tls: "certificate = \"smith.example.crt\"\nkey = \"smith.example.key\"",
-                extra: "home = []\n[[home]]\ndomain = \"smith.example\"\nserver = \"127.0.0.1:5299\"\nplaintext_loopback = true"))
+                extra:
+                    "home = []\n[[home]]\ndomain = \"smith.example\"\nserver = \"127.0.0.1:5299\"\nplaintext_loopback = true"
+            ))
         XCTAssertEqual(run([path]), ExitCode.ok, "\(err)")
         XCTAssertEqual(
             err,
@@ -245,7 +252,10 @@ final class CheckConfigStartChecksTests: XCTestCase {
             err.contains(
                 "\(path):5: as user nobody: cannot read tls.key \(key) (owner root, group root, mode 0600); "
                     + "run: chgrp nobody \(key) && chmod 640 \(key)"), "\(err)")
-        XCTAssertTrue(err.contains { $0.hasPrefix("\(path):2: as user nobody: cannot create \(directory)/state in \(directory)") }, "\(err)")
+        XCTAssertTrue(
+            err.contains {
+                $0.hasPrefix("\(path):2: as user nobody: cannot create \(directory)/state in \(directory)")
+            }, "\(err)")
         XCTAssertFalse(err.contains { $0.contains("u.example.crt") }, "the certificate (0644) is readable: \(err)")
         XCTAssertEqual(run([path, "--user", "no-such-user-here"]), ExitCode.usage)
         XCTAssertTrue(err.last?.contains("no user named 'no-such-user-here'") == true, "\(err)")
@@ -267,6 +277,7 @@ final class CheckConfigStartChecksTests: XCTestCase {
         let path = try write("xmpp-relay.toml", text)
         XCTAssertEqual(run([path]), ExitCode.ok, "\(err)")
         XCTAssertEqual(out, ["configuration OK (4 warnings)"])
-        XCTAssertEqual(err.filter { $0.contains(": warning: ") && $0.contains("not implemented yet") }.count, 4, "\(err)")
+        XCTAssertEqual(
+            err.filter { $0.contains(": warning: ") && $0.contains("not implemented yet") }.count, 4, "\(err)")
     }
 }

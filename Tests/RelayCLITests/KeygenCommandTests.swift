@@ -133,7 +133,9 @@ final class KeygenCommandTests: XCTestCase {
         for address in ["192.0.2.1", "2001:db8::1", "[2001:db8::1]"] {
             let result = keygen(["a.example", "--out", directory, "--target", address])
             XCTAssertEqual(result.status, ExitCode.usage, address)
-            XCTAssertTrue(result.err.first?.contains("is an IP address, but an SRV record points to a host name") == true, "\(result.err)")
+            XCTAssertTrue(
+                result.err.first?.contains("is an IP address, but an SRV record points to a host name") == true,
+                "\(result.err)")
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), [], "nothing written")
         let named = keygen(["a.example", "--out", directory, "--target", "relay.a.example"])

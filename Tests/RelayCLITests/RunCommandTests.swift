@@ -100,7 +100,8 @@ final class RunCommandTests: XCTestCase {
         XCTAssertFalse(result.stderr.contains("event=relay.start "), result.stderr)
         let check = try binary.run(["check-config", path])
         XCTAssertEqual(check.status, 2)
-        XCTAssertTrue(check.stderr.contains("\(path):15: TLS: \(directory)/b.example.key: key does not match"), check.stderr)
+        XCTAssertTrue(
+            check.stderr.contains("\(path):15: TLS: \(directory)/b.example.key: key does not match"), check.stderr)
     }
 
     /// Accepted but not implemented yet: run says so at start, in the words check-config prints.
@@ -117,7 +118,8 @@ final class RunCommandTests: XCTestCase {
         let check = try binary.run(["check-config", path])
         XCTAssertEqual(check.status, 0, check.stderr)
         XCTAssertEqual(check.stdout, "configuration OK (1 warning)\n")
-        XCTAssertTrue(check.stderr.hasPrefix("\(path):13: warning: [queue] is not implemented yet (issue 11)"), check.stderr)
+        XCTAssertTrue(
+            check.stderr.hasPrefix("\(path):13: warning: [queue] is not implemented yet (issue 11)"), check.stderr)
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         err.fileHandleForReading.readabilityHandler = nil

@@ -63,7 +63,8 @@ final class ServiceUserTests: XCTestCase {
         chmod(certificate, 0o666)
         chmod(directory, 0o1777)  // like /tmp: sticky, so nobody replaces another's file
         let config = try ConfigLoader.parse(
-            text: "[tls]\ncertificate = \"\(certificate)\"\nkey = \"/nonexistent/k.key\"\n", file: directory + "/missing.toml"
+            text: "[tls]\ncertificate = \"\(certificate)\"\nkey = \"/nonexistent/k.key\"\n",
+            file: directory + "/missing.toml"
         ).get()
         let warnings = config.fileWarnings()
         XCTAssertEqual(warnings.count, 1, "\(warnings)")
@@ -74,6 +75,7 @@ final class ServiceUserTests: XCTestCase {
                 == true, "\(warnings)")
         chmod(directory, 0o777)
         let open = config.fileWarnings()
-        XCTAssertTrue(open.contains { $0.message.contains(" \(directory) is writable by every user (mode 0777)") }, "\(open)")
+        XCTAssertTrue(
+            open.contains { $0.message.contains(" \(directory) is writable by every user (mode 0777)") }, "\(open)")
     }
 }

@@ -20,7 +20,8 @@ final class StartChecksTests: XCTestCase {
 
     private func config(_ text: String) throws -> RelayConfiguration {
         try ConfigLoader.parse(
-            text: "[relay]\nstate_dir = \"\(directory)/state\"\n[dns]\ntrust_anchor = \"\(TestFiles.rootTrustAnchor)\"\n"
+            text:
+                "[relay]\nstate_dir = \"\(directory)/state\"\n[dns]\ntrust_anchor = \"\(TestFiles.rootTrustAnchor)\"\n"
                 + text, file: directory + "/relay.toml"
         ).get()
     }
@@ -52,7 +53,9 @@ final class StartChecksTests: XCTestCase {
         let open = StartChecks.run(try config(""), now: 0, stateDirectory: .inspect)
         XCTAssertEqual(open.errors, [])
         XCTAssertEqual(open.warnings.map(\.kind), [.risky])
-        XCTAssertTrue(open.warnings.first?.message.hasPrefix("relay.state_dir \(directory)/state is writable by every user") == true)
+        XCTAssertTrue(
+            open.warnings.first?.message.hasPrefix("relay.state_dir \(directory)/state is writable by every user")
+                == true)
     }
 
     func testDaemonLogsNotImplementedFeaturesAtStart() throws {
@@ -63,7 +66,9 @@ final class StartChecksTests: XCTestCase {
             logLevelOverride: nil, reloadConfiguration: { .success(config) })
         try daemon.start()
         let lines = sink.lines.joined(separator: "\n")
-        XCTAssertTrue(lines.contains("event=config.not_implemented at=\(directory)/relay.toml:5 warning=\"[queue] is not"), lines)
-        XCTAssertTrue(lines.contains("event=config.risky at=\(directory)/relay.toml:8 warning=\"policy.allow_dialback"), lines)
+        XCTAssertTrue(
+            lines.contains("event=config.not_implemented at=\(directory)/relay.toml:5 warning=\"[queue] is not"), lines)
+        XCTAssertTrue(
+            lines.contains("event=config.risky at=\(directory)/relay.toml:8 warning=\"policy.allow_dialback"), lines)
     }
 }
