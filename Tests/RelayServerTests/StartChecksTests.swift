@@ -1,3 +1,4 @@
+import EventLoop
 import Foundation
 import RelayConfig
 import RelayLog
@@ -70,5 +71,23 @@ final class StartChecksTests: XCTestCase {
             lines.contains("event=config.not_implemented at=\(directory)/relay.toml:5 warning=\"[queue] is not"), lines)
         XCTAssertTrue(
             lines.contains("event=config.risky at=\(directory)/relay.toml:8 warning=\"policy.allow_dialback"), lines)
+    }
+}
+
+/// A listener that cannot bind says why and gives one hint, the one that fits the error.
+final class ListenerSocketTests: XCTestCase {
+    func testAddressInUseGivesOneHint() throws {
+        let loop = Loop()
+        let first = try ListenerSocket.open(ListenAddress(host: "127.0.0.1", port: 0), loop: loop) { _ in }
+        let port = first.localAddress.port
+        XCTAssertThrowsError(
+            try ListenerSocket.open(ListenAddress(host: "127.0.0.1", port: port), loop: loop) { _ in }
+        ) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.hasPrefix("cannot listen on 127.0.0.1:\(port): "), text)
+            XCTAssertTrue(text.contains("another process, perhaps a second relay, uses it"), text)
+            XCTAssertEqual(text.components(separatedBy: "(").count, 2, "exactly one hint: \(text)")
+        }
+        first.close()
     }
 }
