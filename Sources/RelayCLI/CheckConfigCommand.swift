@@ -79,10 +79,15 @@ public enum CheckConfigCommand: Command {
         }
         let config: RelayConfiguration
         if let path = files.first {
-            switch ConfigLoader.load(path: path, checkFiles: true) {
+            // Keys and values first; when only files are wrong, StartChecks reports them below
+            // (the same messages) together with the warnings.
+            switch ConfigLoader.load(path: path, checkFiles: false) {
             case .success(let loaded): config = loaded
             case .failure(let errors):
-                for problem in errors.errors { io.err(problem.description) }
+                // Unusable as a whole: report every problem, the files' included, as run would.
+                var problems = errors.errors
+                if case .failure(let all) = ConfigLoader.load(path: path, checkFiles: true) { problems = all.errors }
+                for problem in problems { io.err(problem.description) }
                 return ExitCode.usage
             }
         } else {
