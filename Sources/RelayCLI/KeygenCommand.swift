@@ -1,3 +1,4 @@
+import RelayConfig
 import TLS
 import Trust
 import X509
@@ -51,7 +52,7 @@ public enum KeygenCommand: Command {
             return ExitCode.usage
         }
         // Absolute, so the [tls] lines printed below work from whatever directory the config is in.
-        let directory = absolutePath(options.directory)
+        let directory = PathNotation.absolute(options.directory)
         let keyPath = directory + "/" + options.domain + ".key"
         let certificatePath = directory + "/" + options.domain + ".crt"
         for path in [keyPath, certificatePath] where access(path, F_OK) == 0 {
@@ -100,18 +101,6 @@ public enum KeygenCommand: Command {
         io.out("certificate = \"\(certificatePath)\"")
         io.out("key = \"\(keyPath)\"")
         return ExitCode.ok
-    }
-
-    /// `path` against the working directory ("." becomes the directory itself).
-    static func absolutePath(_ path: String) -> String {
-        guard !path.hasPrefix("/") else { return path }
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        guard getcwd(&buffer, buffer.count) != nil else { return path }
-        let cwd = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var relative = Substring(path)
-        while relative.hasPrefix("./") { relative = relative.dropFirst(2) }
-        if relative == "." || relative.isEmpty { return cwd }
-        return (cwd == "/" ? "" : cwd) + "/" + relative
     }
 
     /// Creates `path` (failing if it exists) with `mode`, and writes `text`.

@@ -105,7 +105,7 @@ enum SizeNotation {
     }
 }
 
-enum PathNotation {
+public enum PathNotation {
     /// Resolves a path from the configuration: absolute paths stay, relative ones are taken from the
     /// directory of the configuration file (so a config and its keys can move together).
     static func resolve(_ path: String, relativeTo configFile: String) -> String {
@@ -121,17 +121,21 @@ enum PathNotation {
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
-    /// `path` made absolute against the working directory, so paths read from a configuration
-    /// named relatively (`check-config relay.toml`) stay right whatever the process does later.
-    static func absolute(_ path: String) -> String {
+    /// `path` made absolute against the working directory ("./" and "." dropped), so paths read
+    /// from a configuration named relatively (`check-config relay.toml`) stay right whatever the
+    /// process does later, and keygen can print paths that work from any directory.
+    public static func absolute(_ path: String) -> String {
         guard !path.hasPrefix("/"), let directory = workingDirectory() else { return path }
-        return directory == "/" ? "/" + path : directory + "/" + path
+        var relative = Substring(path)
+        while relative.hasPrefix("./") { relative = relative.dropFirst(2) }
+        if relative == "." || relative.isEmpty { return directory }
+        return (directory == "/" ? "" : directory) + "/" + relative
     }
 
     private static func workingDirectory() -> String? {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         guard getcwd(&buffer, buffer.count) != nil else { return nil }
-        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(truncatingIfNeeded: $0) }
         return String(decoding: bytes, as: UTF8.self)
     }
 }
