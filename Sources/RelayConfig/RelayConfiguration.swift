@@ -19,6 +19,8 @@ public struct RelayConfiguration: Equatable, Sendable {
     public var source: String
     /// Files the configuration names, with the line that names them, for `checkFiles()`.
     public var referencedFiles: [ReferencedFile] = []
+    /// Valid but risky or not-yet-effective settings found while decoding, with their lines.
+    public var warnings: [ConfigWarning] = []
 
     /// Defaults for every key a file leaves out (the file's listeners face the network).
     public init(source: String) {

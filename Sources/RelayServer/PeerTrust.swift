@@ -17,10 +17,16 @@ final class PeerTrust {
     private let verifier: PeerVerifier
     private let pinsFor: (String) -> [Trust.TLSARecord]
     private let planner: ConnectionPlanner?
+    /// `[policy] require = "dane"` in force: a CA-signed certificate alone is not enough.
+    private let requireDANE: () -> Bool
 
-    init(caFile: String, planner: ConnectionPlanner?, pinsFor: @escaping (String) -> [Trust.TLSARecord]) {
+    init(
+        caFile: String, planner: ConnectionPlanner?, requireDANE: @escaping () -> Bool = { false },
+        pinsFor: @escaping (String) -> [Trust.TLSARecord]
+    ) {
         verifier = PeerVerifier(chainVerifier: TrustStoreVerifier(), systemAnchors: .system(bundlePath: caFile))
         self.planner = planner
+        self.requireDANE = requireDANE
         self.pinsFor = pinsFor
     }
 
@@ -69,6 +75,14 @@ final class PeerTrust {
             AuthRequest(
                 chain: certificates, peerDomain: domain.value, role: role, pins: pinsFor(domain.value),
                 dane: Self.daneLookup(target), now: now))
+        if outcome.verified, outcome.method == .pkix, requireDANE() {
+            return Verdict(
+                authentication: PeerAuthentication(
+                    method: .pkix, verified: false,
+                    reason: "\(domain) is trusted by its CA only, but [policy] require = \"dane\" asks for DANE or a "
+                        + "pin (publish TLSA records, or add its pin in a [[peer]] section)"),
+                detail: outcome.detail)
+        }
         return Verdict(
             authentication: PeerAuthentication(
                 method: Self.method(outcome.method), verified: outcome.verified,

@@ -58,12 +58,12 @@ public final class RelayDaemon {
     /// Prepares the state directory, installs the signal watches and logs `relay.start`.
     public func start() throws(StartFailure) {
         startedAt = loop.now
-        try StateDirectory.prepare(configuration.relay.stateDirectory)
-        do {
-            tlsServer = try TLSSetup.serverContext(configuration, now: loop.unixSeconds)
-        } catch {
-            throw StartFailure("TLS: \(error)")
+        // The same checks as check-config (files, TLS identities, state directory), so they agree.
+        let checked = StartChecks.run(configuration, now: loop.unixSeconds, stateDirectory: .prepare)
+        guard checked.errors.isEmpty else {
+            throw StartFailure(checked.errors.map(\.description).joined(separator: "; "))
         }
+        tlsServer = checked.tlsServer
         resolver = try ResolverSetup.start(loop: loop, config: configuration)
         try openListeners()
         watches = [
@@ -100,6 +100,10 @@ public final class RelayDaemon {
                             + "or [[home]] domain is configured; see Config/xmpp-relay.toml"
                     ),
                 ])
+        }
+        // Expiring certificates are logged below as tls.cert_expiring (and daily after).
+        for warning in checked.warnings where warning.kind != .certificateExpiring {
+            logger.warn(warning.kind.event, [("at", warning.location), ("warning", warning.message)])
         }
         scheduleStats()
         checkCertificateExpiry()

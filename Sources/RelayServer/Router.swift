@@ -47,7 +47,10 @@ final class Router: LinkOwner {
         planner = resolver.map { ConnectionPlanner(resolver: $0) }
         let pinsSource = PinsSource(setup: setup)
         self.pinsSource = pinsSource
-        trust = PeerTrust(caFile: setup.configuration.tls.caFile, planner: planner) { pinsSource.pins(for: $0) }
+        trust = PeerTrust(
+            caFile: setup.configuration.tls.caFile, planner: planner,
+            requireDANE: { pinsSource.setup.configuration.policy.require == .dane }
+        ) { pinsSource.pins(for: $0) }
         limits = ConnectionLimits(
             perIP: setup.configuration.limits.connectionsPerIP, maxLinks: setup.configuration.limits.maxLinks,
             logger: logger, clock: { loop.unixSeconds })

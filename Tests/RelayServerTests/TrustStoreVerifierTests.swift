@@ -64,3 +64,26 @@ final class TrustStoreVerifierTests: XCTestCase {
         XCTAssertTrue(outcome.verified, outcome.reason)
     }
 }
+
+/// `[policy] require = "dane"` does what the reference says: PKIX alone no longer authenticates.
+final class RequireDANETests: XCTestCase {
+    private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("TrustTests/Fixtures").path
+
+    private func verdict(requireDANE: Bool) throws -> PeerTrust.Verdict {
+        let leaf = try PEMBlock.certificates(String(contentsOfFile: fixtures + "/leaf-xmpp.pem", encoding: .utf8))[0]
+        let trust = PeerTrust(caFile: fixtures + "/ca.pem", planner: nil, requireDANE: { requireDANE }) { _ in [] }
+        return trust.decide(
+            chain: [leaf.der], domain: try DomainName("xmpp.example"), role: .server, target: nil,
+            now: 1_798_761_600)
+    }
+
+    func testPKIXAloneIsRefusedWhenDANEIsRequired() throws {
+        let verified = try verdict(requireDANE: false).authentication
+        XCTAssertTrue(verified.verified, verified.reason)
+        XCTAssertEqual(verified.method, .pkix)
+        let refused = try verdict(requireDANE: true).authentication
+        XCTAssertFalse(refused.verified)
+        XCTAssertTrue(refused.reason.contains("[policy] require = \"dane\" asks for DANE or a pin"), refused.reason)
+    }
+}
