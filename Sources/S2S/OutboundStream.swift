@@ -211,6 +211,11 @@ public struct OutboundStream {
         }
     }
 
+    public mutating func close(with error: StreamError) -> [Action] {
+        guard state != .closed else { return [] }
+        return fail(error)
+    }
+
     /// The connection broke (read error, TLS failure, EOF).
     public mutating func connectionLost(reason: String) -> [Action] {
         guard state != .closed else { return [] }
