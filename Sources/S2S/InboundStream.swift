@@ -148,7 +148,10 @@ public struct InboundStream {
 
     public mutating func close(with error: StreamError) -> [Action] {
         guard state != .closed else { return [] }
-        return fail(error)
+        // What we took custody of is acknowledged first (XEP-0198 allows it at any time), so the
+        // peer does not resend or bounce it.
+        let acknowledgement = state == .established || state == .closing ? link.streamManagement.finalAck() : []
+        return acknowledgement + fail(error)
     }
 
     /// The relay took custody of `count` more delivered stanzas: XEP-0198 may now acknowledge them.
