@@ -12,7 +12,8 @@ enum ListenerSocket {
         do {
             return try TCPListener(loop: loop, address: socketAddress, onAccept: onAccept)
         } catch {
-            throw StartFailure("\(error.message) (is another process using \(address)? change [listen] to free it)")
+            // The socket error already says what to do (address in use, privileged port, …).
+            throw StartFailure("\(error.message); the address comes from [listen]")
         }
     }
 }
