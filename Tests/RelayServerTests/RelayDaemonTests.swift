@@ -1,7 +1,9 @@
 import EventLoop
 import RelayConfig
 import RelayLog
+import TLS
 import XCTest
+import XMPPStream
 
 @testable import RelayServer
 
@@ -198,5 +200,34 @@ final class RelayDaemonTLSTests: XCTestCase {
         relay.reload()
         XCTAssertFalse(relay.tlsServer === before)
         XCTAssertNotEqual(relay.tlsServer?.certificateChainDER, before?.certificateChainDER)
+    }
+}
+
+/// Outbound links present the certificate of the configuration in force: a reload builds a fresh
+/// `LinkSetup`, whose client contexts are made anew from the new files.
+final class LinkSetupTLSTests: XCTestCase {
+    private func setup(_ files: (certificate: String, key: String)) throws -> LinkSetup {
+        var config = RelayConfiguration(source: "/etc/xmpp-relay/tls.toml")
+        config.tls.certificate = files.certificate
+        config.tls.key = files.key
+        return try LinkSetup(configuration: config, serverTLS: nil)
+    }
+
+    func testFreshSetupPresentsTheNewCertificateOnOutboundLinks() throws {
+        let old = try TestFiles.certificate(domain: "smith.example", days: 365, name: "client-old")
+        let new = try TestFiles.certificate(domain: "smith.example", days: 365, name: "client-new")
+        let local = try DomainName("smith.example")
+        let before = try setup(old)
+        let first = try before.clientTLS(for: local)
+        XCTAssertTrue(try before.clientTLS(for: local) === first, "one context per local domain")
+        let after = try setup(new).clientTLS(for: local)
+        XCTAssertFalse(first.certificateChainDER.isEmpty)
+        XCTAssertNotEqual(after.certificateChainDER, first.certificateChainDER)
+        XCTAssertEqual(
+            after.certificateChainDER,
+            try TLSContext(
+                configuration: TLSConfiguration(
+                    role: .client, identity: TLSIdentity(certificateFile: new.certificate, keyFile: new.key))
+            ).certificateChainDER)
     }
 }
