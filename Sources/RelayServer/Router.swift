@@ -18,7 +18,8 @@ final class Router: LinkOwner {
     private let logger: Logger
     private let log: LinkLog
     private var setup: LinkSetup
-    private let trust: PeerTrust
+    /// Replaced when a reload names another CA bundle; each link keeps the one it started with.
+    private var trust: PeerTrust
     private let planner: ConnectionPlanner?
     private let resolver: (any DNSQuerying)?
     let limits: ConnectionLimits
@@ -47,9 +48,7 @@ final class Router: LinkOwner {
         planner = resolver.map { ConnectionPlanner(resolver: $0) }
         let pinsSource = PinsSource(setup: setup)
         self.pinsSource = pinsSource
-        trust = PeerTrust(
-            caFile: setup.configuration.tls.caFile, planner: planner, requiresDANE: { pinsSource.requiresDANE }
-        ) { pinsSource.pins(for: $0) }
+        trust = Self.makeTrust(caFile: setup.configuration.tls.caFile, planner: planner, pinsSource: pinsSource)
         limits = ConnectionLimits(
             perIP: setup.configuration.limits.connectionsPerIP, maxLinks: setup.configuration.limits.maxLinks,
             logger: logger, clock: { loop.unixSeconds })
@@ -68,6 +67,9 @@ final class Router: LinkOwner {
     /// authenticated are checked again against it; those it no longer allows end with a
     /// `policy-violation` stream error. Returns how many were closed.
     func reload(_ fresh: LinkSetup) -> Int {
+        if fresh.configuration.tls.caFile != setup.configuration.tls.caFile {
+            trust = Self.makeTrust(caFile: fresh.configuration.tls.caFile, planner: planner, pinsSource: pinsSource)
+        }
         setup = fresh
         pinsSource.setup = fresh
         limits.perIP = fresh.configuration.limits.connectionsPerIP
@@ -79,6 +81,12 @@ final class Router: LinkOwner {
             link.close(StreamError(.policyViolation, "\(why); no longer allowed after reload"))
         }
         return closed
+    }
+
+    private static func makeTrust(caFile: String, planner: ConnectionPlanner?, pinsSource: PinsSource) -> PeerTrust {
+        PeerTrust(caFile: caFile, planner: planner, requiresDANE: { pinsSource.requiresDANE }) {
+            pinsSource.pins(for: $0)
+        }
     }
 
     /// Why the configuration in force would not let `link` carry what it carries, or nil. The same

@@ -20,7 +20,9 @@ final class ReloadTests: XCTestCase {
     struct Peer {
         let domain: String
         let port: UInt16
-        let pin: String
+        /// nil: no pin; then `dialback` says whether `allow_dialback = true`.
+        let pin: String?
+        var dialback = false
     }
 
     private var directory = ""
@@ -99,7 +101,7 @@ final class ReloadTests: XCTestCase {
 
                 [[peer]]
                 domain = "\(peer.domain)"
-                pins = ["\(peer.pin)"]
+                \(peer.pin.map { "pins = [\"\($0)\"]" } ?? "allow_dialback = \(peer.dialback)")
                 server = "127.0.0.1:\(peer.port)"
 
                 """
@@ -222,6 +224,31 @@ final class ReloadTests: XCTestCase {
         try cross(componentB, componentA, from: "bob@b.example", to: "alice@a.example", id: "m3")
         XCTAssertTrue(relayB.lines("link.down").isEmpty, relayB.log)
         XCTAssertEqual(linkUps(relayA, ["dir=out"]), 1, relayA.log)
+    }
+
+    /// B let A in by dialback; a reload that no longer allows dialback for A closes the link.
+    /// (`.invalid` names: B's DANE lookup for A is answered NXDOMAIN locally.)
+    func testDialbackLinkClosesWhenTheReloadNoLongerAllowsDialback() throws {
+        let a = try makeSide("a.invalid")
+        let b = try makeSide("b.invalid")
+        _ = try startRelay(a, configText(a, peers: [Peer(domain: b.domain, port: b.s2sPort, pin: b.pin)]))
+        let relayB = try startRelay(
+            b, configText(b, peers: [Peer(domain: a.domain, port: a.s2sPort, pin: nil, dialback: true)]))
+        let componentA = try component(a)
+        let componentB = try component(b)
+        try cross(componentA, componentB, from: "alice@a.invalid", to: "bob@b.invalid", id: "d1")
+        XCTAssertNotNil(relayB.waitFor("link.up", ["dir=in", "remote=a.invalid", "auth=dialback"]), relayB.log)
+
+        let line = try reload(
+            relayB, b, configText(b, peers: [Peer(domain: a.domain, port: a.s2sPort, pin: nil, dialback: false)]),
+            count: 1)
+        XCTAssertTrue(line.contains("links_closed=1"), line)
+        let down = try XCTUnwrap(relayB.waitFor("link.down", ["dir=in", "remote=a.invalid"]), relayB.log)
+        XCTAssertTrue(down.contains("dialback is not allowed for it; no longer allowed after reload"), down)
+        try componentA.send(message(from: "alice@a.invalid", to: "bob@b.invalid", id: "d2"))
+        let bounce = try stanza(id: "d2", at: componentA)
+        XCTAssertTrue(bounce.contains("type='error'"), bounce)
+        XCTAssertFalse(componentB.received.contains("id='d2'"), componentB.received)
     }
 
     // MARK: Listeners
