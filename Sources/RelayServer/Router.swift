@@ -296,6 +296,7 @@ final class Router: LinkOwner {
 
     /// A stanza from a local domain that an inbound bidi link handed back: routed once more.
     private func routeAgain(_ stanza: Element) {
+        // Always parses: the engine sends only stanzas whose addresses it checked.
         guard let from = try? JID(stanza[attribute: "from"] ?? ""), let to = try? JID(stanza[attribute: "to"] ?? "")
         else { return }
         routeOut(stanza, pair: DomainPair(local: from.domain, remote: to.domain))
