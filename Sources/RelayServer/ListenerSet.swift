@@ -28,7 +28,7 @@ final class ListenerSet {
     }
 
     /// In `[listen]` order.
-    private var open: [(key: Key, listener: TCPListener)] = []
+    private var bound: [(key: Key, listener: TCPListener)] = []
 
     /// What `config` asks for: components only when a domain is served, s2s only with a certificate too
     /// (s2s is never plaintext).
@@ -48,18 +48,18 @@ final class ListenerSet {
     func update(to wanted: [Key], loop: Loop, router: Router?, strict: Bool) throws(StartFailure) -> Changes {
         var changes = Changes()
         let wantedSet = Set(wanted)
-        for entry in open where !wantedSet.contains(entry.key) {
+        for entry in bound where !wantedSet.contains(entry.key) {
             entry.listener.close()
             changes.closed.append(entry.key)
         }
-        open.removeAll { !wantedSet.contains($0.key) }
+        bound.removeAll { !wantedSet.contains($0.key) }
         guard let router else { return changes }
-        let already = Set(open.map(\.key))
+        let already = Set(bound.map(\.key))
         for key in wanted where !already.contains(key) {
             let kind = key.kind
             do {
                 let listener = try ListenerSocket.open(key.address, loop: loop) { router.accept($0, kind: kind) }
-                open.append((key, listener))
+                bound.append((key, listener))
                 changes.opened.append(key)
             } catch {
                 if strict { throw error }
@@ -70,12 +70,12 @@ final class ListenerSet {
     }
 
     func closeAll() {
-        for entry in open { entry.listener.close() }
-        open = []
+        for entry in bound { entry.listener.close() }
+        bound = []
     }
 
     /// The sockets really open (the port the kernel chose where 0 was asked), or `none`.
     var summary: String {
-        open.isEmpty ? "none" : open.map { $0.listener.localAddress.description }.joined(separator: ",")
+        bound.isEmpty ? "none" : bound.map { $0.listener.localAddress.description }.joined(separator: ",")
     }
 }
