@@ -6,7 +6,8 @@ import XMPPStream
 
 /// Turns a TLS peer's certificate chain into the S2S engines' `PeerAuthentication`, with Trust's
 /// policies in order: `[[peer]] pins` (the only way when configured), DANE from the connection
-/// plan when it applies, then PKIX against the system CA bundle.
+/// plan when it applies, then PKIX against the system CA bundle (not enough under
+/// `[policy] require = "dane"`).
 final class PeerTrust {
     struct Verdict {
         let authentication: PeerAuthentication
@@ -17,17 +18,31 @@ final class PeerTrust {
     private let verifier: PeerVerifier
     private let pinsFor: (String) -> [Trust.TLSARecord]
     private let planner: ConnectionPlanner?
-    /// `[policy] require = "dane"` in force: a CA-signed certificate alone is not enough.
-    private let requireDANE: () -> Bool
+    private let requiresDANE: () -> Bool
 
     init(
-        caFile: String, planner: ConnectionPlanner?, requireDANE: @escaping () -> Bool = { false },
+        caFile: String, planner: ConnectionPlanner?, requiresDANE: @escaping () -> Bool = { false },
         pinsFor: @escaping (String) -> [Trust.TLSARecord]
     ) {
         verifier = PeerVerifier(chainVerifier: TrustStoreVerifier(), systemAnchors: .system(bundlePath: caFile))
         self.planner = planner
-        self.requireDANE = requireDANE
+        self.requiresDANE = requiresDANE
         self.pinsFor = pinsFor
+    }
+
+    /// The verdict the configuration in force gives a link already up (after a reload), from the
+    /// chain it presented then. Pins (added, changed or removed) and PKIX are decided again; a DANE
+    /// verdict stands while no pin overrides it (it came from DNS, which a reload does not change).
+    func recheck(
+        chain: [[UInt8]], domain: DomainName, role: PeerRole, target: PlanTarget?, previous: PeerAuthentication?,
+        now: Int64
+    ) -> Verdict {
+        if pinsFor(domain.value).isEmpty, let previous, previous.method == .daneEE || previous.method == .daneTA,
+            previous.isValid(for: domain)
+        {
+            return Verdict(authentication: previous, detail: "")
+        }
+        return decide(chain: chain, domain: domain, role: role, target: target, now: now)
     }
 
     /// An inbound peer: its pins decide alone; without pins, DANE with the secure TLSA records of
@@ -75,12 +90,13 @@ final class PeerTrust {
             AuthRequest(
                 chain: certificates, peerDomain: domain.value, role: role, pins: pinsFor(domain.value),
                 dane: Self.daneLookup(target), now: now))
-        if outcome.verified, outcome.method == .pkix, requireDANE() {
+        if outcome.verified && outcome.method == .pkix && requiresDANE() {
             return Verdict(
                 authentication: PeerAuthentication(
                     method: .pkix, verified: false,
-                    reason: "\(domain) is trusted by its CA only, but [policy] require = \"dane\" asks for DANE or a "
-                        + "pin (publish TLSA records, or add its pin in a [[peer]] section)"),
+                    reason:
+                        "\(domain) is CA-signed (\(outcome.reason)) but [policy] require = \"dane\" asks for DANE or a pin"
+                ),
                 detail: outcome.detail)
         }
         return Verdict(
