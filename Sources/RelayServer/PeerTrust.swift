@@ -36,8 +36,15 @@ final class PeerTrust {
         }
         planner.plan(domain.value) { [weak self] plan in
             guard let self else { return }
+            if case .retryLater(let reason) = plan.verdict {
+                // Whether DANE applies is unknown (RFC 7672 §2.2): not a reason to settle for PKIX.
+                let why = "DNS for \(domain) failed (\(reason)); its DANE status is unknown, try again later"
+                return completion(Verdict(authentication: .unverified(why), detail: ""))
+            }
             var verdict: Verdict? = nil
-            for target in plan.targets where target.daneApplies {
+            // A target whose TLSA lookup failed under secure DNS counts as a DANE target that
+            // cannot match ("indeterminate"), so PKIX does not take over.
+            for target in plan.targets where target.daneApplies || target.tlsaStatus?.isFailed == true {
                 let attempt = self.decide(chain: chain, domain: domain, role: .client, target: target, now: now())
                 if attempt.authentication.verified || verdict == nil { verdict = attempt }
                 if attempt.authentication.verified { break }
@@ -86,7 +93,10 @@ final class PeerTrust {
             return .secure(records, at: target.tlsaName)
         case .bogus(let reason):
             return .bogus(reason, at: target.tlsaName)
-        case .insecure, .failed:
+        case .failed(let reason):
+            // Never insecure: a TLSA answer that did not come could have said "DANE".
+            return .failed(reason, at: target.tlsaName)
+        case .insecure:
             return .insecure(at: target.tlsaName)
         }
     }
