@@ -11,6 +11,8 @@ public final class ConnectionPlanner {
     /// The deadline for one plan, all its lookups together (`[dns] timeout`); a new value applies
     /// to plans started afterwards.
     public var timeout: Duration
+    /// What the operator changes to move the deadline, named in timeout reasons.
+    public var timeoutSetting = "[dns] timeout"
 
     public init(
         resolver: any DNSQuerying, scheduler: any Scheduler, timeout: Duration = ConnectionPlanner.defaultTimeout,
@@ -193,7 +195,7 @@ private final class PlanJob {
         self.batch = batch
         if expired, !queries.isEmpty {
             let waited = ConnectionPlanner.describe(planner.timeout)
-            batch.expire(with: .timedOut("not asked: the [dns] timeout of \(waited) had passed"))
+            batch.expire(with: .timedOut("not asked: the deadline (\(planner.timeoutSetting)) of \(waited) had passed"))
         } else {
             batch.start(on: planner.dns)
         }
@@ -217,7 +219,7 @@ private final class PlanJob {
         }
         // Set before expiring: the batch completes, and the plan may finish, inside `expire`.
         unanswered = batch.outstanding.map { "\($0.type) \($0.name)" }
-        batch.expire(with: .timedOut("no answer within \(waited) ([dns] timeout)"))
+        batch.expire(with: .timedOut("no answer within \(waited) (\(planner.timeoutSetting))"))
     }
 
     private func finish(_ verdict: ConnectionPlan.Verdict, _ targets: [PlanTarget] = []) {
@@ -231,7 +233,9 @@ private final class PlanJob {
             // Name what did not answer: the operator's next step is to ask why (dig, the forwarder).
             let waited = ConnectionPlanner.describe(planner.timeout)
             verdict = .retryLater(
-                reason: "no DNS answer within \(waited) ([dns] timeout) for \(unanswered.joined(separator: ", "))")
+                reason:
+                    "no DNS answer within \(waited) (\(planner.timeoutSetting)) for \(unanswered.joined(separator: ", "))"
+            )
         }
         completion(ConnectionPlan(domain: domain, verdict: verdict, targets: targets, lookups: lookups))
     }

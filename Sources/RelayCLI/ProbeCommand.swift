@@ -65,6 +65,7 @@ public enum ProbeCommand: Command {
         var result: ConnectionPlan? = nil
         for line in ProbeReport.header(options.domain) { io.out(line) }
         let planner = ConnectionPlanner(resolver: resolver, scheduler: loop, timeout: options.timeout * 2)
+        planner.timeoutSetting = "twice --timeout"
         let printLookup: (PlanLookup) -> Void = { lookup in
             for line in ProbeReport.lines(for: lookup) { io.out(line) }
         }

@@ -65,7 +65,9 @@ final class PlanFailureTests: XCTestCase {
 
     /// Starts a plan; returns every completion it made (there must be one, exactly once) and the
     /// lookups reported as they completed.
-    func start(_ domain: String, timeout: Duration = .seconds(10)) -> (plans: Box<[ConnectionPlan]>, seen: Box<[String]>) {
+    func start(_ domain: String, timeout: Duration = .seconds(10)) -> (
+        plans: Box<[ConnectionPlan]>, seen: Box<[String]>
+    ) {
         let plans = Box<[ConnectionPlan]>([])
         let seen = Box<[String]>([])
         ConnectionPlanner(resolver: dns, scheduler: scheduler, timeout: timeout, random: SeededGenerator(seed: 1))

@@ -95,7 +95,8 @@ final class TestZone {
             let dsFile = "\(directory)/\(key.trimmingCharacters(in: .whitespacesAndNewlines)).ds"
             let ds = try String(contentsOfFile: dsFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             zone += [
-                "\(child) NS dead\(index).ns.\(origin)", "dead\(index).ns.\(origin) A \(deadSignedChildren[child]!)", ds,
+                "\(child) NS dead\(index).ns.\(origin)", "dead\(index).ns.\(origin) A \(deadSignedChildren[child]!)",
+                ds,
             ]
         }
         try InteropTools.write((zone + records).joined(separator: "\n") + "\n", to: directory + "/zone")
