@@ -36,9 +36,16 @@ final class PeerTrust {
         }
         planner.plan(domain.value) { [weak self] plan in
             guard let self else { return }
+            // A failed lookup leaves open whether DANE applies (RFC 7672 §2.2): no reason to settle
+            // for PKIX. A failed SRV lookup counts even beside a good one: it may hide DANE targets.
+            var unknown: String? = nil
             if case .retryLater(let reason) = plan.verdict {
-                // Whether DANE applies is unknown (RFC 7672 §2.2): not a reason to settle for PKIX.
-                let why = "DNS for \(domain) failed (\(reason)); its DANE status is unknown, try again later"
+                unknown = reason
+            } else if let srv = plan.lookups.first(where: { $0.type == .srv && $0.status.isFailed }) {
+                unknown = "SRV lookup for \(srv.name) \(srv.status)"
+            }
+            if let unknown {
+                let why = "cannot tell whether DANE applies to \(domain): \(unknown); try again later"
                 return completion(Verdict(authentication: .unverified(why), detail: ""))
             }
             var verdict: Verdict? = nil
