@@ -302,7 +302,8 @@ private final class PlanJob {
     }
 
     /// One status for a host's A and AAAA: bogus wins; one failed family is tolerated if the other
-    /// answered; secure only if every answer that came back is secure.
+    /// gave addresses (without any, the failed one might have had them: failed, not "none");
+    /// secure only if every answer that came back is secure.
     private static func combine(
         v6: Result<DNSAnswer, DNSError>, v6Lookup: PlanLookup, v4: Result<DNSAnswer, DNSError>, v4Lookup: PlanLookup
     ) -> HostAddresses {
@@ -316,6 +317,9 @@ private final class PlanJob {
         }
         if answered.isEmpty {
             return HostAddresses(addresses: [], status: v6Lookup.status, nameDoesNotExist: false)
+        }
+        if answered.allSatisfy(\.addresses.isEmpty), let failed = statuses.first(where: \.isFailed) {
+            return HostAddresses(addresses: [], status: failed, nameDoesNotExist: false)
         }
         let secure = statuses.filter { !$0.isFailed }.allSatisfy(\.isSecure)
         let v6Addresses = answered.flatMap(\.addresses).filter(\.isIPv6)
@@ -336,7 +340,8 @@ private final class PlanJob {
                 return finish(.notFound(reason: "\(domain) does not exist (NXDOMAIN)"))
             }
             if host.addresses.isEmpty && !host.status.isBogus && !host.status.isFailed {
-                return finish(.notFound(reason: "\(domain) has no SRV records and no addresses"))
+                let what = serverOnly ? "has no addresses" : "has no SRV records and no addresses"
+                return finish(.notFound(reason: "\(domain) \(what)"))
             }
         }
         // RFC 7673: TLSA only where the SRV and the address answers are secure.

@@ -138,6 +138,21 @@ final class PlanFailureTests: XCTestCase {
         XCTAssertTrue(reason.hasPrefix("address lookup for d.example failed"), reason)
     }
 
+    /// AAAA failed and A has no records: the host may well have IPv6 addresses; not "none".
+    func testOneFamilyFailedAndTheOtherEmptyIsRetryLater() throws {
+        for service in ["_xmpps-server", "_xmpp-server"] {
+            dns.answers["\(service)._tcp.i.example SRV"] = .success(
+                DNSAnswer(
+                    name: "\(service)._tcp.i.example", type: .srv, responseCode: .nameError, security: .insecure,
+                    records: []))
+        }
+        dns.answers["i.example A"] = answer("i.example", .a, .insecure)
+        dns.answers["i.example AAAA"] = .failure(servfail)
+        let plan = try XCTUnwrap(start("i.example").plans.value.first)
+        guard case .retryLater(let reason) = plan.verdict else { return XCTFail("\(plan.verdict)") }
+        XCTAssertTrue(reason.hasPrefix("address lookup for i.example failed: SERVFAIL"), reason)
+    }
+
     /// RFC 7672 §2.2 / RFC 7673 §3: secure SRV and addresses, TLSA lookup failed: the target is
     /// unusable ("indeterminate"), not PKIX.
     func testFailedTLSAUnderSecureDNSMakesTheTargetUnusable() throws {
