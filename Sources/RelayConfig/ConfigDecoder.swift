@@ -164,6 +164,8 @@ struct ConfigDecoder {
             }
         }
         if let size = size(reader, "cache_size", minimum: 0, example: "\"512k\"") { config.dns.cacheSize = size }
+        // Under a second a cold validating lookup from the root rarely completes.
+        if let value = duration(reader, "timeout", minimum: 1) { config.dns.timeout = value }
     }
 
     private mutating func decodeListen(_ reader: TableReader) {

@@ -78,6 +78,9 @@ public struct DNSSettings: Equatable, Sendable {
     public var stubZones: [DNSStubZone] = []
     /// Bytes of DNS cache (messages and records together).
     public var cacheSize = 512 * 1024
+    /// How long finding one remote domain's servers may take, all lookups together; then its
+    /// stanzas bounce with remote-server-timeout (wait).
+    public var timeout = Duration.seconds(10)
 }
 
 /// One `[dns] stub_zones` entry, written `ZONE=IP[@PORT][,IP[@PORT]...]`.

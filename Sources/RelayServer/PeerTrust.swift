@@ -57,8 +57,22 @@ final class PeerTrust {
         }
         planner.plan(domain.value) { [weak self] plan in
             guard let self else { return }
+            // A failed lookup leaves open whether DANE applies (RFC 7672 §2.2): no reason to settle
+            // for PKIX. A failed SRV lookup counts even beside a good one: it may hide DANE targets.
+            var unknown: String? = nil
+            if case .retryLater(let reason) = plan.verdict {
+                unknown = reason
+            } else if let srv = plan.lookups.first(where: { $0.type == .srv && $0.status.isFailed }) {
+                unknown = "SRV lookup for \(srv.name) \(srv.status)"
+            }
+            if let unknown {
+                let why = "cannot tell whether DANE applies to \(domain): \(unknown); try again later"
+                return completion(Verdict(authentication: .unverified(why), detail: ""))
+            }
             var verdict: Verdict? = nil
-            for target in plan.targets where target.daneApplies {
+            // A target whose TLSA lookup failed under secure DNS counts as a DANE target that
+            // cannot match ("indeterminate"), so PKIX does not take over.
+            for target in plan.targets where target.daneApplies || target.tlsaStatus?.isFailed == true {
                 let attempt = self.decide(chain: chain, domain: domain, role: .client, target: target, now: now())
                 if attempt.authentication.verified || verdict == nil { verdict = attempt }
                 if attempt.authentication.verified { break }
@@ -116,7 +130,10 @@ final class PeerTrust {
             return .secure(records, at: target.tlsaName)
         case .bogus(let reason):
             return .bogus(reason, at: target.tlsaName)
-        case .insecure, .failed:
+        case .failed(let reason):
+            // Never insecure: a TLSA answer that did not come could have said "DANE".
+            return .failed(reason, at: target.tlsaName)
+        case .insecure:
             return .insecure(at: target.tlsaName)
         }
     }

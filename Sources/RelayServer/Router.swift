@@ -21,7 +21,6 @@ final class Router: LinkOwner {
     /// Replaced when a reload names another CA bundle; each link keeps the one it started with.
     private var trust: PeerTrust
     private let planner: ConnectionPlanner?
-    private let resolver: (any DNSQuerying)?
     let limits: ConnectionLimits
     private var nextID = 0
     /// Every link whose stream is not over yet.
@@ -48,8 +47,9 @@ final class Router: LinkOwner {
         self.logger = logger
         self.log = LinkLog(logger: logger)
         self.setup = setup
-        self.resolver = resolver
-        planner = resolver.map { ConnectionPlanner(resolver: $0) }
+        planner = resolver.map {
+            ConnectionPlanner(resolver: $0, scheduler: loop, timeout: setup.configuration.dns.timeout)
+        }
         let pinsSource = PinsSource(setup: setup)
         self.pinsSource = pinsSource
         trust = Self.makeTrust(caFile: setup.configuration.tls.caFile, planner: planner, pinsSource: pinsSource)
@@ -78,6 +78,7 @@ final class Router: LinkOwner {
         pinsSource.setup = fresh
         limits.perIP = fresh.configuration.limits.connectionsPerIP
         limits.maxLinks = fresh.configuration.limits.maxLinks
+        planner?.timeout = fresh.configuration.dns.timeout
         var closed = 0
         for link in links.values.sorted(by: { $0.id < $1.id }) where !link.isClosed {
             guard let why = refusal(of: link) else { continue }
@@ -342,37 +343,23 @@ final class Router: LinkOwner {
         routeOut(stanza, pair: DomainPair(local: from.domain, remote: to.domain))
     }
 
+    /// DNS for a route: the plan of the remote domain, or the addresses of its `[[peer]] server`.
+    /// A lookup that failed (SERVFAIL, timeout, the `[dns] timeout` deadline) is `remote-server-timeout`
+    /// (wait), never `remote-server-not-found`; the failed route is forgotten, so the next stanza
+    /// makes a fresh plan (until the durable queue retries by itself).
     private func findAddresses(_ route: OutboundRoute) {
         let remote = route.pair.remote.value
-        if let server = setup.peer(remote)?.server {
-            if let address = SocketAddress(ipAddress: server.host, port: server.port) {
-                route.candidates = [OutboundRoute.Candidate(address: address, directTLS: false, target: nil)]
-                connectNext(route)
-                return
-            }
-            guard let resolver else {
-                fail(route, .remoteServerNotFound, "no DNS resolver is running to find \(server.host)")
-                return
-            }
-            HostAddresses.lookup(server.host, port: server.port, resolver: resolver) { [weak self, weak route] result in
-                guard let self, let route, self.isCurrent(route) else { return }
-                switch result {
-                case .success(let addresses):
-                    route.candidates = addresses.map {
-                        OutboundRoute.Candidate(address: $0, directTLS: false, target: nil)
-                    }
-                    self.connectNext(route)
-                case .failure(let failure):
-                    self.fail(route, failure.notFound ? .remoteServerNotFound : .remoteServerTimeout, failure.reason)
-                }
-            }
+        let server = setup.peer(remote)?.server
+        if let server, let address = SocketAddress(ipAddress: server.host, port: server.port) {
+            route.candidates = [OutboundRoute.Candidate(address: address, directTLS: false, target: nil)]
+            connectNext(route)
             return
         }
         guard let planner else {
-            fail(route, .remoteServerNotFound, "no DNS resolver is running")
+            fail(route, .remoteServerTimeout, "no DNS resolver is running to find \(server?.host ?? remote)")
             return
         }
-        planner.plan(remote) { [weak self, weak route] plan in
+        let planned: (ConnectionPlan) -> Void = { [weak self, weak route] plan in
             guard let self, let route, self.isCurrent(route) else { return }
             switch plan.verdict {
             case .notFound(let reason):
@@ -383,8 +370,10 @@ final class Router: LinkOwner {
                 for target in plan.usableTargets {
                     for ip in target.addresses {
                         guard let address = SocketAddress(ipBytes: ip.bytes, port: target.port) else { continue }
+                        // A configured server is authenticated by its pins, never by DANE.
                         route.candidates.append(
-                            OutboundRoute.Candidate(address: address, directTLS: target.directTLS, target: target))
+                            OutboundRoute.Candidate(
+                                address: address, directTLS: target.directTLS, target: server == nil ? target : nil))
                     }
                 }
                 guard !route.candidates.isEmpty else {
@@ -394,12 +383,18 @@ final class Router: LinkOwner {
                 self.connectNext(route)
             }
         }
+        if let server {
+            planner.planServer(server.host, port: server.port, completion: planned)
+        } else {
+            planner.plan(remote, completion: planned)
+        }
     }
 
     private func connectNext(_ route: OutboundRoute) {
         guard !route.candidates.isEmpty else {
+            // RFC 6120 §8.3.3.17: resolved, but no stream: the sender may try again later.
             let tried = route.failures.joined(separator: "; ")
-            fail(route, .remoteServerNotFound, "nothing answers for \(route.pair.remote) (\(tried))")
+            fail(route, .remoteServerTimeout, "nothing answers for \(route.pair.remote) (\(tried))")
             return
         }
         let candidate = route.candidates.removeFirst()

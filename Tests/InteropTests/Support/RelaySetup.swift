@@ -18,6 +18,8 @@ struct RelaySetup {
     var caFile: String?
     /// Extra raw TOML appended after the generated tables, e.g. `[policy]`.
     var extra = ""
+    /// Extra raw TOML lines in the generated `[dns]` table, e.g. `timeout = "2s"`.
+    var dnsExtra = ""
     var componentSecret: String { "secret-of-\(domain)" }
 
     init(domain: String, certificate: TestCertificate, address: String) throws {
@@ -51,6 +53,7 @@ struct RelaySetup {
 
             [dns]
             \(dns)
+            \(dnsExtra)
 
             [listen]
             s2s = ["\(address):\(s2sPort)"]
