@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(
             name: "RelayServerTests",
             dependencies: [
-                "RelayServer", "RelayConfig", "RelayLog", "EventLoop", "Trust", "X509", "TLS", "XMPPStream",
+                "RelayServer", "RelayConfig", "RelayLog", "EventLoop", "Trust", "X509", "TLS", "XMPPStream", "S2S",
                 "RelayTestSupport",
             ]
         ),

@@ -6,7 +6,8 @@ public struct ConnectionPlan: Hashable, Sendable {
         case connect
         /// The domain does not exist or says it has no XMPP service (remote-server-not-found).
         case notFound(reason: String)
-        /// DNS could not be trusted or answered right now (bogus, SERVFAIL): try again later.
+        /// DNS could not be trusted or did not answer right now (bogus, SERVFAIL, no answer before the
+        /// deadline): try again later (remote-server-timeout), never "not found".
         case retryLater(reason: String)
     }
 

@@ -1,4 +1,5 @@
-/// A DNS failure that is not an answer: resolver set-up, libunbound errors, malformed packets.
+/// A DNS failure that is not an answer: resolver set-up, libunbound errors, no reply, a deadline,
+/// malformed packets.
 /// The message says what happened and, where an operator can act, what to do.
 public struct DNSError: Error, Hashable, Sendable, CustomStringConvertible {
     private enum Code: Hashable, Sendable {
@@ -6,6 +7,8 @@ public struct DNSError: Error, Hashable, Sendable, CustomStringConvertible {
         case configuration
         case resolver
         case malformedAnswer
+        case noAnswer
+        case timedOut
     }
 
     private let code: Code
@@ -25,4 +28,8 @@ public struct DNSError: Error, Hashable, Sendable, CustomStringConvertible {
     static func configuration(_ message: String) -> DNSError { DNSError(.configuration, message) }
     static func resolver(_ message: String) -> DNSError { DNSError(.resolver, message) }
     static func malformedAnswer(_ message: String) -> DNSError { DNSError(.malformedAnswer, message) }
+    /// The resolver gave up (SERVFAIL, REFUSED…) without a reply.
+    static func noAnswer(_ message: String) -> DNSError { DNSError(.noAnswer, message) }
+    /// The relay's own deadline passed first (`[dns] timeout`).
+    static func timedOut(_ message: String) -> DNSError { DNSError(.timedOut, message) }
 }

@@ -30,7 +30,7 @@ public enum LookupStatus: Hashable, Sendable, CustomStringConvertible {
         if case .bogus = self { return true } else { return false }
     }
 
-    var isFailed: Bool {
+    public var isFailed: Bool {
         if case .failed = self { return true } else { return false }
     }
 

@@ -91,9 +91,17 @@ public final class Resolver: DNSQuerying {
         var asyncID: Int32 = 0
         let result = ub_resolve_event(
             context, name, Int32(type.rawValue), 1, token,
-            { token, _, packet, length, security, whyBogus, _ in
+            { token, rcode, packet, length, security, whyBogus, _ in
                 let query = Unmanaged<PendingQuery>.fromOpaque(token!).takeRetainedValue()
                 query.finished = true
+                // A nonzero rcode means libunbound has no reply (SERVFAIL after timeouts, a dead
+                // forwarder, an unreachable delegation): `packet` is then its stale scratch buffer,
+                // never an answer (mesh_do_callback). With a reply, rcode is 0 and the real one
+                // (NXDOMAIN…) is in the packet.
+                guard rcode == 0 else {
+                    query.deliverFailure(ResponseCode(rawValue: UInt8(truncatingIfNeeded: rcode)))
+                    return
+                }
                 let bytes: [UInt8] =
                     if let packet, length > 0 {
                         Array(UnsafeRawBufferPointer(start: packet, count: Int(length)))
@@ -136,6 +144,14 @@ private final class PendingQuery {
         self.type = type
         self.resolver = resolver
         self.completion = completion
+    }
+
+    /// libunbound gave up without a reply: a failure that says nothing about what exists.
+    func deliverFailure(_ code: ResponseCode) {
+        guard let completion, let resolver else { return }
+        self.completion = nil
+        resolver.finish(self)
+        completion(.failure(.noAnswer("\(code): no usable answer for \(name) \(type) from the name servers")))
     }
 
     func deliver(packet: [UInt8], security: Int32, whyBogus: String?) {

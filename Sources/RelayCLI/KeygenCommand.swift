@@ -1,3 +1,4 @@
+import RelayConfig
 import TLS
 import Trust
 import X509
@@ -50,8 +51,10 @@ public enum KeygenCommand: Command {
             )
             return ExitCode.usage
         }
-        let keyPath = options.directory + "/" + options.domain + ".key"
-        let certificatePath = options.directory + "/" + options.domain + ".crt"
+        // Absolute, so the [tls] lines printed below work from whatever directory the config is in.
+        let directory = PathNotation.absolute(options.directory)
+        let keyPath = directory + "/" + options.domain + ".key"
+        let certificatePath = directory + "/" + options.domain + ".crt"
         for path in [keyPath, certificatePath] where access(path, F_OK) == 0 {
             io.err(
                 "xmpp-relay keygen: \(path) already exists; keygen never overwrites: move it away or choose another --out"
@@ -92,7 +95,8 @@ public enum KeygenCommand: Command {
         io.out("# for a friend's relay: put this line in their [[peer]] section with domain = \"\(domain)\"")
         io.out("pins = [\"\(pin)\"]")
         io.out("")
-        io.out("# for this relay's own configuration (relative paths are read from the config file's directory):")
+        io.out("# for this relay's own configuration (the relay's user must be able to read the key: chmod 640 and")
+        io.out("# chgrp to the relay's group if another user owns it):")
         io.out("[tls]")
         io.out("certificate = \"\(certificatePath)\"")
         io.out("key = \"\(keyPath)\"")
@@ -151,6 +155,13 @@ public enum KeygenCommand: Command {
                         }
                         options.extraNames.append(name)
                     default:
+                        if isIPAddress(value) {
+                            return .failure(
+                                UsageError(
+                                    message: "--target '\(value)' is an IP address, but an SRV record points to a "
+                                        + "host name (RFC 2782): give the name whose A/AAAA records hold it, e.g. "
+                                        + "--target relay.example.org"))
+                        }
                         guard let host = hostName(value, wildcard: false) else {
                             return .failure(UsageError(message: "--target '\(value)' is not a host name"))
                         }
@@ -180,6 +191,16 @@ public enum KeygenCommand: Command {
             options.domain = domain
             if options.target.isEmpty { options.target = domain }
             return .success(options)
+        }
+
+        /// An IPv6 literal (with a colon) or dotted digits such as 192.0.2.1: no host name.
+        static func isIPAddress(_ text: String) -> Bool {
+            if text.utf8.contains(0x3A) { return true }
+            var name = Substring(text)
+            if name.hasSuffix(".") { name = name.dropLast() }
+            let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+            return labels.count == 4
+                && labels.allSatisfy { !$0.isEmpty && $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
         }
 
         /// A lower-cased LDH host name (a trailing dot dropped), optionally with a "*." first label.

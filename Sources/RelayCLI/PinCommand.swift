@@ -92,6 +92,11 @@ struct PinCommand: Command {
                     remaining = []
                 case .failure(let failure):
                     io.err("xmpp-relay pin: \(address): \(failure)")
+                    if failure.plaintextXMPP {
+                        io.err(
+                            "xmpp-relay pin: this looks like an s2s STARTTLS port (usually 5269): try "
+                                + "xmpp-relay pin \(address) --starttls DOMAIN, DOMAIN being the XMPP domain it serves")
+                    }
                 }
                 // Not from inside the fetch's own callback: it is still finishing.
                 nextTry = loop.schedule(after: .zero) { next() }

@@ -17,7 +17,8 @@ public enum ProbeCommand: Command {
                                        [--stub ZONE=IP[@PORT]]... [--resolv-conf FILE] [--ca-file FILE]
                                        [--timeout SECONDS] [--max-targets N] [--dns-only]
           Resolves DOMAIN as the relay does (SRV for xmpps-server and xmpp-server, addresses,
-          TLSA under DNSSEC) and prints the connection plan with the DNSSEC status of each record;
+          TLSA under DNSSEC), printing each lookup with its DNSSEC status as it completes, and the
+          connection plan;
           then connects to each usable target: TLS versions (1.3, 1.2, and whether 1.1/1.0 are still
           accepted), suites and forward secrecy, certificate, trust (DANE from the TLSA above, else
           PKIX), STARTTLS, SASL EXTERNAL and dialback, and a grade per target; the last line is
@@ -27,7 +28,8 @@ public enum ProbeCommand: Command {
           --stub ZONE=IP@PORT   send queries for ZONE to this server (repeatable)
           --resolv-conf FILE    forward to the nameservers listed in FILE
           --ca-file FILE        CA bundle for PKIX (default \(TLSTrustStore.systemBundlePath))
-          --timeout SECONDS     per connection (default 5); each target about 4 times this
+          --timeout SECONDS     per connection (default 5); each target about 4 times this; the DNS
+                                lookups together at most twice this (then: retry later)
           --max-targets N       probe at most N targets (default 4)
           --dns-only            print the DNS plan only; connect to nothing
           Exit status: 0 if a grade could be given (with --dns-only: a usable target), 1 if not,
@@ -61,7 +63,13 @@ public enum ProbeCommand: Command {
             return ExitCode.usage
         }
         var result: ConnectionPlan? = nil
-        ConnectionPlanner(resolver: resolver).plan(options.domain) { plan in
+        for line in ProbeReport.header(options.domain) { io.out(line) }
+        let planner = ConnectionPlanner(resolver: resolver, scheduler: loop, timeout: options.timeout * 2)
+        planner.timeoutSetting = "twice --timeout"
+        let printLookup: (PlanLookup) -> Void = { lookup in
+            for line in ProbeReport.lines(for: lookup) { io.out(line) }
+        }
+        planner.plan(options.domain, onLookup: printLookup) { plan in
             result = plan
             loop.stop()
         }
@@ -70,7 +78,7 @@ public enum ProbeCommand: Command {
             io.err("xmpp-relay probe: the resolver stopped without an answer")
             return ExitCode.failure
         }
-        for line in ProbeReport.lines(for: plan) { io.out(line) }
+        for line in ProbeReport.planLines(for: plan) { io.out(line) }
         withExtendedLifetime(resolver) {}
         let usable = plan.verdict == .connect ? plan.usableTargets : []
         if options.dnsOnly { return usable.isEmpty ? ExitCode.failure : ExitCode.ok }

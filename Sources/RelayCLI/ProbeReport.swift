@@ -5,15 +5,26 @@ import X509
 /// The text `probe` prints for a plan: the lookups with their DNSSEC status, then the targets.
 enum ProbeReport {
     static func lines(for plan: ConnectionPlan) -> [String] {
-        var lines = ["probe \(plan.domain)", "", "DNS lookups (validated here, DNSSEC status per answer):"]
-        for lookup in plan.lookups {
-            let rcode = lookup.responseCode.map { " \($0)" } ?? ""
-            let count =
-                lookup.records.isEmpty ? "" : ", \(lookup.records.count) record\(lookup.records.count == 1 ? "" : "s")"
-            lines.append("  \(lookup.type) \(lookup.name): \(lookup.status)\(rcode)\(count)")
-            for record in lookup.records { lines.append("      \(record)") }
-        }
-        lines.append("")
+        header(plan.domain) + plan.lookups.flatMap(lines(for:)) + planLines(for: plan)
+    }
+
+    /// What `probe` prints before the first lookup completes.
+    static func header(_ domain: String) -> [String] {
+        ["probe \(domain)", "", "DNS lookups (validated here, DNSSEC status per answer, as they complete):"]
+    }
+
+    /// One lookup and its records; `probe` prints it the moment the answer (or the deadline) comes.
+    static func lines(for lookup: PlanLookup) -> [String] {
+        let rcode = lookup.responseCode.map { " \($0)" } ?? ""
+        let count =
+            lookup.records.isEmpty ? "" : ", \(lookup.records.count) record\(lookup.records.count == 1 ? "" : "s")"
+        return ["  \(lookup.type) \(lookup.name): \(lookup.status)\(rcode)\(count)"]
+            + lookup.records.map { "      \($0)" }
+    }
+
+    /// The verdict and the targets, once the plan is complete.
+    static func planLines(for plan: ConnectionPlan) -> [String] {
+        var lines = [""]
         switch plan.verdict {
         case .connect:
             lines.append("connection plan: \(plan.usableTargets.count) of \(plan.targets.count) targets usable")

@@ -20,7 +20,8 @@ struct RunCommand: Command {
         Without --config it runs on the embedded default: every listener on loopback only, state in
         a per-user directory it creates (see `xmpp-relay check-config` with no FILE).
         SIGHUP reloads the configuration (a broken file is reported and the old one stays in force);
-        SIGTERM or SIGINT stops the relay, which then exits 0.
+        SIGTERM or SIGINT stops the relay, which then exits 0. Before it starts it makes every check
+        `xmpp-relay check-config FILE` makes (the same code), and logs its warnings.
 
           --config FILE      the configuration (TOML; Config/xmpp-relay.toml documents every key)
           --log-level LEVEL  overrides [log] level, across reloads too

@@ -17,6 +17,8 @@ public struct ListenAddress: Equatable, Hashable, Sendable, CustomStringConverti
 
     public var isIPv6: Bool { host.contains(":") }
     public var description: String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    /// Whether only this machine can connect (127.0.0.0/8 or ::1); `[::]` and `0.0.0.0` are not.
+    public var isLoopback: Bool { ServerAddress(host: host, port: port).isLoopback }
 
     /// Parses `IPv4:PORT` or `[IPv6]:PORT`; returns what is wrong otherwise.
     static func parse(_ text: String) -> Result<ListenAddress, AddressProblem> {

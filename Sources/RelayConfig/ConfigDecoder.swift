@@ -15,8 +15,12 @@ struct ConfigDecoder {
     /// The line of each `[[tls.domain]]` domain, for the check that it is a served domain.
     private var certificateDomainLines: [String: Int] = [:]
 
-    init(file: String, diagnostics: Diagnostics) {
+    /// The path relative paths are resolved against (the configuration file, made absolute).
+    let anchor: String
+
+    init(file: String, anchor: String? = nil, diagnostics: Diagnostics) {
         self.file = file
+        self.anchor = anchor ?? file
         self.diagnostics = diagnostics
         self.config = RelayConfiguration(source: file)
     }
@@ -46,7 +50,13 @@ struct ConfigDecoder {
         if let table = root.table("policy") {
             decodePolicy(TableReader(table, name: "policy", diagnostics: diagnostics))
         }
-        if let table = root.table("queue") { decodeQueue(TableReader(table, name: "queue", diagnostics: diagnostics)) }
+        if let table = root.table("queue") {
+            decodeQueue(TableReader(table, name: "queue", diagnostics: diagnostics))
+            warn(
+                .notImplemented, line: table.line,
+                "[queue] is not implemented yet (issue 11): its keys are checked but have no effect; stanzas wait "
+                    + "in memory only while a link comes up and bounce to their sender when it fails")
+        }
         if let table = root.table("limits") {
             decodeLimits(TableReader(table, name: "limits", diagnostics: diagnostics))
         }
@@ -154,6 +164,8 @@ struct ConfigDecoder {
             }
         }
         if let size = size(reader, "cache_size", minimum: 0, example: "\"512k\"") { config.dns.cacheSize = size }
+        // Under a second a cold validating lookup from the root rarely completes.
+        if let value = duration(reader, "timeout", minimum: 1) { config.dns.timeout = value }
     }
 
     private mutating func decodeListen(_ reader: TableReader) {
@@ -182,7 +194,17 @@ struct ConfigDecoder {
         if let list = addresses("s2s", example: "[\"[::]:5269\"]") { config.listen.s2s = list }
         if let list = addresses("s2s_direct_tls", example: "[\"[::]:5270\"]") { config.listen.s2sDirectTLS = list }
         if let list = addresses("home", example: "[\"127.0.0.1:5289\"]") { config.listen.home = list }
-        if let list = addresses("component", example: "[\"127.0.0.1:5347\"]") { config.listen.component = list }
+        if let list = addresses("component", example: "[\"127.0.0.1:5347\"]") {
+            config.listen.component = list
+            for address in list where !address.isLoopback {
+                let line = seen[address]?.line ?? reader.line
+                warn(
+                    .risky, line: line,
+                    "listen.component \(address) is not a loopback address: XEP-0114 is plaintext with a SHA-1 "
+                        + "handshake, so stanzas cross the network readable and the secret can be guessed offline; "
+                        + "listen on 127.0.0.1 or [::1] (reach it through a VPN or ssh tunnel)")
+            }
+        }
     }
 
     private mutating func decodeHome(_ reader: TableReader) {
@@ -284,6 +306,10 @@ struct ConfigDecoder {
                     invalid(list.line, "policy.allow_dialback: \"*\" already allows every domain; write [\"*\"] alone")
                 }
                 config.policy.allowDialback = .all
+                warn(
+                    .risky, line: list.line,
+                    "policy.allow_dialback = [\"*\"] lets any server without DANE, a pin or a CA certificate "
+                        + "authenticate by dialback, which trusts unsigned DNS; list only the domains that need it")
             } else {
                 var domains: [String] = []
                 for entry in list.value {
@@ -387,6 +413,10 @@ struct ConfigDecoder {
 
     // MARK: typed values
 
+    private mutating func warn(_ kind: ConfigWarning.Kind, line: Int, _ message: String) {
+        config.warnings.append(ConfigWarning(kind, file: file, line: line, message))
+    }
+
     private func invalid(_ line: Int, _ message: String) {
         diagnostics.add(.invalidValue, line: line, message)
     }
@@ -422,7 +452,7 @@ struct ConfigDecoder {
             invalid(text.line, "\(reader.qualified(key)) contains a control character; write a plain path")
             return nil
         }
-        let resolved = PathNotation.resolve(text.value, relativeTo: file)
+        let resolved = PathNotation.resolve(text.value, relativeTo: anchor)
         config.referencedFiles.append(
             ReferencedFile(key: reader.qualified(key), path: resolved, line: text.line, kind: kind))
         return resolved

@@ -18,7 +18,9 @@ public enum ConfigLoader {
                             + "(xmpp-relay check-config FILE) and that the relay's user may read it")
                 ]))
         case .success(let bytes):
-            return parse(bytes: bytes, file: path, checkFiles: checkFiles)
+            // Relative paths in the file are read from its directory, made absolute now so `run` and
+            // `check-config` agree whatever directory they are started in.
+            return parse(bytes: bytes, file: path, checkFiles: checkFiles, anchor: PathNotation.absolute(path))
         }
     }
 
@@ -33,13 +35,20 @@ public enum ConfigLoader {
     public static func parse(bytes: [UInt8], file: String, checkFiles: Bool = false) -> Result<
         RelayConfiguration, ConfigErrors
     > {
+        parse(bytes: bytes, file: file, checkFiles: checkFiles, anchor: file)
+    }
+
+    /// `anchor` is the path relative paths are taken from (the file's absolute path).
+    static func parse(bytes: [UInt8], file: String, checkFiles: Bool, anchor: String) -> Result<
+        RelayConfiguration, ConfigErrors
+    > {
         let document: TOMLTable
         switch TOMLParser.parse(bytes: bytes, file: file) {
         case .failure(let errors): return .failure(errors)
         case .success(let parsed): document = parsed
         }
         let diagnostics = Diagnostics(file: file)
-        var decoder = ConfigDecoder(file: file, diagnostics: diagnostics)
+        var decoder = ConfigDecoder(file: file, anchor: anchor, diagnostics: diagnostics)
         let config = decoder.decode(document)
         if checkFiles {
             for error in config.checkFiles() {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
 /// Parsers for the scalar notations the configuration uses: domains, durations, sizes, paths.
 /// Each returns the value or a sentence saying what is wrong and how to write it.
 struct ScalarProblem: Error {
@@ -99,7 +105,7 @@ enum SizeNotation {
     }
 }
 
-enum PathNotation {
+public enum PathNotation {
     /// Resolves a path from the configuration: absolute paths stay, relative ones are taken from the
     /// directory of the configuration file (so a config and its keys can move together).
     static func resolve(_ path: String, relativeTo configFile: String) -> String {
@@ -107,5 +113,29 @@ enum PathNotation {
         guard let slash = configFile.lastIndex(of: "/") else { return path }
         let directory = configFile[..<slash]
         return directory.isEmpty ? "/" + path : directory + "/" + path
+    }
+
+    /// The directory part of `path` ("." when it has none, "/" for a file in the root).
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// `path` made absolute against the working directory ("./" and "." dropped), so paths read
+    /// from a configuration named relatively (`check-config relay.toml`) stay right whatever the
+    /// process does later, and keygen can print paths that work from any directory.
+    public static func absolute(_ path: String) -> String {
+        guard !path.hasPrefix("/"), let directory = workingDirectory() else { return path }
+        var relative = Substring(path)
+        while relative.hasPrefix("./") { relative = relative.dropFirst(2) }
+        if relative == "." || relative.isEmpty { return directory }
+        return (directory == "/" ? "" : directory) + "/" + relative
+    }
+
+    private static func workingDirectory() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return nil }
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(truncatingIfNeeded: $0) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -9,8 +9,11 @@ extension RelayConfiguration {
     /// certificates and CA bundle readable, keys and secrets readable *and private* (mode 600 or 640,
     /// or the error names the exact `chmod`), the state directory a directory if it exists.
     /// `check-config` reports these with the rest; `run` refuses to start on any of them.
-    public func checkFiles() -> [ConfigError] {
-        referencedFiles.compactMap { FileChecks.check($0, configFile: source) }
+    /// `directories: false` leaves the state directory to the fuller check made at start.
+    public func checkFiles(directories: Bool = true) -> [ConfigError] {
+        referencedFiles.filter { directories || $0.kind != .directory }.compactMap {
+            FileChecks.check($0, configFile: source)
+        }
     }
 }
 
@@ -36,8 +39,9 @@ enum FileChecks {
         case .readable, .private:
             switch FileSystem.readableFileMode(reference.path) {
             case .failure(let problem):
-                return error(
-                    .fileUnreadable, "cannot read \(what)\(origin): \(problem.reason); \(hint(for: reference))")
+                let advice =
+                    problem.errorNumber == EACCES ? accessHint(for: reference) : hint(for: reference)
+                return error(.fileUnreadable, "cannot read \(what)\(origin): \(problem.reason); \(advice)")
             case .success(let mode):
                 if reference.key == "component.secret_file", (try? ComponentSecret.read(reference.path).get()) == nil {
                     return error(
@@ -67,7 +71,16 @@ enum FileChecks {
         }
     }
 
-    private static func octal(_ mode: mode_t) -> String {
+    /// The file exists but this user may not read it: say how to share it with the relay's group.
+    static func accessHint(for reference: ReferencedFile) -> String {
+        let path = reference.path
+        return reference.kind == .private
+            ? "let the relay's group read it: chgrp xmpp-relay \(path) && chmod 640 \(path) "
+                + "(and make sure the relay's user may enter the directories above it)"
+            : "make it readable: chmod 644 \(path) (and make sure the relay's user may enter the directories above it)"
+    }
+
+    static func octal(_ mode: mode_t) -> String {
         let digits = [(mode >> 9) & 7, (mode >> 6) & 7, (mode >> 3) & 7, mode & 7]
         return digits.map { String($0) }.joined()
     }

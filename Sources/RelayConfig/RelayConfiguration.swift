@@ -19,6 +19,8 @@ public struct RelayConfiguration: Equatable, Sendable {
     public var source: String
     /// Files the configuration names, with the line that names them, for `checkFiles()`.
     public var referencedFiles: [ReferencedFile] = []
+    /// Valid but risky or not-yet-effective settings found while decoding, with their lines.
+    public var warnings: [ConfigWarning] = []
 
     /// Defaults for every key a file leaves out (the file's listeners face the network).
     public init(source: String) {
@@ -76,6 +78,9 @@ public struct DNSSettings: Equatable, Sendable {
     public var stubZones: [DNSStubZone] = []
     /// Bytes of DNS cache (messages and records together).
     public var cacheSize = 512 * 1024
+    /// How long finding one remote domain's servers may take, all lookups together; then its
+    /// stanzas bounce with remote-server-timeout (wait).
+    public var timeout = Duration.seconds(10)
 }
 
 /// One `[dns] stub_zones` entry, written `ZONE=IP[@PORT][,IP[@PORT]...]`.

@@ -12,7 +12,7 @@ enum ConfigSchema {
             ("relay", ["state_dir", "allow_root"]),
             ("log", ["level", "stats_interval"]),
             ("tls", ["certificate", "key", "ca_file", "domain"]),
-            ("dns", ["trust_anchor", "forwarders", "use_resolv_conf", "stub_zones", "cache_size"]),
+            ("dns", ["trust_anchor", "forwarders", "use_resolv_conf", "stub_zones", "cache_size", "timeout"]),
             ("listen", ["s2s", "s2s_direct_tls", "home", "component"]),
             ("home", ["domain", "server", "pin", "pins", "plaintext_loopback"]),
             ("component", ["domain", "secret", "secret_file"]),

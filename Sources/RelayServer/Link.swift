@@ -53,7 +53,7 @@ final class Link {
     private let trust: PeerTrust
     private let tlsSetup: TLSSetup?
     /// The DNS plan target this outbound link reached (DANE), if it came from DNS.
-    private let target: PlanTarget?
+    let target: PlanTarget?
     private weak var owner: LinkOwner?
     private var connection: TCPConnection?
     private let limits: StreamLimits
@@ -143,6 +143,16 @@ final class Link {
         shuttingDown = true
         perform(engine.handle(.shutdown(reason)))
     }
+
+    /// Ends the stream with a stream error (the relay no longer allows the link); `link.down` or
+    /// `link.refused` carries the error's text.
+    func close(_ error: StreamError) {
+        guard !isClosed else { return }
+        perform(engine.handle(.close(error)))
+    }
+
+    /// The certificate chain the peer presented (DER, leaf first); empty before TLS or without one.
+    var peerCertificateChain: [[UInt8]] { tls?.peerCertificateChain ?? [] }
 
     /// Drops the connection at once (relay exit after the grace period).
     func abort() {

@@ -31,6 +31,8 @@ enum LinkEngine {
         case timer(LinkTimer)
         case shutdown(String)
         case lost(String)
+        /// The relay ends the stream with a stream error (a reload no longer allows the link).
+        case close(StreamError)
     }
 
     mutating func handle(_ input: Input) -> [Action] {
@@ -58,6 +60,7 @@ enum LinkEngine {
         case .timer(let timer): engine.timerFired(timer)
         case .shutdown(let reason): engine.shutdown(reason: reason)
         case .lost(let reason): engine.connectionLost(reason: reason)
+        case .close(let error): engine.close(with: error)
         }
     }
 
@@ -128,6 +131,30 @@ enum LinkEngine {
         case .inbound(let engine): engine.peerDomain?.value ?? "-"
         case .component(let engine): engine.domain?.value ?? "-"
         }
+    }
+
+    /// The (local, remote) pairs authenticated on this s2s link; empty for components and
+    /// verify-only links.
+    var authenticatedPairs: [DomainPair] {
+        switch self {
+        case .outbound(let engine):
+            guard engine.configuration.authenticates else { return [] }
+            return engine.authenticatedLocals.map { DomainPair(local: $0, remote: engine.configuration.remote) }
+        case .inbound(let engine): return engine.pairs
+        case .component: return []
+        }
+    }
+
+    /// An inbound XEP-0288 link that may carry stanzas from `pair.local` to `pair.remote`.
+    func carriesOutbound(_ pair: DomainPair) -> Bool {
+        if case .inbound(let engine) = self { return engine.carries(pair) }
+        return false
+    }
+
+    /// The component domain this link holds, once the handshake named it.
+    var componentDomain: DomainName? {
+        if case .component(let engine) = self { return engine.domain }
+        return nil
     }
 
     /// An outbound link opened only to ask `db:verify` (it never comes "up").

@@ -109,9 +109,13 @@ final class LinkSetup {
 
     func inbound(directTLS: Bool) -> InboundStream {
         let served = servedDomains
+        // Captured by value: a reload replaces this setup while the link lives on.
+        let policy = configuration.policy
+        let peers = configuration.peers
         return InboundStream(
             configuration: InboundConfiguration(
-                serves: { served.contains($0) }, dialbackAllowed: { [unowned self] in self.dialbackAllowed($0) },
+                serves: { served.contains($0) },
+                dialbackAllowed: { policy.dialbackAllowed(for: $0.value, peers: peers) },
                 dialbackSecret: dialbackSecret, makeStreamID: { LinkSetup.randomToken(bytes: 12) },
                 directTLS: directTLS, settings: linkSettings))
     }

@@ -12,7 +12,9 @@ enum ListenerSocket {
         do {
             return try TCPListener(loop: loop, address: socketAddress, onAccept: onAccept)
         } catch {
-            throw StartFailure("\(error.message) (is another process using \(address)? change [listen] to free it)")
+            // The socket error already carries the advice that fits its errno; add one only when it has none.
+            let advice = error.code == .other ? " (check [listen] \(address))" : ""
+            throw StartFailure(error.message + advice)
         }
     }
 }

@@ -42,11 +42,16 @@ public final class PeerCertificateFetch {
         public let reason: String
         /// The server's features had no `<starttls/>` (it talks plaintext only).
         public var starttlsNotOffered = false
+        /// Direct TLS met a server speaking plaintext XMPP (an s2s STARTTLS port): try `--starttls`.
+        public var plaintextXMPP = false
         public var description: String { "\(step): \(reason)" }
     }
 
     private enum Phase {
-        case connecting, awaitingFeatures, awaitingProceed, handshaking, awaitingFeaturesAfterTLS, done
+        case connecting, awaitingFeatures, awaitingProceed, handshaking, awaitingFeaturesAfterTLS
+        /// Direct TLS was answered with XML: reading the server's stream error to show it.
+        case readingPlaintextError
+        case done
     }
 
     private let loop: Loop
@@ -63,6 +68,9 @@ public final class PeerCertificateFetch {
     private var featuresBeforeTLS: Element?
     private var presented: Presented?
     private var parserAfterTLS: XMPPStreamParser?
+    /// Direct TLS: the first bytes the server sent, kept (bounded) in case they are plaintext XMPP.
+    private var firstBytes: [UInt8] = []
+    private static let firstBytesLimit = 8192
 
     /// - Parameters:
     ///   - serverName: SNI to send (the peer's XMPP domain); nil sends none.
@@ -107,6 +115,7 @@ public final class PeerCertificateFetch {
         case .awaitingProceed: "starttls"
         case .handshaking, .done: "tls"
         case .awaitingFeaturesAfterTLS: "stream after tls"
+        case .readingPlaintextError: "tls"
         }
     }
 
@@ -138,8 +147,13 @@ public final class PeerCertificateFetch {
         case .awaitingFeatures, .awaitingProceed:
             for event in parser.feed(bytes) { handle(event, address: address) }
         case .handshaking:
+            if starttlsDomain == nil && firstBytes.count < Self.firstBytesLimit {
+                firstBytes += bytes.prefix(Self.firstBytesLimit - firstBytes.count)
+            }
             tls?.feed(ciphertext: bytes)
             driveHandshake(address: address)
+        case .readingPlaintextError:
+            readPlaintextError(bytes)
         case .awaitingFeaturesAfterTLS:
             tls?.feed(ciphertext: bytes)
             readAfterTLS()
@@ -153,7 +167,11 @@ public final class PeerCertificateFetch {
         case .opened:
             break
         case .element(let element):
-            if phase == .awaitingFeatures && element.name == "features" && element.namespace == XMPPNamespace.streams {
+            if let error = StreamError(received: element) {
+                finish(.failure(Failure(step: stepName, reason: "the server sent a stream error: \(error)")))
+            } else if phase == .awaitingFeatures && element.name == "features"
+                && element.namespace == XMPPNamespace.streams
+            {
                 guard element.firstChild(named: "starttls", namespace: XMPPNamespace.tls) != nil else {
                     finish(
                         .failure(
@@ -206,8 +224,38 @@ public final class PeerCertificateFetch {
             }
         } catch {
             flush()
+            if starttlsDomain == nil && looksLikeXML(firstBytes) {
+                // A STARTTLS port answers a ClientHello with a stream header and a stream error.
+                phase = .readingPlaintextError
+                readPlaintextError(firstBytes)
+                return
+            }
             finish(.failure(Failure(step: "tls", reason: "\(error)")))
         }
+    }
+
+    private func looksLikeXML(_ bytes: [UInt8]) -> Bool {
+        bytes.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 } == 0x3C
+    }
+
+    /// Feeds what the plaintext server sent until its stream error (or the stream's end) shows.
+    private func readPlaintextError(_ bytes: [UInt8]) {
+        for event in parser.feed(bytes) {
+            switch event {
+            case .opened: continue
+            case .element(let element):
+                guard let error = StreamError(received: element) else { continue }
+                return finishPlaintext("it sent the stream error \(error)")
+            case .closed: return finishPlaintext("it closed the stream")
+            case .failed(let error): return finishPlaintext("its XML was unreadable (\(error))")
+            }
+        }
+    }
+
+    private func finishPlaintext(_ what: String) {
+        var failure = Failure(step: "tls", reason: "the server answered TLS with plaintext XMPP: \(what)")
+        failure.plaintextXMPP = true
+        finish(.failure(failure))
     }
 
     /// RFC 6120 §5.4.3.3: after TLS the initiating entity opens a fresh stream.
@@ -261,6 +309,7 @@ public final class PeerCertificateFetch {
     }
 
     private func ended(_ reason: String) {
+        if phase == .readingPlaintextError { return finishPlaintext(reason) }
         if phase == .awaitingFeaturesAfterTLS, var presented {
             presented.problemAfterTLS = "\(reason) before sending stream features over TLS"
             return finish(.success(presented))

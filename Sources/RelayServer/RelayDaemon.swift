@@ -32,9 +32,9 @@ public final class RelayDaemon {
     /// What inbound links present; nil until a certificate is configured.
     public private(set) var tlsServer: TLSContext?
     private var expiryTimer: Cancellable?
-    /// Links, routes and limits; nil when no local domain is configured (nothing to serve).
+    /// Links, routes and limits; nil until a local domain is configured (nothing to serve).
     private var router: Router?
-    private var listeners: [TCPListener] = []
+    private let listeners = ListenerSet()
     /// How long SIGTERM waits for links to close their streams before the relay exits anyway.
     static var shutdownGrace: Duration { .seconds(3) }
 
@@ -58,14 +58,15 @@ public final class RelayDaemon {
     /// Prepares the state directory, installs the signal watches and logs `relay.start`.
     public func start() throws(StartFailure) {
         startedAt = loop.now
-        try StateDirectory.prepare(configuration.relay.stateDirectory)
-        do {
-            tlsServer = try TLSSetup.serverContext(configuration, now: loop.unixSeconds)
-        } catch {
-            throw StartFailure("TLS: \(error)")
+        // The same checks as check-config (files, TLS identities, state directory), so they agree.
+        let checked = StartChecks.run(configuration, now: loop.unixSeconds, stateDirectory: .prepare)
+        guard checked.errors.isEmpty else {
+            throw StartFailure(checked.errors.map(\.description).joined(separator: "; "))
         }
+        tlsServer = checked.tlsServer
         resolver = try ResolverSetup.start(loop: loop, config: configuration)
-        try openListeners()
+        let setup = try LinkSetup(configuration: configuration, serverTLS: tlsServer)
+        _ = try bringUpListeners(setup, strict: true)
         watches = [
             loop.watchSignal(SIGTERM) { [unowned self] in self.shutDown(signal: "TERM") },
             loop.watchSignal(SIGINT) { [unowned self] in self.shutDown(signal: "INT") },
@@ -87,7 +88,7 @@ public final class RelayDaemon {
                 ),
                 ("resolver", ResolverSummary.mode(configuration.dns)),
                 ("trust_anchor", ResolverSummary.trustAnchor(configuration)),
-                ("listeners", ListenerSummary.describe(listeners.map(\.localAddress), configuration.listen)),
+                ("listeners", listeners.roleSummary),
             ])
         if configuration.source == RelayConfiguration.embeddedSource {
             logger.warn(
@@ -101,6 +102,10 @@ public final class RelayDaemon {
                     ),
                 ])
         }
+        // Expiring certificates are logged below as tls.cert_expiring (and daily after).
+        for warning in checked.warnings where warning.kind != .certificateExpiring {
+            logger.warn(warning.kind.event, [("at", warning.location), ("warning", warning.message)])
+        }
         scheduleStats()
         checkCertificateExpiry()
         expiryTimer = loop.scheduleRepeating(every: .seconds(86_400)) { [unowned self] in
@@ -112,26 +117,27 @@ public final class RelayDaemon {
     public func run() {
         loop.run()
         statsSignal = nil
-        listeners = []
+        listeners.closeAll()
         router = nil
         resolver = nil
     }
 
-    /// Local domains to serve: the router and listeners come up; s2s listeners only with a certificate.
-    private func openListeners() throws(StartFailure) {
-        let setup = try LinkSetup(configuration: configuration, serverTLS: tlsServer)
-        guard setup.hasLocalDomains else { return }
-        let router = Router(loop: loop, logger: logger, setup: setup, resolver: resolver)
-        self.router = router
-        listeners = try ComponentListener.open(configuration, loop: loop, router: router)
-        listeners += try S2SListeners.openHome(configuration, loop: loop, router: router)
-        if tlsServer != nil {
-            listeners += try S2SListeners.open(configuration, loop: loop, router: router)
-        } else if !(configuration.listen.s2s + configuration.listen.s2sDirectTLS).isEmpty {
+    /// Local domains to serve: the router comes up (the first time there are any, at start or on a
+    /// reload) and the listeners follow `setup`'s `[listen]`; s2s listeners only with a certificate.
+    private func bringUpListeners(_ setup: LinkSetup, strict: Bool) throws(StartFailure) -> ListenerSet.Changes {
+        let config = setup.configuration
+        if router == nil && setup.hasLocalDomains {
+            router = Router(loop: loop, logger: logger, setup: setup, resolver: resolver)
+        }
+        if setup.hasLocalDomains && setup.serverTLS == nil && !(config.listen.s2s + config.listen.s2sDirectTLS).isEmpty
+        {
             logger.warn(
                 "relay.no_tls",
                 [("hint", "s2s listeners stay closed: set [tls] certificate and key (xmpp-relay keygen makes them)")])
         }
+        let wanted = ListenerSet.wanted(
+            config, servesDomains: setup.hasLocalDomains, hasCertificate: setup.serverTLS != nil)
+        return try listeners.update(to: wanted, loop: loop, router: router, strict: strict)
     }
 
     func shutDown(signal: String) {
@@ -139,8 +145,7 @@ public final class RelayDaemon {
         statsTimer = nil
         expiryTimer = nil
         watches = []
-        for listener in listeners { listener.close() }
-        listeners = []
+        listeners.closeAll()
         guard let router else {
             resolver = nil
             loop.stop()
@@ -167,24 +172,46 @@ public final class RelayDaemon {
                 reloadFailed(["TLS: \(error)"])
                 return
             }
-            if let router {
-                do {
-                    router.reload(try LinkSetup(configuration: fresh, serverTLS: freshTLS))
-                } catch {
-                    reloadFailed([error.description])
-                    return
-                }
+            let setup: LinkSetup
+            do {
+                setup = try LinkSetup(configuration: fresh, serverTLS: freshTLS)
+            } catch {
+                reloadFailed([error.description])
+                return
             }
+            // Links already up are checked again against the new pins and policy.
+            let linksClosed = router?.reload(setup) ?? 0
             tlsServer = freshTLS
             configuration = fresh
-            // Logged before the new level applies, so a reload to `warn` still confirms itself.
-            logger.info("config.reload", [("config", fresh.source)])
+            // Never thrown when not strict: a socket that cannot bind is reported below instead.
+            let changes = (try? bringUpListeners(setup, strict: false)) ?? ListenerSet.Changes()
+            logReloaded(changes, linksClosed: linksClosed)
             logger.level = logLevelOverride ?? fresh.log.level
             scheduleStats()
             checkCertificateExpiry()
         case .failure(let errors):
             reloadFailed(errors.errors.map(\.description))
         }
+    }
+
+    /// `config.reload` says what changed; logged before the new level applies, so a reload to `warn`
+    /// still confirms itself. A listener that could not open is named, at warn: that part is not in force.
+    private func logReloaded(_ changes: ListenerSet.Changes, linksClosed: Int) {
+        func list(_ keys: [ListenerSet.Key]) -> String {
+            keys.isEmpty ? "none" : keys.map(\.description).joined(separator: ",")
+        }
+        var fields: [(String, String)] = [
+            ("config", configuration.source), ("listeners_opened", list(changes.opened)),
+            ("listeners_closed", list(changes.closed)), ("links_closed", String(linksClosed)),
+            ("listeners", listeners.roleSummary),
+        ]
+        guard !changes.failed.isEmpty else {
+            logger.info("config.reload", fields)
+            return
+        }
+        fields.append(
+            ("not_in_force", changes.failed.map { "listen \($0.key): \($0.reason)" }.joined(separator: "; ")))
+        logger.warn("config.reload", fields)
     }
 
     private func checkCertificateExpiry() {

@@ -9,22 +9,26 @@ import XMPPStream
 /// Routes stanzas between component links and s2s links, in memory: a stanza to a connected
 /// component's domain goes to it; one from a component to a remote domain goes out over the
 /// authenticated outbound link for (local, remote), connected on demand (`[[peer]] server`, else
-/// the DNS plan, targets in order) and held while it comes up. Remote → remote is refused.
+/// the DNS plan, targets in order) and held while it comes up, unless the remote domain's own
+/// inbound link negotiated XEP-0288 (bidi): then that link is the way out and nothing is dialed
+/// (a friend's relay behind NAT gets its replies). Remote → remote is refused.
 /// Failures bounce RFC 6120 §8.3.3 errors to the sender; error stanzas are never bounced.
 final class Router: LinkOwner {
     private let loop: Loop
     private let logger: Logger
     private let log: LinkLog
     private var setup: LinkSetup
-    private let trust: PeerTrust
+    /// Replaced when a reload names another CA bundle; each link keeps the one it started with.
+    private var trust: PeerTrust
     private let planner: ConnectionPlanner?
-    private let resolver: (any DNSQuerying)?
     let limits: ConnectionLimits
     private var nextID = 0
     /// Every link whose stream is not over yet.
     private var links: [Int: Link] = [:]
     private var components: [DomainName: Link] = [:]
     private var outbound: [DomainPair: OutboundRoute] = [:]
+    /// XEP-0288 inbound links found carrying (local → remote), remembered until they close.
+    private var bidiWays: [DomainPair: Link] = [:]
     /// XEP-0220 verifying links, by (receiving, originating), and the inbound links waiting for answers.
     private var verifyRoutes: [DomainPair: OutboundRoute] = [:]
     private var dialbackWaiters: [DialbackVerification: [Link]] = [:]
@@ -43,17 +47,18 @@ final class Router: LinkOwner {
         self.logger = logger
         self.log = LinkLog(logger: logger)
         self.setup = setup
-        self.resolver = resolver
-        planner = resolver.map { ConnectionPlanner(resolver: $0) }
+        planner = resolver.map {
+            ConnectionPlanner(resolver: $0, scheduler: loop, timeout: setup.configuration.dns.timeout)
+        }
         let pinsSource = PinsSource(setup: setup)
         self.pinsSource = pinsSource
-        trust = PeerTrust(caFile: setup.configuration.tls.caFile, planner: planner) { pinsSource.pins(for: $0) }
+        trust = Self.makeTrust(caFile: setup.configuration.tls.caFile, planner: planner, pinsSource: pinsSource)
         limits = ConnectionLimits(
             perIP: setup.configuration.limits.connectionsPerIP, maxLinks: setup.configuration.limits.maxLinks,
             logger: logger, clock: { loop.unixSeconds })
     }
 
-    /// Pins follow the configuration in force (a reload swaps `setup`).
+    /// Pins and `[policy] require` follow the configuration in force (a reload swaps `setup`).
     private final class PinsSource {
         var setup: LinkSetup
         init(setup: LinkSetup) { self.setup = setup }
@@ -61,15 +66,59 @@ final class Router: LinkOwner {
             if let home = (try? DomainName(domain)).flatMap({ setup.home($0) }) { return home.pins }
             return setup.peer(domain)?.pins ?? []
         }
+        var requiresDANE: Bool { setup.configuration.policy.require == .dane }
     }
     private let pinsSource: PinsSource
 
-    /// New links use the reloaded configuration; links already up keep theirs.
-    func reload(_ fresh: LinkSetup) {
+    /// New links use the reloaded configuration (certificate, pins, policy, limits). Links already
+    /// authenticated are checked again against it; those it no longer allows end with a
+    /// `policy-violation` stream error. Returns how many were closed.
+    func reload(_ fresh: LinkSetup) -> Int {
+        if fresh.configuration.tls.caFile != setup.configuration.tls.caFile {
+            trust = Self.makeTrust(caFile: fresh.configuration.tls.caFile, planner: planner, pinsSource: pinsSource)
+        }
         setup = fresh
         pinsSource.setup = fresh
         limits.perIP = fresh.configuration.limits.connectionsPerIP
         limits.maxLinks = fresh.configuration.limits.maxLinks
+        planner?.timeout = fresh.configuration.dns.timeout
+        var closed = 0
+        for link in links.values.sorted(by: { $0.id < $1.id }) where !link.isClosed {
+            guard let why = refusal(of: link) else { continue }
+            closed += 1
+            link.close(StreamError(.policyViolation, "\(why); no longer allowed after reload"))
+        }
+        return closed
+    }
+
+    private static func makeTrust(caFile: String, planner: ConnectionPlanner?, pinsSource: PinsSource) -> PeerTrust {
+        PeerTrust(caFile: caFile, planner: planner, requiresDANE: { pinsSource.requiresDANE }) {
+            pinsSource.pins(for: $0)
+        }
+    }
+
+    /// Why the configuration in force would not let `link` carry what it carries, or nil. The same
+    /// rules as when it came up: a served local domain; the peer's certificate valid for the remote
+    /// domain (pins checked against the chain it presented), or dialback allowed for that domain.
+    private func refusal(of link: Link) -> String? {
+        if link.direction == .component {
+            guard let domain = link.engine.componentDomain, !setup.isComponentDomain(domain) else { return nil }
+            return "\(domain) is no longer a configured [[component]]"
+        }
+        for pair in link.engine.authenticatedPairs {
+            guard setup.serves(pair.local) else { return "\(pair.local) is no longer served here" }
+            let verdict = trust.recheck(
+                chain: link.peerCertificateChain, domain: pair.remote,
+                role: link.direction == .outbound ? .server : .client, target: link.target,
+                previous: link.info?.peer, now: loop.unixSeconds
+            ).authentication
+            if verdict.isValid(for: pair.remote) { continue }
+            let fallback = verdict.method.allowsFallback
+            if fallback && setup.dialbackAllowed(pair.remote) { continue }
+            return "\(pair.remote) is not authenticated (\(verdict.method.rawValue): \(verdict.reason))"
+                + (fallback ? " and dialback is not allowed for it" : "")
+        }
+        return nil
     }
 
     /// The router's part of the `stats` line: walks links and routes, so call it per stats line,
@@ -233,6 +282,12 @@ final class Router: LinkOwner {
             for stanza in stanzas { bounce(stanza, .serviceUnavailable, text: why, reason: why, link: link) }
             return
         }
+        if link.direction == .inbound, stopping == nil {
+            // They went out over the peer's XEP-0288 link, which is gone: the next way out is a dial
+            // (or another bidi link). The link no longer carries anything, so this cannot loop.
+            for stanza in stanzas { routeAgain(stanza) }
+            return
+        }
         // Sent but not acknowledged when the link ended: try once more over a fresh link (at least
         // once: the peer may see a duplicate); a second failure bounces.
         guard link.direction == .outbound, stopping == nil, let route = route(of: link), !route.isRetry else {
@@ -259,6 +314,7 @@ final class Router: LinkOwner {
         links[link.id] = nil
         closedBytesIn += link.bytesIn
         closedBytesOut += link.bytesOut
+        for (pair, way) in bidiWays where way === link { bidiWays[pair] = nil }
         limits.release(link.direction == .outbound ? nil : link.address)
         switch link.direction {
         case .component:
@@ -299,12 +355,16 @@ final class Router: LinkOwner {
     }
 
     private func routeOut(_ stanza: Element, pair: DomainPair) {
+        if let route = outbound[pair], route.isUp, let link = route.link {
+            link.send(stanza)
+            return
+        }
+        if let way = bidiWay(for: pair) {
+            way.send(stanza)
+            return
+        }
         if let route = outbound[pair] {
-            if route.isUp, let link = route.link {
-                link.send(stanza)
-            } else {
-                route.pending.append(stanza)
-            }
+            route.pending.append(stanza)
             return
         }
         guard stopping == nil else {
@@ -318,38 +378,40 @@ final class Router: LinkOwner {
         findAddresses(route)
     }
 
+    /// An inbound link from `pair.remote` that negotiated XEP-0288 and authenticated the pair.
+    private func bidiWay(for pair: DomainPair) -> Link? {
+        if let way = bidiWays[pair], !way.isClosed, way.engine.carriesOutbound(pair) { return way }
+        let found = links.values.filter { !$0.isClosed && $0.engine.carriesOutbound(pair) }.min { $0.id < $1.id }
+        bidiWays[pair] = found
+        return found
+    }
+
+    /// A stanza from a local domain that an inbound bidi link handed back: routed once more.
+    private func routeAgain(_ stanza: Element) {
+        // Always parses: the engine sends only stanzas whose addresses it checked.
+        guard let from = try? JID(stanza[attribute: "from"] ?? ""), let to = try? JID(stanza[attribute: "to"] ?? "")
+        else { return }
+        routeOut(stanza, pair: DomainPair(local: from.domain, remote: to.domain))
+    }
+
+    /// DNS for a route: the plan of the remote domain, or the addresses of its `[[peer]] server`.
+    /// A lookup that failed (SERVFAIL, timeout, the `[dns] timeout` deadline) is `remote-server-timeout`
+    /// (wait), never `remote-server-not-found`; the failed route is forgotten, so the next stanza
+    /// makes a fresh plan (until the durable queue retries by itself).
     private func findAddresses(_ route: OutboundRoute) {
         let remote = route.pair.remote.value
         // A home domain is reached at its [[home]] server only, never through DNS for the domain.
-        if let server = setup.home(route.pair.remote)?.server ?? setup.peer(remote)?.server {
-            if let address = SocketAddress(ipAddress: server.host, port: server.port) {
-                route.candidates = [OutboundRoute.Candidate(address: address, directTLS: false, target: nil)]
-                connectNext(route)
-                return
-            }
-            guard let resolver else {
-                fail(route, .remoteServerNotFound, "no DNS resolver is running to find \(server.host)")
-                return
-            }
-            HostAddresses.lookup(server.host, port: server.port, resolver: resolver) { [weak self, weak route] result in
-                guard let self, let route, self.isCurrent(route) else { return }
-                switch result {
-                case .success(let addresses):
-                    route.candidates = addresses.map {
-                        OutboundRoute.Candidate(address: $0, directTLS: false, target: nil)
-                    }
-                    self.connectNext(route)
-                case .failure(let failure):
-                    self.fail(route, failure.notFound ? .remoteServerNotFound : .remoteServerTimeout, failure.reason)
-                }
-            }
+        let server = setup.home(route.pair.remote)?.server ?? setup.peer(remote)?.server
+        if let server, let address = SocketAddress(ipAddress: server.host, port: server.port) {
+            route.candidates = [OutboundRoute.Candidate(address: address, directTLS: false, target: nil)]
+            connectNext(route)
             return
         }
         guard let planner else {
-            fail(route, .remoteServerNotFound, "no DNS resolver is running")
+            fail(route, .remoteServerTimeout, "no DNS resolver is running to find \(server?.host ?? remote)")
             return
         }
-        planner.plan(remote) { [weak self, weak route] plan in
+        let planned: (ConnectionPlan) -> Void = { [weak self, weak route] plan in
             guard let self, let route, self.isCurrent(route) else { return }
             switch plan.verdict {
             case .notFound(let reason):
@@ -360,8 +422,10 @@ final class Router: LinkOwner {
                 for target in plan.usableTargets {
                     for ip in target.addresses {
                         guard let address = SocketAddress(ipBytes: ip.bytes, port: target.port) else { continue }
+                        // A configured server is authenticated by its pins, never by DANE.
                         route.candidates.append(
-                            OutboundRoute.Candidate(address: address, directTLS: target.directTLS, target: target))
+                            OutboundRoute.Candidate(
+                                address: address, directTLS: target.directTLS, target: server == nil ? target : nil))
                     }
                 }
                 guard !route.candidates.isEmpty else {
@@ -371,12 +435,18 @@ final class Router: LinkOwner {
                 self.connectNext(route)
             }
         }
+        if let server {
+            planner.planServer(server.host, port: server.port, completion: planned)
+        } else {
+            planner.plan(remote, completion: planned)
+        }
     }
 
     private func connectNext(_ route: OutboundRoute) {
         guard !route.candidates.isEmpty else {
+            // RFC 6120 §8.3.3.17: resolved, but no stream: the sender may try again later.
             let tried = route.failures.joined(separator: "; ")
-            fail(route, .remoteServerNotFound, "nothing answers for \(route.pair.remote) (\(tried))")
+            fail(route, .remoteServerTimeout, "nothing answers for \(route.pair.remote) (\(tried))")
             return
         }
         let candidate = route.candidates.removeFirst()

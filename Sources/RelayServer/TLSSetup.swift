@@ -34,6 +34,8 @@ enum TLSSetup {
         context.certificateExpiries(now: now).map(\.daysLeft).min()
     }
 
+    static let renewHint = "renew it (or run xmpp-relay keygen and publish the new TLSA/pin), then kill -HUP the relay"
+
     static func logExpiries(of context: TLSContext, now: Int64, logger: Logger) {
         for expiry in context.certificateExpiries(now: now) where expiry.isExpiring(withinDays: expiryWarningDays) {
             logger.warn(
@@ -41,10 +43,7 @@ enum TLSSetup {
                 [
                     ("domain", expiry.domain ?? "*"), ("certificate", expiry.source),
                     ("days_left", String(expiry.daysLeft)),
-                    (
-                        "hint",
-                        "renew it (or run xmpp-relay keygen and publish the new TLSA/pin), then kill -HUP the relay"
-                    ),
+                    ("hint", renewHint),
                 ])
         }
     }

@@ -120,6 +120,11 @@ public struct ComponentStream {
         }
     }
 
+    public mutating func close(with error: StreamError) -> [Action] {
+        guard state != .closed else { return [] }
+        return fail(error)
+    }
+
     public mutating func connectionLost(reason: String) -> [Action] {
         guard state != .closed else { return [] }
         return finish(reason: nil, logged: reason)

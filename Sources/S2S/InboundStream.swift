@@ -133,10 +133,27 @@ public struct InboundStream {
         return actions + authenticated(pair, .dialback)
     }
 
-    /// A stanza for the peer: only on a bidirectional (XEP-0288) link, else handed back.
+    /// A stanza for the peer: only on a bidirectional (XEP-0288) link and only for a pair the peer
+    /// authenticated here (from our `local` to its `remote`), else handed back: the peer would close
+    /// the link with `invalid-from` or `host-unknown`.
     public mutating func send(_ stanza: Element) -> [Action] {
-        guard state == .established, link.bidirectional else { return [.returnUnacked([stanza])] }
+        guard state == .established, link.bidirectional, let addresses = try? StanzaRules.addresses(of: stanza),
+            pairs.contains(DomainPair(local: addresses.from.domain, remote: addresses.to.domain))
+        else { return [.returnUnacked([stanza])] }
         return link.send(stanza)
+    }
+
+    /// Whether stanzas from `pair.local` to `pair.remote` may go out over this inbound link (XEP-0288).
+    public func carries(_ pair: DomainPair) -> Bool {
+        state == .established && link.bidirectional && pairs.contains(pair)
+    }
+
+    public mutating func close(with error: StreamError) -> [Action] {
+        guard state != .closed else { return [] }
+        // What we took custody of is acknowledged first (XEP-0198 allows it at any time), so the
+        // peer does not resend or bounce it.
+        let acknowledgement = state == .established || state == .closing ? link.streamManagement.finalAck() : []
+        return acknowledgement + fail(error)
     }
 
     /// The relay took custody of `count` more delivered stanzas: XEP-0198 may now acknowledge them.

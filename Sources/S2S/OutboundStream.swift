@@ -210,6 +210,14 @@ public struct OutboundStream {
         }
     }
 
+    public mutating func close(with error: StreamError) -> [Action] {
+        guard state != .closed else { return [] }
+        // What we took custody of is acknowledged first (XEP-0198 allows it at any time), so the
+        // peer does not resend or bounce it.
+        let acknowledgement = state == .established || state == .closing ? link.streamManagement.finalAck() : []
+        return acknowledgement + fail(error)
+    }
+
     /// The connection broke (read error, TLS failure, EOF).
     public mutating func connectionLost(reason: String) -> [Action] {
         guard state != .closed else { return [] }

@@ -16,6 +16,10 @@ public protocol StreamEngine {
     mutating func shutdown(reason: String) -> [Action]
     /// The connection broke: no more output is possible.
     mutating func connectionLost(reason: String) -> [Action]
+    /// End the stream at once with a stream error (the relay's decision, e.g. a link that a
+    /// reloaded configuration no longer allows): nothing more is accepted from the peer, and what
+    /// the peer has not acknowledged is handed back.
+    mutating func close(with error: StreamError) -> [Action]
 }
 
 extension OutboundStream: StreamEngine {}

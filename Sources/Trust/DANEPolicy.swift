@@ -1,7 +1,7 @@
 import X509
 
 /// DANE for SRV (RFC 6698, 7671, 7673): with a secure TLSA set holding usable records, only those
-/// records decide (no fallback); a bogus answer refuses; insecure or no records pass on to PKIX.
+/// records decide (no fallback); a bogus or failed lookup refuses; insecure or no records pass on to PKIX.
 struct DANEPolicy: AuthPolicy {
     let verifier: any ChainVerifier
 
@@ -13,6 +13,8 @@ struct DANEPolicy: AuthPolicy {
             return .next(note: nil)
         case .bogus(let why):
             return .decided(.refusal(.none, reason: "DNSSEC validation failed (bogus) for \(owner): \(why)"))
+        case .failed(let why):
+            return .decided(.refusal(.none, reason: "TLSA lookup for \(owner) failed (\(why)); DANE status unknown"))
         case .secure(let answer):
             records = answer
         }

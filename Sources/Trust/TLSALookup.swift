@@ -8,6 +8,9 @@ public struct TLSALookup {
         case insecure
         /// DNSSEC validation failed: the answer cannot be trusted either way.
         case bogus(String)
+        /// No answer came (SERVFAIL, timeout) where DNSSEC was secure up to here: DANE may apply,
+        /// so this is no reason to fall back (RFC 7672 §2.2, "indeterminate").
+        case failed(String)
     }
 
     /// The owner name, e.g. "_5269._tcp.xmpp.example.com".
@@ -27,6 +30,10 @@ public struct TLSALookup {
 
     public static func bogus(_ why: String, at owner: String) -> TLSALookup {
         TLSALookup(owner: owner, status: .bogus(why))
+    }
+
+    public static func failed(_ why: String, at owner: String) -> TLSALookup {
+        TLSALookup(owner: owner, status: .failed(why))
     }
 
     /// No lookup was made (e.g. an inbound connection before the peer's SRV is known).

@@ -86,6 +86,51 @@ final class ConnectionPlanZoneTests: ZoneTestCase {
         XCTAssertTrue(reason.contains("SERVFAIL"), reason)
     }
 
+    /// A signed child zone (DS in the parent) whose only server is dead holds the TLSA records of a
+    /// target whose SRV and addresses are secure. The lookup fails (libunbound gives up after about
+    /// 17 s; the plan's 3 s deadline comes first); RFC 7672 §2.2 / RFC 7673 §3: that target is
+    /// unusable ("indeterminate"), never PKIX, and the plan says retry later, naming the lookup.
+    func testFailedTLSAUnderASignedDelegationMakesTheTargetUnusable() {
+        let started = ContinuousClock.now
+        let planner = ConnectionPlanner(
+            resolver: resolver, scheduler: loop, timeout: .seconds(3), random: SeededGenerator(seed: 1))
+        let plan = plan("deadtlsa.xr.test", planner: planner)
+        let elapsed = ContinuousClock.now - started
+        XCTAssertLessThan(elapsed, .seconds(5), "the deadline bounds the plan")
+        guard case .retryLater(let reason) = plan.verdict else { return XCTFail("got \(plan.verdict)") }
+        XCTAssertEqual(
+            reason, "no DNS answer within 3 s ([dns] timeout) for TLSA _5269._tcp.xmpp.deadtlsa.xr.test")
+        let tlsa = plan.lookups.first { $0.type == .tlsa }
+        XCTAssertEqual(tlsa?.name, "_5269._tcp.xmpp.deadtlsa.xr.test")
+        XCTAssertEqual(tlsa?.status.isFailed, true, "\(String(describing: tlsa))")
+        XCTAssertEqual(tlsa?.records, [])
+        guard plan.targets.count == 1 else { return XCTFail("\(plan)") }
+        let target = plan.targets[0]
+        XCTAssertEqual(target.serviceStatus, .secure)
+        XCTAssertEqual(target.addressStatus, .secure)
+        XCTAssertEqual(target.tlsaStatus?.isFailed, true)
+        XCTAssertFalse(target.isUsable)
+        XCTAssertFalse(target.daneApplies)
+        XCTAssertEqual(
+            target.unusableReason,
+            "TLSA lookup for _5269._tcp.xmpp.deadtlsa.xr.test failed (no answer within 3 s ([dns] timeout)); "
+                + "DANE status unknown")
+        XCTAssertTrue(plan.usableTargets.isEmpty)
+    }
+
+    /// The resolver itself, without a deadline: libunbound gives up on the dead server with
+    /// SERVFAIL and hands back its stale scratch buffer; that is a failure, never an "insecure
+    /// NOERROR" answer without records (what the relay made of it before).
+    func testResolverReportsNoReplyAsFailure() {
+        switch lookup("_5269._tcp.xmpp.deadtlsa.xr.test", .tlsa) {
+        case .success(let answer): XCTFail("got an answer: \(answer)")
+        case .failure(let error):
+            XCTAssertEqual(
+                error.message,
+                "SERVFAIL: no usable answer for _5269._tcp.xmpp.deadtlsa.xr.test TLSA from the name servers")
+        }
+    }
+
     func testDotTargetMeansNoService() {
         let plan = plan("nosvc.xr.test")
         guard case .notFound(let reason) = plan.verdict else { return XCTFail("got \(plan.verdict)") }
@@ -109,7 +154,7 @@ final class ConnectionPlanZoneTests: ZoneTestCase {
     }
 
     func testWeightsAreHonouredOverManyDraws() {
-        let planner = ConnectionPlanner(resolver: resolver, random: SeededGenerator(seed: 42))
+        let planner = ConnectionPlanner(resolver: resolver, scheduler: loop, random: SeededGenerator(seed: 42))
         var firsts: [String: Int] = [:]
         let draws = 2000
         for _ in 0..<draws {

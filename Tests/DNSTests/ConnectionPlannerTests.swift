@@ -1,3 +1,4 @@
+import EventLoop
 import XCTest
 
 @testable import DNS
@@ -38,7 +39,9 @@ final class ConnectionPlannerTests: XCTestCase {
 
     func plan(_ domain: String) -> ConnectionPlan {
         var result: ConnectionPlan? = nil
-        ConnectionPlanner(resolver: dns, random: SeededGenerator(seed: 1)).plan(domain) { result = $0 }
+        ConnectionPlanner(resolver: dns, scheduler: ManualScheduler(), random: SeededGenerator(seed: 1)).plan(domain) {
+            result = $0
+        }
         return result!
     }
 

@@ -96,7 +96,7 @@ final class ResolverFootprintTests: XCTestCase {
             limits: limits == "small" ? .smallBoard : .libunboundDefaults)
         let resolver = try Resolver(loop: loop, configuration: configuration)
         var plan: ConnectionPlan? = nil
-        ConnectionPlanner(resolver: resolver).plan("secure.xr.test") {
+        ConnectionPlanner(resolver: resolver, scheduler: loop).plan("secure.xr.test") {
             plan = $0
             loop.stop()
         }

@@ -55,7 +55,8 @@ class ZoneTestCase: XCTestCase {
     }
 
     func plan(_ domain: String, planner: ConnectionPlanner? = nil) -> ConnectionPlan {
-        let planner = planner ?? ConnectionPlanner(resolver: resolver, random: SeededGenerator(seed: 1))
+        let planner =
+            planner ?? ConnectionPlanner(resolver: resolver, scheduler: loop, random: SeededGenerator(seed: 1))
         var outcome: ConnectionPlan? = nil
         planner.plan(domain) { plan in
             outcome = plan

@@ -129,6 +129,36 @@ final class KeygenCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory + "/jones.example.key"))
     }
 
+    func testTargetMustBeAHostName() {
+        for address in ["192.0.2.1", "2001:db8::1", "[2001:db8::1]"] {
+            let result = keygen(["a.example", "--out", directory, "--target", address])
+            XCTAssertEqual(result.status, ExitCode.usage, address)
+            XCTAssertTrue(
+                result.err.first?.contains("is an IP address, but an SRV record points to a host name") == true,
+                "\(result.err)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), [], "nothing written")
+        let named = keygen(["a.example", "--out", directory, "--target", "relay.a.example"])
+        XCTAssertEqual(named.status, ExitCode.ok, "\(named.err)")
+        XCTAssertTrue(named.out.contains("_xmpp-server._tcp.a.example. 3600 IN SRV 0 5 5269 relay.a.example."))
+    }
+
+    func testPrintsAbsolutePathsForARelativeOutDirectory() throws {
+        let previous = FileManager.default.currentDirectoryPath
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
+        try FileManager.default.createDirectory(atPath: directory + "/keys", withIntermediateDirectories: false)
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(directory))
+        let cwd = FileManager.default.currentDirectoryPath
+        let result = keygen(["b.example", "--out", "./keys/"])
+        XCTAssertEqual(result.status, ExitCode.ok, "\(result.err)")
+        XCTAssertTrue(result.out.contains("certificate = \"\(cwd)/keys/b.example.crt\""), "\(result.out)")
+        XCTAssertTrue(result.out.contains("key = \"\(cwd)/keys/b.example.key\""), "\(result.out)")
+        XCTAssertTrue(result.out.first?.hasPrefix("wrote \(cwd)/keys/b.example.key") == true, "\(result.out)")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/keys/b.example.crt"))
+        let here = keygen(["c.example"])
+        XCTAssertTrue(here.out.contains("key = \"\(cwd)/c.example.key\""), "\(here.out)")
+    }
+
     func testUsageErrors() {
         XCTAssertEqual(keygen([]).status, ExitCode.usage)
         XCTAssertEqual(keygen(["bad_domain!"]).status, ExitCode.usage)

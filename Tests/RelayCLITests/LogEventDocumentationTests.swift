@@ -7,10 +7,11 @@ final class LogEventDocumentationTests: XCTestCase {
     private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    /// Event names as they appear in calls like `logger.info("link.up", …)` or `logger.log(.warn, "x.y", …)`.
+    /// Event names as they appear in calls like `logger.info("link.up", …)` or `logger.log(.warn, "x.y", …)`,
+    /// or as a `ConfigWarning.Kind` (`static let risky = Kind("config.risky")`), which `run` logs by name.
     private func eventsInSources() throws -> Set<String> {
         let pattern = try NSRegularExpression(
-            pattern: #"(?:logger\.(?:debug|info|warn|error)\(|logger\.log\(\.[a-z]+,)\s*"#
+            pattern: #"(?:logger\.(?:debug|info|warn|error)\(|logger\.log\(\.[a-z]+,|static let [A-Za-z]+ = Kind\()\s*"#
                 + #""([a-z0-9_]+(?:\.[a-z0-9_]+)*)""#)
         var events = Set<String>()
         let sources = root.appendingPathComponent("Sources")

@@ -120,6 +120,37 @@ final class PinCommandTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("starttls: the server does not offer STARTTLS"), result.stderr)
     }
 
+    func testDirectTLSToAStartTLSPortShowsTheStreamErrorAndSuggestsStartTLS() throws {
+        let binary = try RelayBinary()
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Fixtures/starttls-server.py"
+        ).path
+        let (server, port) = try startServer("/usr/bin/python3", [script, certificate, key, "--plaintext-error"])
+        defer { if server.isRunning { server.terminate() } }
+        let result = try binary.run(["pin", "127.0.0.1:\(port)", "--timeout", "5"])
+        XCTAssertEqual(result.status, 1, result.stdout)
+        XCTAssertTrue(
+            result.stderr.contains(
+                "tls: the server answered TLS with plaintext XMPP: it sent the stream error not-well-formed: "
+                    + "expected an XML stream here"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("try xmpp-relay pin 127.0.0.1:\(port) --starttls DOMAIN"), result.stderr)
+    }
+
+    func testStreamErrorBeforeSTARTTLSIsShownWithItsText() throws {
+        let binary = try RelayBinary()
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Fixtures/starttls-server.py"
+        ).path
+        let (server, port) = try startServer("/usr/bin/python3", [script, certificate, key, "--stream-error"])
+        defer { if server.isRunning { server.terminate() } }
+        let result = try binary.run(["pin", "127.0.0.1:\(port)", "--starttls", "peer.example", "--timeout", "5"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(
+            result.stderr.contains(
+                "stream: the server sent a stream error: host-unknown: this server does not serve peer.example"),
+            result.stderr)
+    }
+
     func testRefusedConnectionAndBadUsage() throws {
         let binary = try RelayBinary()
         let refused = try binary.run(["pin", "127.0.0.1:1"])

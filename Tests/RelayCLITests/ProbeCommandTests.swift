@@ -111,6 +111,36 @@ final class ProbeCommandTests: XCTestCase {
         XCTAssertFalse(text.contains("5999"), "forged data is never shown as a record")
     }
 
+    /// Lookups are printed as they complete, and `--timeout` bounds DNS: the TLSA records of
+    /// deadtlsa.xr.test sit in a signed child zone whose server is dead (libunbound alone would
+    /// take about 17 s); with --timeout 1 the plan ends after 2 s as "retry later", naming it.
+    func testLookupsStreamAndTimeoutBoundsDNS() {
+        var lines: [(at: Duration, text: String)] = []
+        let started = ContinuousClock.now
+        let io = CommandIO(out: { lines.append((ContinuousClock.now - started, $0)) }, err: { _ in })
+        let code = ProbeCommand.run(
+            [
+                "deadtlsa.xr.test", "--trust-anchor", directory + "/trust-anchor.ds", "--forwarder", "127.0.0.1@9",
+                "--stub", "xr.test.=127.0.0.1@\(port)", "--dns-only", "--timeout", "1",
+            ], io: io)
+        let elapsed = ContinuousClock.now - started
+        let text = lines.map(\.text).joined(separator: "\n")
+        XCTAssertEqual(code, ExitCode.failure, text)
+        XCTAssertGreaterThanOrEqual(elapsed, .milliseconds(1900), text)
+        XCTAssertLessThan(elapsed, .seconds(4), text)
+        let srv = lines.first { $0.text.hasPrefix("  SRV _xmpp-server._tcp.deadtlsa.xr.test: secure NOERROR") }
+        XCTAssertLessThan(srv?.at ?? .seconds(99), .seconds(1), "printed when it came, not at the end: \(text)")
+        XCTAssertTrue(
+            text.contains(
+                "  TLSA _5269._tcp.xmpp.deadtlsa.xr.test: failed (no answer within 2 s (twice --timeout))"), text)
+        XCTAssertTrue(
+            text.contains(
+                "connection plan: retry later: no DNS answer within 2 s (twice --timeout) for TLSA"
+                    + " _5269._tcp.xmpp.deadtlsa.xr.test"), text)
+        XCTAssertTrue(text.contains("UNUSABLE now: TLSA lookup for _5269._tcp.xmpp.deadtlsa.xr.test failed"), text)
+        XCTAssertFalse(text.contains("insecure"), text)
+    }
+
     func testInsecureDomainSaysNoDANE() {
         let result = probe("insecure.xr.test", extra: [])
         XCTAssertEqual(result.code, ExitCode.ok)

@@ -82,6 +82,50 @@ final class RunCommandTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("\(path):2:"), result.stderr)
     }
 
+    /// The same StartChecks as check-config: a key that does not match its certificate stops `run`.
+    func testKeyThatDoesNotMatchItsCertificateRefusesToStart() throws {
+        let binary = try RelayBinary()
+        for domain in ["a.example", "b.example"] {
+            XCTAssertEqual(try binary.run(["keygen", domain, "--out", directory]).status, 0)
+        }
+        let path = try writeConfig(
+            validConfig() + "\n[tls]\ncertificate = \"a.example.crt\"\nkey = \"b.example.key\"\n")
+        let result = try binary.run(["run", "--config", path])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("event=relay.start_failed"), result.stderr)
+        XCTAssertTrue(
+            result.stderr.contains(
+                "\(path):15: TLS: \(directory)/b.example.key: key does not match the certificate in "
+                    + "\(directory)/a.example.crt"), result.stderr)
+        XCTAssertFalse(result.stderr.contains("event=relay.start "), result.stderr)
+        let check = try binary.run(["check-config", path])
+        XCTAssertEqual(check.status, 2)
+        XCTAssertTrue(
+            check.stderr.contains("\(path):15: TLS: \(directory)/b.example.key: key does not match"), check.stderr)
+    }
+
+    /// Accepted but not implemented yet: run says so at start, in the words check-config prints.
+    func testNotImplementedQueueIsLoggedAtStart() throws {
+        let binary = try RelayBinary()
+        let path = try writeConfig(validConfig() + "\n[queue]\nmax_age = \"1d\"\n")
+        let (process, out, err) = try binary.start(["run", "--config", path])
+        let log = RelayProcess.LogCollector()
+        err.fileHandleForReading.readabilityHandler = { log.append($0.availableData) }
+        defer { if process.isRunning { process.terminate() } }
+        XCTAssertTrue(eventually { log.value.contains("event=config.not_implemented") }, log.value)
+        XCTAssertTrue(log.value.contains("at=\(path):13 "), log.value)
+        XCTAssertTrue(log.value.contains("warning=\"[queue] is not implemented yet (issue 11)"), log.value)
+        let check = try binary.run(["check-config", path])
+        XCTAssertEqual(check.status, 0, check.stderr)
+        XCTAssertEqual(check.stdout, "configuration OK (1 warning)\n")
+        XCTAssertTrue(
+            check.stderr.hasPrefix("\(path):13: warning: [queue] is not implemented yet (issue 11)"), check.stderr)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        err.fileHandleForReading.readabilityHandler = nil
+        _ = out
+    }
+
     func testRootWithoutPermissionIsRefused() throws {
         guard geteuid() == 0 else { throw XCTSkip("only meaningful as root") }
         let binary = try RelayBinary()

@@ -543,6 +543,18 @@ final class ConfigDecoderTests: XCTestCase {
             ])
     }
 
+    func testDNSTimeout() throws {
+        XCTAssertEqual(try XCTUnwrap(success(parseConfig(""))).dns.timeout, .seconds(10))
+        let config = try XCTUnwrap(success(parseConfig("[dns]\ntimeout = \"2s\"\n")))
+        XCTAssertEqual(config.dns.timeout, .seconds(2))
+        assertErrors(
+            parseConfig("[dns]\ntimeout = \"0s\"\n"),
+            [Expected(2, .invalidValue, "dns.timeout must be at least 1s, not 0s")])
+        assertErrors(
+            parseConfig("[dns]\ntimeout = 10\n"),
+            [Expected(2, .wrongType, "dns.timeout must be a duration in quotes with a unit")])
+    }
+
     func testQueueCapsMustNest() {
         assertErrors(
             parseConfig("[queue]\nmax_bytes = \"1M\"\nmax_bytes_per_domain = \"2M\"\n"),

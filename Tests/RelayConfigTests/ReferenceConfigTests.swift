@@ -42,7 +42,11 @@ final class ReferenceConfigTests: XCTestCase {
         defaults.components = config.components
         defaults.peers = config.peers
         defaults.referencedFiles = config.referencedFiles
+        defaults.warnings = config.warnings
         XCTAssertEqual(config, defaults)
+        // What it documents but the relay does not do yet is said, not silently accepted.
+        XCTAssertEqual(config.warnings.map(\.kind), [.notImplemented])
+        XCTAssertEqual(config.warnings.map { $0.message.prefix(16) }.map(String.init), ["[queue] is not i"])
 
         // And every key of the schema appears in it.
         let text = try String(contentsOfFile: path, encoding: .utf8)
@@ -80,7 +84,13 @@ final class ReferenceConfigTests: XCTestCase {
         XCTAssertEqual(
             component.components,
             [ComponentDomain(domain: "iot.smith.example", secret: .file("/etc/xmpp-relay/iot.secret"))])
-        XCTAssertEqual(component.queue.maxBytes, 8 << 20)
         XCTAssertEqual(component.listen.home, [])
+        // Every example uses only what works (home servers since issue 10).
+        XCTAssertEqual(component.warnings, [])
+        for (config, name) in [(home, "home-prosody.toml"), (pair, "two-home-relays.toml")] {
+            XCTAssertEqual(config.warnings, [], name)
+            let text = try String(contentsOf: examples.appendingPathComponent(name), encoding: .utf8)
+            XCTAssertFalse(text.contains("NOT IMPLEMENTED"), name)
+        }
     }
 }

@@ -1,6 +1,8 @@
 import EventLoop
 import RelayLog
+import TLS
 import XCTest
+import XMPPStream
 
 @testable import RelayConfig
 @testable import RelayServer
@@ -84,15 +86,8 @@ final class RelayDaemonTests: XCTestCase {
         dns.stubZones = [DNSStubZone(zone: "home.arpa.", servers: [DNSForwarder(address: "192.0.2.1", port: 53)])]
         XCTAssertEqual(ResolverSummary.mode(dns), "resolv.conf; stub home.arpa.=192.0.2.1@53")
 
-        var listen = ListenSettings()
-        listen.s2s = [ListenAddress(host: "::", port: 5269)]
-        listen.s2sDirectTLS = [ListenAddress(host: "::", port: 5270)]
-        listen.component = [ListenAddress(host: "127.0.0.1", port: 0)]
-        let open = ["[::]:5269", "[::]:5270", "127.0.0.1:40001"].compactMap { try? SocketAddress(parsing: $0) }
-        XCTAssertEqual(open.count, 3)
         XCTAssertEqual(
-            ListenerSummary.describe(open, listen), "s2s:[::]:5269,s2s-tls:[::]:5270,component:127.0.0.1:40001")
-        XCTAssertEqual(ListenerSummary.describe([], listen), "none")
+            [Router.ListenerKind.s2s, .s2sDirectTLS, .component].map(\.role), ["s2s", "s2s-tls", "component"])
     }
 
     func testSIGTERMLogsStopAndEndsTheLoop() throws {
@@ -253,5 +248,34 @@ final class RelayDaemonTLSTests: XCTestCase {
         relay.reload()
         XCTAssertFalse(relay.tlsServer === before)
         XCTAssertNotEqual(relay.tlsServer?.certificateChainDER, before?.certificateChainDER)
+    }
+}
+
+/// Outbound links present the certificate of the configuration in force: a reload builds a fresh
+/// `LinkSetup`, whose client contexts are made anew from the new files.
+final class LinkSetupTLSTests: XCTestCase {
+    private func setup(_ files: (certificate: String, key: String)) throws -> LinkSetup {
+        var config = RelayConfiguration(source: "/etc/xmpp-relay/tls.toml")
+        config.tls.certificate = files.certificate
+        config.tls.key = files.key
+        return try LinkSetup(configuration: config, serverTLS: nil)
+    }
+
+    func testFreshSetupPresentsTheNewCertificateOnOutboundLinks() throws {
+        let old = try TestFiles.certificate(domain: "smith.example", days: 365, name: "client-old")
+        let new = try TestFiles.certificate(domain: "smith.example", days: 365, name: "client-new")
+        let local = try DomainName("smith.example")
+        let before = try setup(old)
+        let first = try before.clientTLS(for: local)
+        XCTAssertTrue(try before.clientTLS(for: local) === first, "one context per local domain")
+        let after = try setup(new).clientTLS(for: local)
+        XCTAssertFalse(first.certificateChainDER.isEmpty)
+        XCTAssertNotEqual(after.certificateChainDER, first.certificateChainDER)
+        XCTAssertEqual(
+            after.certificateChainDER,
+            try TLSContext(
+                configuration: TLSConfiguration(
+                    role: .client, identity: TLSIdentity(certificateFile: new.certificate, keyFile: new.key))
+            ).certificateChainDER)
     }
 }

@@ -90,6 +90,12 @@ public final class RelayProcess {
         return found ?? match()
     }
 
+    /// SIGHUP: the relay reads its configuration file again. Wait for `config.reload` to know it did.
+    public func reload() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGHUP)
+    }
+
     /// SIGTERM, then waits (bounded) for the exit; SIGKILL if it does not come. Returns the exit
     /// status, or nil when it had to be killed.
     @discardableResult

@@ -76,6 +76,20 @@ final class DANEDecisionTests: XCTestCase {
             outcome.reason, "DNSSEC validation failed (bogus) for _5269._tcp.host.example: signature expired")
     }
 
+    /// RFC 7672 §2.2: a TLSA lookup that failed under secure DNS is "indeterminate": a certificate
+    /// PKIX would accept is still refused, and nothing falls back.
+    func testFailedLookupRefusesLikeBogus() throws {
+        let outcome = decide(
+            try TrustFixtures.chain("leaf-xmpp"), "xmpp.example",
+            .failed("SERVFAIL: no usable answer", at: "_5269._tcp.host.example"))
+        XCTAssertEqual(outcome.method, .none)
+        XCTAssertFalse(outcome.verified)
+        XCTAssertFalse(outcome.fallbackAllowed)
+        XCTAssertEqual(
+            outcome.reason,
+            "TLSA lookup for _5269._tcp.host.example failed (SERVFAIL: no usable answer); DANE status unknown")
+    }
+
     func testInsecureAndProvenAbsentUsePKIX() throws {
         let chain = try TrustFixtures.chain("leaf-xmpp")
         XCTAssertEqual(decide(chain, "xmpp.example", .insecure(at: owner)).method, .pkix)

@@ -71,7 +71,19 @@ d.weighted                A     192.0.2.64
 ; insecure child: delegated without DS
 insecure                  NS    ns.insecure.xr.test.
 ns.insecure               A     127.0.0.1
+
+; secure SRV and addresses, but the TLSA lives in a signed child zone (its DS is below) whose
+; only server is dead (port 53 of an unused loopback address): the TLSA lookup fails
+_xmpp-server._tcp.deadtlsa SRV  10 0 5269 xmpp.deadtlsa.xr.test.
+xmpp.deadtlsa             A     192.0.2.80
+_tcp.xmpp.deadtlsa        NS    ns.dead.xr.test.
+ns.dead                   A     127.0.9.53
 ZONE
+
+# The dead child's key exists only for its DS: nothing ever serves that zone.
+rm -f K_tcp.xmpp.deadtlsa.xr.test.*
+deadksk=$(ldns-keygen -a ECDSAP256SHA256 -k _tcp.xmpp.deadtlsa.xr.test.)
+cat "$deadksk.ds" >> xr.test.zone
 
 cat > insecure.xr.test.zone <<ZONE
 \$ORIGIN insecure.xr.test.

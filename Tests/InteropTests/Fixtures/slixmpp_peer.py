@@ -4,7 +4,7 @@
 Prints one JSON object per line on stdout, flushed:
   {"event": "online"}                                   session started (client: presence sent)
   {"event": "message", "from":, "to":, "type":, "id":, "body":}   every message received, bounces
-                                                        (type "error") included
+                                                        (type "error", with "error_type" and "condition") included
   {"event": "sent", "to":, "id":, "body":}             every message sent
   {"event": "disconnected"} / {"event": "failed", "reason":} / {"event": "timeout"}
 Sends the --send messages once online, then any command read from stdin, one per line:
@@ -126,8 +126,18 @@ class Peer:
 
     def message(self, stanza):
         self.received += 1
-        emit(event="message", **{"from": str(stanza["from"]), "to": str(stanza["to"]), "type": stanza["type"],
-                                 "id": stanza["id"], "body": stanza["body"]})
+        fields = {"from": str(stanza["from"]), "to": str(stanza["to"]), "type": stanza["type"],
+                  "id": stanza["id"], "body": stanza["body"]}
+        if stanza["type"] == "error":
+            # Read the raw element: slixmpp's error plugin misses it in the component namespace.
+            for error in stanza.xml:
+                if error.tag.endswith("}error"):
+                    fields["error_type"] = error.get("type")
+                    conditions = [child.tag.split("}")[-1] for child in error
+                                  if child.tag.startswith("{urn:ietf:params:xml:ns:xmpp-stanzas}")
+                                  and not child.tag.endswith("}text")]
+                    fields["condition"] = conditions[0] if conditions else None
+        emit(event="message", **fields)
         self.check_done()
 
     def command(self):

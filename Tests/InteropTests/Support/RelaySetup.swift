@@ -24,6 +24,8 @@ struct RelaySetup {
     var homeBlocks: [String] = []
     /// Whether `domain` is served by the relay's own XEP-0114 component (false: by a `[[home]]`).
     var domainIsComponent = true
+    /// Extra raw TOML lines in the generated `[dns]` table, e.g. `timeout = "2s"`.
+    var dnsExtra = ""
     var componentSecret: String { "secret-of-\(domain)" }
 
     init(domain: String, certificate: TestCertificate, address: String) throws {
@@ -57,6 +59,7 @@ struct RelaySetup {
 
             [dns]
             \(dns)
+            \(dnsExtra)
 
             [listen]
             s2s = ["\(address):\(s2sPort)"]

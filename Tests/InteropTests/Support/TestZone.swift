@@ -12,6 +12,7 @@ final class TestZone {
     private var records: [String] = []
     private var forgeries: [(owner: String, type: String, rdata: String)] = []
     private var insecureChildren: [String: [String]] = [:]
+    private var deadSignedChildren: [String: String] = [:]
     private let knot = Process()
 
     /// `origin` is absolute, e.g. "interop.test.".
@@ -73,6 +74,13 @@ final class TestZone {
         insecureChildren[absolute(child)] = records
     }
 
+    /// Delegates `child` (e.g. "_tcp.xmpp.b") with a DS, so it is signed, to a name server at
+    /// `serverAddress` port 53 that nobody serves (pick an unused loopback address): every lookup
+    /// below `child` fails (SERVFAIL, timeout) under a secure parent.
+    func addDeadSignedChild(_ child: String, serverAddress: String = "127.0.9.53") {
+        deadSignedChildren[absolute(child)] = serverAddress
+    }
+
     /// Signs the zone, writes knot's configuration, starts knotd and waits until it answers.
     func start(timeout: TimeInterval = 10) throws {
         var zone = [
@@ -80,6 +88,17 @@ final class TestZone {
             "@ NS ns.\(origin)", "ns A 127.0.0.1",
         ]
         for child in insecureChildren.keys.sorted() { zone += ["\(child) NS ns.\(origin)"] }
+        for (index, child) in deadSignedChildren.keys.sorted().enumerated() {
+            // The child's key exists only for its DS: nothing ever serves that zone.
+            let key = try InteropTools.run(
+                "/usr/bin/ldns-keygen", ["-a", "ECDSAP256SHA256", "-k", child], inDirectory: directory)
+            let dsFile = "\(directory)/\(key.trimmingCharacters(in: .whitespacesAndNewlines)).ds"
+            let ds = try String(contentsOfFile: dsFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            zone += [
+                "\(child) NS dead\(index).ns.\(origin)", "dead\(index).ns.\(origin) A \(deadSignedChildren[child]!)",
+                ds,
+            ]
+        }
         try InteropTools.write((zone + records).joined(separator: "\n") + "\n", to: directory + "/zone")
 
         let ksk = try InteropTools.run(
