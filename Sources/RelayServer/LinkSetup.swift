@@ -12,7 +12,7 @@ final class LinkSetup {
     private let secrets: [DomainName: String]
     private let servedDomains: Set<DomainName>
     private let componentDomains: Set<DomainName>
-    private let dialbackSecret: String
+    private var dialbackSecret: String
     /// DESIGN.md §2's routing rule over this configuration's home and component domains.
     let routeRule: RouteRule
 
@@ -35,6 +35,9 @@ final class LinkSetup {
             homeDomains: Set(configuration.homes.compactMap { try? DomainName($0.domain) }),
             componentDomains: componentDomains)
     }
+
+    /// On reload: keys made before still verify (XEP-0185 keys are checked when the peer asks back).
+    func keepDialbackSecret(of previous: LinkSetup) { dialbackSecret = previous.dialbackSecret }
 
     func isComponentDomain(_ domain: DomainName) -> Bool { componentDomains.contains(domain) }
     func isHomeDomain(_ domain: DomainName) -> Bool { routeRule.homeDomains.contains(domain) }

@@ -77,6 +77,8 @@ final class Router: LinkOwner {
         if fresh.configuration.tls.caFile != setup.configuration.tls.caFile {
             trust = Self.makeTrust(caFile: fresh.configuration.tls.caFile, planner: planner, pinsSource: pinsSource)
         }
+        // Dialback keys already handed out stay checkable (the home server asks back after a while).
+        fresh.keepDialbackSecret(of: setup)
         setup = fresh
         pinsSource.setup = fresh
         limits.perIP = fresh.configuration.limits.connectionsPerIP
@@ -106,6 +108,12 @@ final class Router: LinkOwner {
             return "\(domain) is no longer a configured [[component]]"
         }
         for pair in link.engine.authenticatedPairs {
+            // A home link: the relay speaks for `pair.local` (home listener: the home server for
+            // `pair.remote`); judged by the [[home]] entry of the home domain, `pair.remote`.
+            if link.engine.homeSource != nil || (link.direction == .outbound && !setup.serves(pair.local)) {
+                if let why = homeRefusal(of: link, home: pair.remote) { return why }
+                continue
+            }
             guard setup.serves(pair.local) else { return "\(pair.local) is no longer served here" }
             let verdict = trust.recheck(
                 chain: link.peerCertificateChain, domain: pair.remote,
@@ -117,6 +125,28 @@ final class Router: LinkOwner {
             if fallback && setup.dialbackAllowed(pair.remote) { continue }
             return "\(pair.remote) is not authenticated (\(verdict.method.rawValue): \(verdict.reason))"
                 + (fallback ? " and dialback is not allowed for it" : "")
+        }
+        return nil
+    }
+
+    /// A home link under the configuration in force: its domain still a `[[home]]`, reached the
+    /// same way (plaintext from the server's address, or TLS whose certificate matches its pins).
+    private func homeRefusal(of link: Link, home domain: DomainName) -> String? {
+        guard let home = setup.home(domain) else { return "\(domain) is no longer a [[home]] domain" }
+        if case .inbound = link.engine {
+            guard let source = setup.homeSource(connectingFrom: link.address, speaksFor: { _ in false }),
+                source.domains.contains(domain)
+            else { return "\(link.address.ipText) is no longer a [[home]] server address for \(domain)" }
+            if source.plaintext { return nil }
+        } else if home.plaintextLoopback {
+            return nil
+        }
+        let verdict = trust.recheck(
+            chain: link.peerCertificateChain, domain: domain, role: link.direction == .outbound ? .server : .client,
+            target: nil, previous: link.info?.peer, now: loop.unixSeconds
+        ).authentication
+        guard verdict.isValid(for: domain) else {
+            return "the home server of \(domain) is not authenticated (\(verdict.method.rawValue): \(verdict.reason))"
         }
         return nil
     }
@@ -239,6 +269,7 @@ final class Router: LinkOwner {
     private func arrival(of link: Link) -> RouteRule.Arrival {
         switch link.engine {
         case .component(let engine):
+            // Established components always have a domain; without one it may send as nothing.
             return engine.domain.map { .component($0) } ?? .home([])
         case .inbound(let engine):
             return engine.configuration.home.map { .home($0.domains) } ?? .remote

@@ -21,30 +21,34 @@ final class RelayHomeProsodyTests: RelayInteropTestCase {
     static let homeAddress = "127.0.0.1"
 
     /// Relay A for smith.test on 127.0.0.2 with a home listener, published with SRV and TLSA; the
-    /// home Prosody (not started) on 127.0.0.1 routing all its s2s to that listener.
-    private func makeHomeAndRelay(extraHosts: [TestCertificate] = [], relayExtra: String = "") throws {
+    /// home Prosody (not started) on 127.0.0.1 routing all its s2s to that listener. The home link is
+    /// plaintext on loopback, or, given the home server's own certificate, TLS checked by its pin.
+    private func makeHomeAndRelay(
+        extraHosts: [TestCertificate] = [], pinnedHome: TestCertificate? = nil, relayExtra: String = ""
+    ) throws {
         relaySetup = try makeRelaySetup("smith.test", address: "127.0.0.2")
         relaySetup.domainIsComponent = false
         let homePort = try InteropTools.freePort(on: relaySetup.address)
         relaySetup.homePort = homePort
         relaySetup.extra = relayExtra
         var configuration = ProsodyConfiguration(
-            address: Self.homeAddress, hosts: [relaySetup.certificate] + extraHosts)
+            address: Self.homeAddress, hosts: [pinnedHome ?? relaySetup.certificate] + extraHosts)
         configuration.modules = ["s2s_via_relay"]
         configuration.secureAuth = false
         configuration.useDANE = false
         configuration.globalLines = [
-            "s2s_relay = \"\(relaySetup.address):\(homePort)\"",
-            // The home link is plaintext on loopback (plaintext_loopback = true on the relay's side).
-            "s2s_require_encryption = false",
+            "s2s_relay = \"\(relaySetup.address):\(homePort)\""
         ]
+        // Plaintext on loopback needs plaintext_loopback = true on the relay's side.
+        if pinnedHome == nil { configuration.globalLines.append("s2s_require_encryption = false") }
         home = try makeProsody(configuration)
+        let trust = pinnedHome.map { "pin = \"\($0.tlsa311)\"" } ?? "plaintext_loopback = true"
         relaySetup.homeBlocks = [
             """
             [[home]]
             domain = "smith.test"
             server = "\(Self.homeAddress):\(home.s2sPort)"
-            plaintext_loopback = true
+            \(trust)
             """
         ]
         publish(relaySetup)
@@ -159,6 +163,54 @@ final class RelayHomeProsodyTests: RelayInteropTestCase {
         XCTAssertTrue(
             publicServer.waitForLog(containing: "Accepting SASL EXTERNAL identity from smith.test"),
             publicServer.logTail())
+
+        // A reload with the same file keeps the plaintext home links (same address, still configured).
+        relay.send(signal: SIGHUP)
+        XCTAssertNotNil(relay.waitFor("config.reload"), relay.log)
+        bob.send(to: "alice@smith.test", body: "after the reload")
+        XCTAssertTrue(alice.waitFor("message") { $0["body"] == "after the reload" }, alice.output + logs())
+        XCTAssertTrue(relay.lines("link.down").isEmpty, relay.log)
+    }
+
+    /// The home link over TLS both ways, checked by the home server's pin alone (a home server on
+    /// another machine; here on loopback with plaintext_loopback off); it survives a reload.
+    func testPinnedTLSHomeLinkCarriesBothWaysAndSurvivesAReload() throws {
+        // Prosody's own key for smith.test, not the relay's: the pin names it.
+        let prosodyCertificate = try TestCertificate.make(
+            domain: "smith.test", in: try InteropTools.makeDirectory("xr-home-cert"))
+        try makeHomeAndRelay(pinnedHome: prosodyCertificate)
+        try makePublicServer()
+        try zone.start()
+        try home.register(user: "alice", host: "smith.test", password: "secret")
+        try publicServer.register(user: "bob", host: "pub.test", password: "secret")
+        try home.start()
+        try publicServer.start()
+        relay = try startRelay(relaySetup)
+        let bob = try client("bob@pub.test", on: publicServer, stay: true, timeout: 60)
+        let alice = try client("alice@smith.test", on: home, stay: true, timeout: 60)
+        XCTAssertTrue(bob.waitForEvent("online"), bob.output)
+        XCTAssertTrue(alice.waitForEvent("online"), alice.output)
+        let logs = { self.relay.log + "\n--- home:\n" + self.home.logTail() }
+        alice.send(to: "bob@pub.test", body: "over pinned TLS")
+        XCTAssertTrue(bob.waitFor("message") { $0["body"] == "over pinned TLS" }, bob.output + logs())
+        bob.send(to: "alice@smith.test", body: "back over pinned TLS")
+        XCTAssertTrue(alice.waitFor("message") { $0["body"] == "back over pinned TLS" }, alice.output + logs())
+
+        let homeIn = try XCTUnwrap(relay.waitFor("link.up", ["dir=in", "local=pub.test", "remote=smith.test"]))
+        // Prosody presented its certificate as a client: pinned, so it authenticated by SASL EXTERNAL.
+        XCTAssertTrue(homeIn.contains("auth=pin") && homeIn.contains("tls="), homeIn)
+        XCTAssertTrue(homeIn.contains("stream_auth=sasl-external"), homeIn)
+        XCTAssertTrue(homeIn.contains("pin=\"\(prosodyCertificate.tlsa311)\""), homeIn)
+        let homeOut = try XCTUnwrap(relay.waitFor("link.up", ["dir=out", "local=pub.test", "remote=smith.test"]))
+        XCTAssertTrue(homeOut.contains("auth=pin") && homeOut.contains("stream_auth=dialback"), homeOut)
+
+        // SIGHUP with the same file: the home links are still allowed and stay up.
+        relay.send(signal: SIGHUP)
+        XCTAssertNotNil(relay.waitFor("config.reload"), relay.log)
+        alice.send(to: "bob@pub.test", body: "after the reload")
+        XCTAssertTrue(bob.waitFor("message") { $0["body"] == "after the reload" }, bob.output + logs())
+        XCTAssertTrue(relay.lines("link.down").isEmpty, relay.log)
+        XCTAssertTrue(relay.lines("link.refused").isEmpty, relay.log)
     }
 
     // MARK: Refusals
