@@ -213,6 +213,59 @@ final class RelayHomeProsodyTests: RelayInteropTestCase {
         XCTAssertTrue(relay.lines("link.refused").isEmpty, relay.log)
     }
 
+    /// Home ↔ component on one relay stays on the relay: a component bot.smith.test and the home
+    /// Prosody reach each other with no public link and no DNS for either domain.
+    func testHomeAndComponentOnOneRelayStayLocal() throws {
+        try makeHomeAndRelay(
+            relayExtra: "[[component]]\ndomain = \"bot.smith.test\"\nsecret = \"bot-secret\"\n")
+        try zone.start()
+        try home.register(user: "alice", host: "smith.test", password: "secret")
+        try home.start()
+        relay = try startRelay(relaySetup)
+        let bot = try SlixmppPeer.component(
+            domain: "bot.smith.test", secret: "bot-secret", host: relaySetup.address, port: relaySetup.componentPort,
+            fromJID: "echo@bot.smith.test", stay: true, timeout: 30)
+        defer { bot.stop() }
+        XCTAssertTrue(bot.waitForEvent("online"), bot.output + relay.log)
+        let alice = try client("alice@smith.test", on: home, stay: true, timeout: 30)
+        XCTAssertTrue(alice.waitForEvent("online"), alice.output)
+        alice.send(to: "echo@bot.smith.test", body: "to the bot")
+        XCTAssertTrue(bot.waitFor("message") { $0["body"] == "to the bot" }, bot.output + relay.log + home.logTail())
+        let from = try XCTUnwrap(bot.messages.first?["from"])
+        XCTAssertTrue(from.hasPrefix("alice@smith.test/"), from)
+        bot.send(to: from, body: "from the bot")
+        XCTAssertTrue(alice.waitFor("message") { $0["body"] == "from the bot" }, alice.output + relay.log)
+        XCTAssertEqual(alice.messages.first { $0["body"] == "from the bot" }?["from"], "echo@bot.smith.test")
+        XCTAssertNotNil(relay.waitFor("link.up", ["dir=in", "local=bot.smith.test", "remote=smith.test"]))
+        let out = try XCTUnwrap(relay.waitFor("link.up", ["dir=out", "local=bot.smith.test", "remote=smith.test"]))
+        XCTAssertTrue(out.contains("addr=\(Self.homeAddress):\(home.s2sPort)"), out)
+        XCTAssertTrue(relay.lines("link.up").allSatisfy { !$0.contains("addr=127.0.0.4") }, relay.log)
+        XCTAssertTrue(relay.lines("link.refused").isEmpty, relay.log)
+    }
+
+    /// A stanza from home to a domain that does not exist bounces back to the home user from that
+    /// domain (the relay's own word), with the relay's log saying why.
+    func testHomeStanzaToAnUnknownDomainBouncesToTheHomeUser() throws {
+        try makeHomeAndRelay()
+        try zone.start()
+        try home.register(user: "alice", host: "smith.test", password: "secret")
+        try home.start()
+        relay = try startRelay(relaySetup)
+        let alice = try client(
+            "alice@smith.test", on: home, send: [("nobody@nowhere.test", "lost")], expect: 1, timeout: 30)
+        XCTAssertTrue(alice.waitForEvent("message"), alice.output + relay.log + home.logTail())
+        let bounce = try XCTUnwrap(alice.messages.first)
+        XCTAssertEqual(bounce["type"], "error", alice.output)
+        XCTAssertEqual(bounce["from"], "nobody@nowhere.test", alice.output)
+        // stanza.bounced names the original stanza's way.
+        let bounced = try XCTUnwrap(
+            relay.waitFor("stanza.bounced", ["from=smith.test", "to=nowhere.test"]), relay.log)
+        XCTAssertTrue(bounced.contains("condition=remote-server-not-found"), bounced)
+        XCTAssertTrue(bounced.contains("reason=\"nowhere.test: nowhere.test does not exist (NXDOMAIN)\""), bounced)
+        XCTAssertNotNil(relay.waitFor("route.failed", ["local=smith.test", "remote=nowhere.test"]), relay.log)
+        XCTAssertNotNil(relay.waitFor("link.up", ["dir=out", "local=nowhere.test", "remote=smith.test"]), relay.log)
+    }
+
     // MARK: Refusals
 
     /// Runs Fixtures/home_raw_peer.py (MODE SOURCE HOST PORT FROM TO …) and returns what the relay sent.
