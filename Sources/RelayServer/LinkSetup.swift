@@ -46,6 +46,11 @@ final class LinkSetup {
         configuration.homes.first { $0.domain.lowercased() == domain.value }
     }
 
+    /// `address` is the IP of a `[[home]] server` (given as an IP address).
+    func isHomeServerAddress(_ address: SocketAddress) -> Bool {
+        configuration.homes.contains { SocketAddress(ipAddress: $0.server.host, port: 0)?.ipBytes == address.ipBytes }
+    }
+
     /// The `[[home]]` entries a connection from `address` to the home listener may speak for: those
     /// with `plaintext_loopback` whose server has exactly this IP, else (over TLS, checked by pin for
     /// the domain the stream names) those with pins. Nil: no home server connects from there.

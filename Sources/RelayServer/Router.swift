@@ -177,7 +177,8 @@ final class Router: LinkOwner {
     }
 
     func accept(_ connection: TCPConnection, kind: ListenerKind) {
-        guard stopping == nil, limits.admit(connection.peerAddress) else {
+        let fromHomeServer = kind == .home && setup.isHomeServerAddress(connection.peerAddress)
+        guard stopping == nil, limits.admit(connection.peerAddress, perIPCap: !fromHomeServer) else {
             connection.close()
             return
         }
