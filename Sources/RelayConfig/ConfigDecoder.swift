@@ -61,6 +61,7 @@ struct ConfigDecoder {
             decodeLimits(TableReader(table, name: "limits", diagnostics: diagnostics))
         }
         checkCertificates()
+        checkHomeListener()
         addDefaultFiles()
         if let line = inlineSecretLine {
             config.referencedFiles.append(
@@ -379,6 +380,17 @@ struct ConfigDecoder {
             .missingKey, line: line,
             "\(uncovered) needs a certificate: set certificate and key in [tls] "
                 + "(xmpp-relay keygen \(uncovered) makes them)")
+    }
+
+    /// A home server sends everything through the home listener, its answers to the relay's dialback
+    /// included: without one neither direction can work.
+    private mutating func checkHomeListener() {
+        guard let first = config.homes.first, config.listen.home.isEmpty else { return }
+        diagnostics.add(
+            .conflict, line: seenDomains[first.domain]?.line ?? 0,
+            "[[home]] \(first.domain) needs the home listener, but listen.home is empty: the home server sends "
+                + "everything through it, even its dialback checks of the relay; set home = [\"127.0.0.1:5289\"] in [listen]"
+        )
     }
 
     /// Files nobody wrote but the relay reads anyway (the defaults of ca_file and trust_anchor).
