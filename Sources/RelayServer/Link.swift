@@ -28,7 +28,7 @@ protocol LinkOwner: AnyObject {
 /// One connection driven end to end: TCP bytes → (TLS) → XMPPStreamParser → S2S engine → actions
 /// executed here (writes through the stream's serializer and TLS, TLS start, Trust verdicts,
 /// timers, close). Everything runs on the loop thread; the engine decides, the link only does.
-final class Link {
+final class Link: OutputGauge {
     struct TLSSetup {
         let context: TLSContext
         /// SNI we send as a client (the peer's domain); nil on the server side.
@@ -78,9 +78,17 @@ final class Link {
     /// We asked the link to close (relay stopping): not a refusal by either side.
     private var shuttingDown = false
 
+    // Backpressure (`OutputBudget`): the backlog last reported, its peak, and whether reading is
+    // paused because this link's own output is over the mark (with the timer that ends a stall).
+    private let output: OutputBudget
+    private var reportedOutput = 0
+    private var peakOutput = 0
+    private var outputOverMark = false
+    private var stallTimer: Cancellable?
+
     init(
         id: Int, engine: LinkEngine, connection: TCPConnection, loop: Loop, log: LinkLog, trust: PeerTrust,
-        tls: TLSSetup?, target: PlanTarget?, limits: StreamLimits, owner: LinkOwner
+        tls: TLSSetup?, target: PlanTarget?, limits: StreamLimits, output: OutputBudget, owner: LinkOwner
     ) {
         self.id = id
         self.engine = engine
@@ -93,6 +101,7 @@ final class Link {
         self.tlsSetup = tls
         self.target = target
         self.limits = limits
+        self.output = output
         self.owner = owner
         parser = XMPPStreamParser(limits: limits)
         if case .component = engine {
@@ -103,6 +112,8 @@ final class Link {
         connection.onRead = { [weak self] bytes in self?.received(Array(bytes)) }
         connection.onEndOfInput = { [weak self] in self?.endOfInput() }
         connection.onError = { [weak self] error in self?.lose("connection error: \(error.message)") }
+        output.register(self)
+        if output.isOverGlobalCap { connection.isReading = false }
     }
 
     /// The connection is up: let the engine begin.
@@ -143,11 +154,9 @@ final class Link {
 
     /// Drops the connection at once (relay exit after the grace period).
     func abort() {
-        lingerTimer = nil
         timers.removeAll()
-        connection?.close()
-        connection = nil
         isClosed = true
+        release()
     }
 
     var remoteName: String { engine.remoteName }
@@ -393,10 +402,55 @@ final class Link {
         } else {
             connection.write(bytes)
         }
+        syncOutput()
     }
 
     private func flushTLS() {
         if let tls, tls.hasCiphertextToSend { connection?.write(tls.takeCiphertext()) }
+    }
+
+    // MARK: Backpressure
+
+    /// Reports the backlog to the budget; past the link's mark, stops reading from the peer (its
+    /// requests are what fill the backlog) until the backlog falls to the low-water mark.
+    func syncOutput() {
+        let pending = connection?.pendingWriteByteCount ?? 0
+        output.adjust(by: pending - reportedOutput)
+        reportedOutput = pending
+        peakOutput = max(peakOutput, pending)
+        guard !outputOverMark, !isClosed, pending > output.linkHighWater, let connection else { return }
+        outputOverMark = true
+        updateReading()
+        connection.notifyWhenPending(atMost: output.linkLowWater) { [weak self] in self?.outputFell() }
+        stallTimer = loop.schedule(after: output.writeStall) { [weak self] in self?.outputStalled() }
+    }
+
+    func outputPressureChanged() { updateReading() }
+
+    private func updateReading() {
+        connection?.isReading = isClosed || (!outputOverMark && !output.isOverGlobalCap)
+    }
+
+    private func outputFell() {
+        outputOverMark = false
+        stallTimer = nil
+        syncOutput()
+        updateReading()
+    }
+
+    /// Still over the mark after `write_stall`: the peer is not reading. End the stream with
+    /// policy-violation (RFC 6120 §4.9.3.13: the peer broke a local policy, the write-stall limit;
+    /// resource-constraint would blame the relay) and free its backlog.
+    private func outputStalled() {
+        stallTimer = nil
+        guard outputOverMark, !isClosed else { return }
+        let unsent = connection?.pendingWriteByteCount ?? 0
+        output.reportStall(address, unsent: unsent)
+        let reason =
+            "the peer read nothing for \(output.writeStall.components.seconds)s with \(unsent) bytes unsent"
+            + " ([limits] write_stall, link_output_bytes)"
+        if headerSent { write(StreamHeader.serializedError(StreamError(.policyViolation, reason))) }
+        lose(reason)
     }
 
     // MARK: Closing
@@ -411,6 +465,9 @@ final class Link {
             tls.close()
             flushTLS()
         }
+        stallTimer = nil
+        // Reading again lets the peer's FIN end the linger early; its bytes are ignored.
+        connection?.isReading = true
         connection?.onRead = { _ in }
         connection?.onDrained = { [weak self] in self?.releaseIfDone() }
         connection?.onError = { [weak self] _ in self?.release() }
@@ -429,7 +486,12 @@ final class Link {
 
     private func release() {
         lingerTimer = nil
+        stallTimer = nil
         connection?.close()
         connection = nil
+        output.adjust(by: -reportedOutput)
+        reportedOutput = 0
+        output.unregister(self)
+        output.released(peak: peakOutput)
     }
 }

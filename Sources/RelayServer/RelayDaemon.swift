@@ -196,7 +196,8 @@ public final class RelayDaemon {
             let counts = router.linkCount
             fields += [
                 ("links_in", String(counts.inbound)), ("links_out", String(counts.outbound)),
-                ("components", String(counts.components)),
+                ("components", String(counts.components)), ("output_bytes", String(router.output.total)),
+                ("dialback_waiters", String(router.dialbackWaiterCount)),
             ]
         }
         fields.append(("stanzas_relayed", String(stanzasRelayed + (router?.stanzasRelayed ?? 0))))

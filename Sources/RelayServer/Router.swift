@@ -20,6 +20,7 @@ final class Router: LinkOwner {
     private let planner: ConnectionPlanner?
     private let resolver: (any DNSQuerying)?
     let limits: ConnectionLimits
+    let output: OutputBudget
     private var nextID = 0
     /// Every link whose stream is not over yet.
     private var links: [Int: Link] = [:]
@@ -47,6 +48,7 @@ final class Router: LinkOwner {
         limits = ConnectionLimits(
             perIP: setup.configuration.limits.connectionsPerIP, maxLinks: setup.configuration.limits.maxLinks,
             logger: logger, clock: { loop.unixSeconds })
+        output = OutputBudget(setup.configuration.limits, loop: loop, logger: logger)
     }
 
     /// Pins follow the configuration in force (a reload swaps `setup`).
@@ -63,6 +65,7 @@ final class Router: LinkOwner {
         pinsSource.setup = fresh
         limits.perIP = fresh.configuration.limits.connectionsPerIP
         limits.maxLinks = fresh.configuration.limits.maxLinks
+        output.configure(fresh.configuration.limits)
     }
 
     var linkCount: (inbound: Int, outbound: Int, components: Int) {
@@ -112,7 +115,7 @@ final class Router: LinkOwner {
         nextID += 1
         let link = Link(
             id: nextID, engine: engine, connection: connection, loop: loop, log: log, trust: trust, tls: tls,
-            target: target, limits: setup.limits, owner: self)
+            target: target, limits: setup.limits, output: output, owner: self)
         links[link.id] = link
         return link
     }
@@ -189,7 +192,7 @@ final class Router: LinkOwner {
                 }
             }
         case .inbound:
-            break
+            forgetDialbackWaiter(link)
         }
         if let done = stopping, links.isEmpty { done() }
     }
@@ -361,6 +364,18 @@ final class Router: LinkOwner {
         route.verifications = [request]
         verifyRoutes[pair] = route
         findAddresses(route)
+    }
+
+    /// Inbound links waiting for dialback answers, for the stats line and tests (0 when idle).
+    var dialbackWaiterCount: Int { dialbackWaiters.values.reduce(0) { $0 + $1.count } }
+
+    /// A closed inbound link waits for nothing: drop it at once rather than when (or if) the
+    /// authoritative server answers, so its buffers and TLS state are freed now.
+    private func forgetDialbackWaiter(_ link: Link) {
+        for (request, waiters) in dialbackWaiters where waiters.contains(where: { $0 === link }) {
+            let others = waiters.filter { $0 !== link }
+            dialbackWaiters[request] = others.isEmpty ? nil : others
+        }
     }
 
     func dialbackAnswered(_ link: Link, _ request: DialbackVerification, valid: Bool) {
