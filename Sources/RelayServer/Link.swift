@@ -428,7 +428,8 @@ final class Link: OutputGauge {
     func outputPressureChanged() { updateReading() }
 
     private func updateReading() {
-        connection?.isReading = isClosed || (!outputOverMark && !output.isOverGlobalCap)
+        guard !isClosed else { return }
+        connection?.isReading = !outputOverMark && !output.isOverGlobalCap
     }
 
     private func outputFell() {
@@ -465,9 +466,9 @@ final class Link: OutputGauge {
             tls.close()
             flushTLS()
         }
+        // A link paused for its backlog stays paused: closing with the peer's bytes unread sends a
+        // reset, which frees the kernel's buffers too, instead of a FIN queued behind unsent output.
         stallTimer = nil
-        // Reading again lets the peer's FIN end the linger early; its bytes are ignored.
-        connection?.isReading = true
         connection?.onRead = { _ in }
         connection?.onDrained = { [weak self] in self?.releaseIfDone() }
         connection?.onError = { [weak self] _ in self?.release() }

@@ -16,8 +16,13 @@ final class LoopbackClient {
         let description: String
     }
 
-    init(port: UInt16) throws {
+    /// `receiveBuffer` (SO_RCVBUF, set before connecting) keeps the kernel from absorbing megabytes
+    /// for a client that means not to read.
+    init(port: UInt16, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
@@ -54,6 +59,42 @@ final class LoopbackClient {
             guard sent > 0 else { throw Failure(description: "send failed: errno \(errno)") }
             offset += sent
         }
+    }
+
+    /// Sends `text` (through TLS if on) as far as the peer takes it within `milliseconds`, never
+    /// reading: a peer that floods and ignores the replies. False when the peer stopped taking bytes
+    /// (the rest of this send is dropped, so the stream is not usable afterwards).
+    func sendUnlessBlocked(_ text: String, milliseconds: Int32) throws -> Bool {
+        var bytes = Array(text.utf8)
+        if let tls {
+            try tls.write(plaintext: bytes)
+            bytes = tls.takeCiphertext()
+        }
+        var offset = 0
+        while offset < bytes.count {
+            var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            guard poll(&poller, 1, milliseconds) == 1 else { return false }
+            let sent = bytes.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            }
+            if sent < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+            guard sent > 0 else { throw Failure(description: "send failed: errno \(errno)") }
+            offset += sent
+        }
+        return true
+    }
+
+    /// Whether the peer has ended the connection (reset, or FIN), waiting up to `milliseconds`
+    /// without reading anything: a client that never reads.
+    /// POLLRDHUP (Linux; the Glibc module does not export the _GNU_SOURCE macro).
+    private static var readHangUp: Int16 { 0x2000 }
+
+    func waitForClose(milliseconds: Int32) -> Bool {
+        var poller = pollfd(fd: fd, events: Self.readHangUp, revents: 0)
+        guard poll(&poller, 1, milliseconds) == 1 else { return false }
+        let ended = Int16(POLLHUP | POLLERR) | Self.readHangUp
+        if poller.revents & ended != 0 { peerClosed = true }
+        return peerClosed
     }
 
     /// Reads what is there within `milliseconds`; false when nothing came.

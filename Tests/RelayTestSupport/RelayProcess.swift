@@ -56,6 +56,8 @@ public final class RelayProcess {
 
     public var log: String { collector.value }
     public var isRunning: Bool { process.isRunning }
+    /// The relay's process id (the emulator's under qemu-user), e.g. to read /proc/PID/status.
+    public var processIdentifier: Int32 { process.processIdentifier }
 
     /// Log lines of `event` (the `event=NAME` field).
     public func lines(_ event: String) -> [String] {
