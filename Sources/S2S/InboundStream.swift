@@ -378,7 +378,8 @@ public struct InboundStream {
             + fail(
                 StreamError(
                     .policyViolation,
-                    "\(failedSASL) failed SASL attempts on one stream (last: \(condition)); RFC 6120 §6.4.5 allows a few"))
+                    "\(failedSASL) failed SASL attempts on one stream (last: \(condition)); RFC 6120 §6.4.5 allows a few"
+                ))
     }
 
     /// Refuses a dialback request: the first refusal on the stream is logged (`.pairRefused`), later

@@ -160,7 +160,9 @@ public struct OutboundStream {
             // The authoritative server owes an answer within the handshake timeout, like any
             // negotiation: a server that never answers must not hold the link (and a max_links slot).
             sentVerifications.append(request)
-            return [.send(Dialback.verify(request)), .scheduleTimer(.handshake, configuration.settings.handshakeTimeout)]
+            return [
+                .send(Dialback.verify(request)), .scheduleTimer(.handshake, configuration.settings.handshakeTimeout),
+            ]
         case .established:
             sentVerifications.append(request)
             return [.send(Dialback.verify(request))]
@@ -242,7 +244,8 @@ public struct OutboundStream {
         }
         if case .newer(let version) = StreamVersion(header.version) {
             return fail(
-                StreamError(.unsupportedVersion, "\(configuration.remote) answered with XMPP \(version); we asked for 1.0"))
+                StreamError(
+                    .unsupportedVersion, "\(configuration.remote) answered with XMPP \(version); we asked for 1.0"))
         }
         guard StreamVersion(header.version) == .supported else {
             return fail(

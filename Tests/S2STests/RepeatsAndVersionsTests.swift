@@ -18,7 +18,10 @@ final class RepeatsAndVersionsTests: XCTestCase {
             let forged = "<auth xmlns='\(saslNS)' mechanism='EXTERNAL'>ZXZpbC5leGFtcGxl</auth>"
             XCTAssertEqual(
                 harness.feed(forged),
-                ["send <failure xmlns='\(saslNS)'><not-authorized/></failure>", "pair-refused smith.example<-jabber.org"])
+                [
+                    "send <failure xmlns='\(saslNS)'><not-authorized/></failure>",
+                    "pair-refused smith.example<-jabber.org",
+                ])
             XCTAssertEqual(harness.feed(forged), ["send <failure xmlns='\(saslNS)'><not-authorized/></failure>"])
             XCTAssertEqual(harness.stream.stateName, "auth")
             let third = harness.feedActions("<auth xmlns='\(saslNS)' mechanism='PLAIN'>AGEAYg==</auth>")
@@ -131,7 +134,8 @@ final class RepeatsAndVersionsTests: XCTestCase {
             let harness = Inbound(.allAtOnce)
             _ = harness.stream.start()
             let actions = harness.feedActions(header(version: version))
-            XCTAssertTrue(render(actions).contains("stream-error unsupported-version"), "\(String(describing: version))")
+            XCTAssertTrue(
+                render(actions).contains("stream-error unsupported-version"), "\(String(describing: version))")
         }
     }
 
