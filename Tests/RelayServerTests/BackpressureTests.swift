@@ -143,3 +143,143 @@ final class BackpressureTests: XCTestCase {
         XCTAssertLessThanOrEqual(after - idle, 2048, "private memory did not come back within 2 MiB of idle")
     }
 }
+
+/// An authoritative server for a.example that completes STARTTLS and offers dialback, then never
+/// answers `<db:verify/>`: it records when the question came and how the relay ended the link.
+final class SilentAuthoritativeServer: @unchecked Sendable {
+    let port: UInt16
+    private let listener: Int32
+    private let identity: TLSIdentity
+    private let lock = NSLock()
+    private var questionAt: Date?
+    private var endedAt: Date?
+    private var transcript = ""
+    private var failure: String?
+
+    init(identity: TLSIdentity) throws {
+        self.identity = identity
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        listener = fd
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 4) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard bound else { throw LoopbackClient.Failure(description: "cannot listen: errno \(errno)") }
+        port = UInt16(bigEndian: address.sin_port)
+        Thread { [self] in self.serveOne() }.start()
+    }
+
+    deinit { close(listener) }
+
+    var state: (question: Date?, ended: Date?, transcript: String, failure: String?) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (questionAt, endedAt, transcript, failure)
+    }
+
+    private func serveOne() {
+        var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+        guard poll(&poller, 1, 20_000) == 1 else { return note(failure: "the relay never connected") }
+        let relay = LoopbackClient(accepted: accept(listener, nil, nil))
+        do {
+            let header =
+                "<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:db='jabber:server:dialback'"
+                + " xmlns:stream='http://etherx.jabber.org/streams' from='a.example' to='b.example' id='s-1'"
+                + " version='1.0'>"
+            try relay.waitFor("<stream:stream")
+            try relay.send(
+                header + "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:features>")
+            try relay.waitFor("<starttls")
+            try relay.send("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+            try relay.startTLS(identity: identity, serverName: nil, role: .server)
+            try relay.waitFor("<stream:stream")
+            try relay.send(
+                header.replacingOccurrences(of: "s-1", with: "s-2")
+                    + "<stream:features><dialback xmlns='urn:xmpp:features:dialback'><errors/></dialback>"
+                    + "</stream:features>")
+            try relay.waitFor("<db:verify")
+            lock.lock()
+            questionAt = Date()
+            lock.unlock()
+            // Say nothing; wait for the relay to give up.
+            _ = try? relay.waitFor("</never-sent>", timeout: 20)
+            lock.lock()
+            endedAt = relay.peerClosed ? Date() : nil
+            transcript = relay.received
+            lock.unlock()
+        } catch {
+            note(failure: "\(error)")
+        }
+    }
+
+    private func note(failure text: String) {
+        lock.lock()
+        failure = text
+        lock.unlock()
+    }
+}
+
+extension BackpressureTests {
+    /// XEP-0220 verifying link to a server that never answers: closed after handshake_timeout and
+    /// its max_links slot freed; the inbound link that asked, closed meanwhile, leaves no waiter.
+    func testVerifyingLinkToASilentServerTimesOutAndTheWaiterIsDropped() throws {
+        _ = try RelayBinary().run(["keygen", "a.example", "--out", directory])
+        let silent = try SilentAuthoritativeServer(
+            identity: TLSIdentity(certificateFile: "\(directory)/a.example.crt", keyFile: "\(directory)/a.example.key"))
+        let (relay, port) = try startRelay(
+            limits: "handshake_timeout = \"3s\"\nmax_links = 2",
+            extra: """
+                [log]
+                stats_interval = "1s"
+
+                [[peer]]
+                domain = "a.example"
+                allow_dialback = true
+                server = "127.0.0.1:\(silent.port)"
+                """)
+
+        // An unauthenticated peer asks to be a.example by dialback; then it goes away mid-verification.
+        let peer = try unauthenticatedPeer(port: port)
+        try peer.send("<db:result from='a.example' to='b.example'>0123456789abcdef</db:result>")
+        XCTAssertTrue(eventually(timeout: 10) { silent.state.question != nil }, "\(silent.state)")
+        XCTAssertNotNil(relay.waitFor("stats", ["dialback_waiters=1"], timeout: 5), relay.log)
+        let waitersBefore = relay.lines("stats").count
+        withExtendedLifetime(peer) {}
+        try peer.send("</stream:stream>")
+
+        // The relay drops the waiter when the inbound link closes, not when an answer comes: the
+        // first stats line without the inbound link, while the verifying link is still open.
+        XCTAssertTrue(
+            eventually(timeout: 10) {
+                relay.lines("stats").dropFirst(waitersBefore).contains { $0.contains("links_in=0") }
+            }, relay.log)
+        let idleStats = try XCTUnwrap(relay.lines("stats").dropFirst(waitersBefore).first { $0.contains("links_in=0") })
+        XCTAssertTrue(idleStats.contains("dialback_waiters=0"), idleStats)
+        XCTAssertTrue(idleStats.contains("links_out=1"), "the verifying link had not timed out yet: \(idleStats)")
+
+        // The verifying link gives up after handshake_timeout (3 s) with connection-timeout.
+        XCTAssertTrue(eventually(timeout: 10) { silent.state.ended != nil }, "\(silent.state)")
+        let state = silent.state
+        if let asked = state.question, let ended = state.ended {
+            XCTAssertLessThan(ended.timeIntervalSince(asked), 6, "closed after handshake_timeout, not later")
+        }
+        XCTAssertTrue(state.transcript.contains("<connection-timeout"), state.transcript)
+        XCTAssertNotNil(relay.waitFor("link.state", ["dir=out", "remote=a.example", "verifying -> closed"]), relay.log)
+
+        // Both max_links slots are free again: two new connections get a stream header.
+        let first = try LoopbackClient(port: port)
+        let second = try LoopbackClient(port: port)
+        for client in [first, second] {
+            try client.send(
+                "<?xml version='1.0'?><stream:stream xmlns='jabber:server'"
+                    + " xmlns:stream='http://etherx.jabber.org/streams' to='b.example' version='1.0'>")
+            try client.waitFor("<stream:features>", timeout: 5)
+        }
+        XCTAssertNil(relay.lines("limit.reached").first, relay.log)
+    }
+}

@@ -38,6 +38,9 @@ final class LoopbackClient {
         }
     }
 
+    /// Adopts a connection accepted by a test's own listener (to play a server).
+    init(accepted: Int32) { fd = accepted }
+
     deinit { close(fd) }
 
     func send(_ text: String) throws {
@@ -150,10 +153,10 @@ final class LoopbackClient {
     /// Forgets what was received so far (so the next `waitFor` looks only at new input).
     func clear() { received = "" }
 
-    /// Switches to TLS as a client, presenting `identity`.
-    func startTLS(identity: TLSIdentity?, serverName: String) throws {
-        let context = try TLSContext(configuration: TLSConfiguration(role: .client, identity: identity))
-        let connection = try TLSConnection(context: context, serverName: serverName)
+    /// Switches to TLS as a client (or as a server with `role: .server`), presenting `identity`.
+    func startTLS(identity: TLSIdentity?, serverName: String?, role: TLSConfiguration.Role = .client) throws {
+        let context = try TLSContext(configuration: TLSConfiguration(role: role, identity: identity))
+        let connection = try TLSConnection(context: context, serverName: role == .client ? serverName : nil)
         tls = connection
         let deadline = Date().addingTimeInterval(15)
         while try connection.handshake() != .complete {
