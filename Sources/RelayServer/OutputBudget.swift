@@ -42,10 +42,16 @@ final class OutputBudget {
         weak var gauge: OutputGauge?
     }
 
-    init(_ limits: LimitSettings, loop: Loop, logger: Logger) {
-        linkHighWater = limits.linkOutputBytes
-        globalCap = limits.maxOutputBytes
-        writeStall = limits.writeStall
+    convenience init(_ limits: LimitSettings, loop: Loop, logger: Logger) {
+        self.init(
+            linkHighWater: limits.linkOutputBytes, globalCap: limits.maxOutputBytes, writeStall: limits.writeStall,
+            loop: loop, logger: logger)
+    }
+
+    init(linkHighWater: Int, globalCap: Int, writeStall: Duration, loop: Loop, logger: Logger) {
+        self.linkHighWater = linkHighWater
+        self.globalCap = globalCap
+        self.writeStall = writeStall
         self.loop = loop
         self.logger = logger
     }
