@@ -85,6 +85,15 @@ final class Link: OutputGauge {
     private var peakOutput = 0
     private var outputOverMark = false
     private var stallTimer: Cancellable?
+    /// Links whose backlog stopped this link's reading: its input was being routed onto them (a
+    /// stanza for a component that does not read). Reading resumes when the last of them drains.
+    private var blockers: Set<ObjectIdentifier> = []
+    /// The links this link's backlog stopped, to be resumed when it drains or closes.
+    private var pausedSources: [WeakLink] = []
+
+    private struct WeakLink {
+        weak var link: Link?
+    }
 
     init(
         id: Int, engine: LinkEngine, connection: TCPConnection, loop: Loop, log: LinkLog, trust: PeerTrust,
@@ -165,6 +174,10 @@ final class Link: OutputGauge {
 
     private func received(_ bytes: [UInt8]) {
         guard !isClosed else { return }
+        // Output this input causes on another link is charged to this link (see `syncOutput`).
+        let outer = output.reading
+        output.reading = self
+        defer { output.reading = outer }
         if let tls {
             tls.feed(ciphertext: bytes)
             driveTLS()
@@ -418,7 +431,9 @@ final class Link: OutputGauge {
         output.adjust(by: pending - reportedOutput)
         reportedOutput = pending
         peakOutput = max(peakOutput, pending)
-        guard !outputOverMark, !isClosed, pending > output.linkHighWater, let connection else { return }
+        guard !isClosed, pending > output.linkHighWater, let connection else { return }
+        if let source = output.reading as? Link, source !== self { source.pause(for: self) }
+        guard !outputOverMark else { return }
         outputOverMark = true
         updateReading()
         connection.notifyWhenPending(atMost: output.linkLowWater) { [weak self] in self?.outputFell() }
@@ -429,7 +444,24 @@ final class Link: OutputGauge {
 
     private func updateReading() {
         guard !isClosed else { return }
-        connection?.isReading = !outputOverMark && !output.isOverGlobalCap
+        connection?.isReading = !outputOverMark && blockers.isEmpty && !output.isOverGlobalCap
+    }
+
+    /// Stop reading until `blocker`'s backlog drains: our peer's stanzas are what fill it.
+    private func pause(for blocker: Link) {
+        guard !isClosed, blockers.insert(ObjectIdentifier(blocker)).inserted else { return }
+        blocker.pausedSources.append(WeakLink(link: self))
+        updateReading()
+    }
+
+    private func resumeSources() {
+        let sources = pausedSources
+        pausedSources = []
+        for entry in sources {
+            guard let source = entry.link else { continue }
+            source.blockers.remove(ObjectIdentifier(self))
+            source.updateReading()
+        }
     }
 
     private func outputFell() {
@@ -437,6 +469,7 @@ final class Link: OutputGauge {
         stallTimer = nil
         syncOutput()
         updateReading()
+        resumeSources()
     }
 
     /// Still over the mark after `write_stall`: the peer is not reading. End the stream with
@@ -469,6 +502,7 @@ final class Link: OutputGauge {
         // A link paused for its backlog stays paused: closing with the peer's bytes unread sends a
         // reset, which frees the kernel's buffers too, instead of a FIN queued behind unsent output.
         stallTimer = nil
+        resumeSources()
         connection?.onRead = { _ in }
         connection?.onDrained = { [weak self] in self?.releaseIfDone() }
         connection?.onError = { [weak self] _ in self?.release() }
@@ -488,6 +522,7 @@ final class Link: OutputGauge {
     private func release() {
         lingerTimer = nil
         stallTimer = nil
+        resumeSources()
         connection?.close()
         connection = nil
         output.adjust(by: -reportedOutput)

@@ -14,8 +14,9 @@ protocol OutputGauge: AnyObject {
 /// read slowly or not at all. A peer that sends requests and never reads the replies would otherwise
 /// make the relay buffer without limit. Each link stops reading from its peer while its own backlog
 /// is over `linkHighWater` (so the kernel's window throttles the requests) and resumes at
-/// `linkLowWater`; the sum over all links stops reading everywhere past `globalCap` (covering output
-/// one link's input causes on another) until it halves. Limits are logged like `ConnectionLimits`'.
+/// `linkLowWater`; so does a link whose input was being routed onto a link over its mark (a stanza
+/// for a component that does not read). The sum over all links stops reading everywhere past
+/// `globalCap` until it halves. Limits are logged like `ConnectionLimits`'.
 final class OutputBudget {
     private(set) var linkHighWater: Int
     private(set) var globalCap: Int
@@ -27,6 +28,9 @@ final class OutputBudget {
     /// backlog falls; a shrinking backlog may be reported late, so this errs high, never low).
     private(set) var total = 0
     private(set) var isOverGlobalCap = false
+    /// The link whose input is being processed now, so a link whose backlog that input grows past
+    /// its mark can stop the right reader (one loop thread: one reader at a time).
+    weak var reading: OutputGauge?
     private var gauges: [ObjectIdentifier: Weak] = [:]
     private var recheck: Cancellable?
     private var lastLogged: [String: Int64] = [:]

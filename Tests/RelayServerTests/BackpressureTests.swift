@@ -26,8 +26,15 @@ final class BackpressureTests: XCTestCase {
 
     /// Starts a relay for b.example (component b.example, so the s2s listener opens) with `limits`.
     private func startRelay(limits: String, extra: String = "") throws -> (RelayProcess, s2sPort: UInt16) {
+        try startRelayWithComponentPort(limits: limits, extra: extra).relay
+    }
+
+    func startRelayWithComponentPort(limits: String, extra: String = "") throws -> (
+        relay: (RelayProcess, s2sPort: UInt16), componentPort: UInt16
+    ) {
         _ = try RelayBinary().run(["keygen", "b.example", "--out", directory])
         let s2sPort = freeLoopbackPort()
+        let componentPort = freeLoopbackPort()
         let text = """
             [relay]
             state_dir = "\(directory)/state"
@@ -45,7 +52,7 @@ final class BackpressureTests: XCTestCase {
             s2s = ["127.0.0.1:\(s2sPort)"]
             s2s_direct_tls = []
             home = []
-            component = ["127.0.0.1:\(freeLoopbackPort())"]
+            component = ["127.0.0.1:\(componentPort)"]
 
             [limits]
             \(limits)
@@ -62,7 +69,7 @@ final class BackpressureTests: XCTestCase {
         chmod(path, 0o600)
         let started = try RelayProcess(configPath: path)
         relay = started
-        return (started, s2sPort)
+        return ((started, s2sPort), componentPort)
     }
 
     /// RssAnon of `pid` in KiB (private memory: what a flood makes grow).
@@ -281,5 +288,54 @@ extension BackpressureTests {
             try client.waitFor("<stream:features>", timeout: 5)
         }
         XCTAssertNil(relay.lines("limit.reached").first, relay.log)
+    }
+}
+
+extension BackpressureTests {
+    /// Link A's input becomes output on link B (component x floods component y, which never reads):
+    /// the relay stops reading from x while y's backlog is over its mark, closes y after
+    /// write_stall, and memory stays within y's cap.
+    func testSenderIsPausedWhileTheComponentItFloodsDoesNotRead() throws {
+        let linkCap = 262_144
+        let ((relay, _), componentPort) = try startRelayWithComponentPort(
+            limits: "link_output_bytes = \(linkCap)\nwrite_stall = \"3s\"",
+            extra: """
+                [[component]]
+                domain = "x.example"
+                secret = "secret-of-x"
+                """)
+        let pid = relay.processIdentifier
+        let sink = try LoopbackClient(port: componentPort, receiveBuffer: 4096)
+        XCTAssertTrue(try sink.componentHandshake(domain: "b.example", secret: "secret-of-b").contains("<handshake"))
+        let source = try LoopbackClient(port: componentPort)
+        XCTAssertTrue(try source.componentHandshake(domain: "x.example", secret: "secret-of-x").contains("<handshake"))
+        Thread.sleep(forTimeInterval: 0.5)
+        let idle = try privateKiB(pid)
+
+        let body = String(repeating: "y", count: 400)
+        var batch = ""
+        for index in 0..<20 {
+            batch += "<message from='a@x.example' to='b@b.example' id='m\(index)'><body>\(body)</body></message>"
+        }
+        var peak = idle
+        var sent = 0
+        let floodEnd = Date().addingTimeInterval(15)
+        while Date() < floodEnd, try source.sendUnlessBlocked(batch, milliseconds: 1000) {
+            sent += 1
+            if sent % 20 == 0 { peak = max(peak, try privateKiB(pid)) }
+        }
+        XCTAssertLessThan(Date(), floodEnd, "the relay stopped reading from the sender")
+        for _ in 0..<10 {
+            peak = max(peak, try privateKiB(pid))
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        XCTAssertNotNil(relay.waitFor("limit.reached", ["limit=write_stall"], timeout: 10), relay.log)
+        XCTAssertNotNil(relay.waitFor("component.down", ["domain=b.example", "write_stall"], timeout: 5), relay.log)
+        print("component flood: idle \(idle) KiB, peak \(peak) KiB (+\(peak - idle)); \(sent) batches of 20 sent")
+        XCTAssertLessThanOrEqual(peak - idle, linkCap / 1024 + 2048, "private memory grew past the cap")
+        // The sink is gone: the sender is read again (its stanzas now bounce back to it).
+        XCTAssertTrue(
+            eventually(timeout: 10) { (try? source.sendUnlessBlocked(batch, milliseconds: 200)) == true },
+            "the sender is read again once the link it filled is closed")
     }
 }
