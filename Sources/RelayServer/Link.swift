@@ -472,17 +472,18 @@ final class Link: OutputGauge {
         resumeSources()
     }
 
-    /// Still over the mark after `write_stall`: the peer is not reading. End the stream with
-    /// policy-violation (RFC 6120 §4.9.3.13: the peer broke a local policy, the write-stall limit;
-    /// resource-constraint would blame the relay) and free its backlog.
+    /// Not back under the low-water mark `write_stall` after crossing the mark: the peer is not
+    /// reading (or too slowly to matter). End the stream with
+    /// policy-violation (RFC 6120 §4.9.3.14: the peer broke a local policy, the write-stall limit;
+    /// resource-constraint, §4.9.3.17, says the server lacks resources) and free its backlog.
     private func outputStalled() {
         stallTimer = nil
         guard outputOverMark, !isClosed else { return }
         let unsent = connection?.pendingWriteByteCount ?? 0
         output.reportStall(address, unsent: unsent)
         let reason =
-            "the peer read nothing for \(output.writeStall.components.seconds)s with \(unsent) bytes unsent"
-            + " ([limits] write_stall, link_output_bytes)"
+            "the peer left over \(output.linkHighWater) bytes unread for \(output.writeStall.components.seconds)s"
+            + " (\(unsent) unsent; [limits] write_stall, link_output_bytes)"
         if headerSent { write(StreamHeader.serializedError(StreamError(.policyViolation, reason))) }
         lose(reason)
     }

@@ -38,8 +38,9 @@ final class OutputBudget {
     private let logger: Logger
 
     /// Released backlogs at least this large are handed back to the kernel (`malloc_trim`): glibc
-    /// otherwise keeps the freed heap, and a flood's megabytes would stay resident after it ends.
-    static var trimThreshold: Int { 1 << 20 }
+    /// otherwise keeps the freed heap, and a flood's backlog would stay resident after it ends.
+    /// Only links that went over a mark get there, so the trim (a heap walk) stays rare.
+    static var trimThreshold: Int { 256 * 1024 }
     static var recheckInterval: Duration { .milliseconds(200) }
 
     private struct Weak {
@@ -95,7 +96,7 @@ final class OutputBudget {
     func reportStall(_ address: SocketAddress, unsent: Int) {
         report(
             "write_stall", value: "\(writeStall.components.seconds)s", address: address,
-            detail: "the peer read nothing for that long with \(unsent) bytes unsent; link closed",
+            detail: "a link's peer left its output unread that long (\(unsent) bytes unsent); link closed",
             hint: "raise [limits] write_stall (or link_output_bytes) in the configuration (then kill -HUP the relay)")
     }
 

@@ -132,12 +132,9 @@ final class BackpressureTests: XCTestCase {
         XCTAssertTrue(stall.contains("value=3s") && stall.contains("raise [limits] write_stall"), stall)
         XCTAssertNotNil(relay.waitFor("link.refused", ["write_stall"], timeout: 5), relay.log)
         XCTAssertTrue(closed, "the relay closes a link that read nothing for write_stall")
-        // Linger (2 s) ends, the backlog is freed and the heap trimmed.
-        var after = Int.max
-        _ = eventually(timeout: 10) {
-            after = (try? self.privateKiB(pid)) ?? Int.max
-            return after <= idle + 2048
-        }
+        // The reset we saw came from the relay's close: the backlog is freed and the heap trimmed.
+        Thread.sleep(forTimeInterval: 0.5)
+        let after = try privateKiB(pid)
         print(
             "backpressure figures: idle \(idle) KiB, peak \(peak) KiB (+\(peak - idle)), after close \(after) KiB"
                 + " (\(after - idle >= 0 ? "+" : "")\(after - idle)); \(sentBatches) batches of 100 db:verify sent")
