@@ -248,6 +248,11 @@ public final class RelayDaemon {
             ("bounced", String(traffic.bounced)), ("refused", String(traffic.refused)),
             ("bytes_in", String(traffic.bytesIn)), ("bytes_out", String(traffic.bytesOut)),
         ]
+        if let router {
+            fields += [
+                ("output_bytes", String(router.output.total)), ("dialback_waiters", String(router.dialbackWaiterCount)),
+            ]
+        }
         if let startedAt {
             fields.append(("uptime_s", String((loop.now - startedAt).components.seconds)))
         }

@@ -155,7 +155,14 @@ public struct OutboundStream {
     /// Answered with `.dialbackKeyChecked`; queued until the TLS stream is ready.
     public mutating func verify(_ request: DialbackVerification) -> [Action] {
         switch state {
-        case .verifying, .established:
+        case .verifying:
+            // The authoritative server owes an answer within the handshake timeout, like any
+            // negotiation: a server that never answers must not hold the link (and a max_links slot).
+            sentVerifications.append(request)
+            return [
+                .send(Dialback.verify(request)), .scheduleTimer(.handshake, configuration.settings.handshakeTimeout),
+            ]
+        case .established:
             sentVerifications.append(request)
             return [.send(Dialback.verify(request))]
         case .closing, .closed:
@@ -174,7 +181,14 @@ public struct OutboundStream {
     public mutating func timerFired(_ timer: LinkTimer) -> [Action] {
         switch (timer, state) {
         case (_, .closed): return []
-        case (.handshake, .established), (.handshake, .closing), (.handshake, .verifying): return []
+        case (.handshake, .established), (.handshake, .closing): return []
+        case (.handshake, .verifying):
+            guard let unanswered = sentVerifications.first else { return [] }
+            return fail(
+                StreamError(
+                    .connectionTimeout,
+                    "\(configuration.remote) did not answer <db:verify/> for \(unanswered.originating) within"
+                        + " \(configuration.settings.handshakeTimeout)"))
         case (.handshake, _):
             return fail(
                 StreamError(
@@ -235,7 +249,12 @@ public struct OutboundStream {
         guard header.contentNamespace == XMPPNamespace.server else {
             return fail(StreamError(.invalidNamespace, "the stream's namespace is not jabber:server"))
         }
-        guard header.version == "1.0" else {
+        if case .newer(let version) = StreamVersion(header.version) {
+            return fail(
+                StreamError(
+                    .unsupportedVersion, "\(configuration.remote) answered with XMPP \(version); we asked for 1.0"))
+        }
+        guard StreamVersion(header.version) == .supported else {
             return fail(
                 StreamError(
                     .unsupportedVersion,

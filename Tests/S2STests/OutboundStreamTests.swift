@@ -267,6 +267,7 @@ final class OutboundStreamTests: XCTestCase {
             [
                 "state features-tls -> verifying",
                 "send <db:verify from='smith.example' to='jabber.org' id='in-7'>abc123</db:verify>",
+                "timer handshake",
             ])
         XCTAssertEqual(
             harness.feed("<db:verify from='jabber.org' to='smith.example' id='in-7' type='valid'/>"),
