@@ -130,10 +130,15 @@ enum LinkEngine {
         }
     }
 
-    /// An outbound link opened only to ask `db:verify` (it never comes "up").
+    /// A link used only for `db:verify` (it never comes "up", and its end is no refusal): an
+    /// outbound one we opened to ask, or an inbound one on which a peer asked and authenticated
+    /// nothing.
     var verifiesOnly: Bool {
-        if case .outbound(let engine) = self { return !engine.configuration.authenticates }
-        return false
+        switch self {
+        case .outbound(let engine): !engine.configuration.authenticates
+        case .inbound(let engine): engine.answeredDialbackVerify && engine.pairs.isEmpty
+        case .component: false
+        }
     }
 
     var streamManagementEnabled: Bool {
