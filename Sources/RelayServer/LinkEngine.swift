@@ -141,6 +141,12 @@ enum LinkEngine {
         }
     }
 
+    /// An outbound link whose peer ended the stream during our SASL EXTERNAL (see `OutboundStream`).
+    var saslExternalCutOff: Bool {
+        if case .outbound(let engine) = self { return engine.externalCutOff }
+        return false
+    }
+
     var streamManagementEnabled: Bool {
         switch self {
         case .outbound(let engine): engine.streamManagementEnabled

@@ -49,11 +49,11 @@ final class RelayEjabberdTests: RelayInteropTestCase {
     /// ejabberd e.interop.test on 127.0.0.5 with user eve; the relay r.interop.test on 127.0.0.2
     /// with its component r.interop.test. Both published by SRV and A; TLSA as asked.
     private func startEjabberdAndRelay(
-        ejabberdTrustsRelay: Bool, ejabberdTLSA: PublishedTLSA, relayExtra: String = ""
+        ejabberdTrustsRelay: Bool, ejabberdTLSA: PublishedTLSA, relayExtra: String = "", relayXmppAddr: Bool = false
     ) throws -> EjabberdServer {
-        // DNS-ID + SRV-ID and no XmppAddr: ejabberd 23.01 crashes on a trusted XmppAddr (INTEROP.md).
+        // DNS-ID + SRV-ID and no XmppAddr unless asked: ejabberd 23.01 crashes on a trusted XmppAddr (INTEROP.md).
         let relayCertificate = try TestCertificate.make(
-            domain: "r.interop.test", in: certificateDirectory, srvID: true)
+            domain: "r.interop.test", in: certificateDirectory, srvID: true, xmppAddr: relayXmppAddr)
         relaySetup = try RelaySetup(domain: "r.interop.test", certificate: relayCertificate, address: "127.0.0.2")
         relaySetup.extra = relayExtra
         let certificate = try TestCertificate.make(domain: "e.interop.test", in: certificateDirectory, srvID: true)
@@ -155,5 +155,31 @@ final class RelayEjabberdTests: RelayInteropTestCase {
             server.logTail())
         XCTAssertTrue(server.logLines(containing: "dialback authentication").isEmpty, server.logTail())
         XCTAssertTrue(relay.lines("link.refused").isEmpty, relay.log)
+    }
+
+    /// ejabberd 23.01 trusting a certificate with an XmppAddr (as `xmpp-relay keygen` writes) crashes
+    /// checking it during the relay's SASL EXTERNAL (`badarg` in xmpp_stream_pkix:get_cert_domains/1)
+    /// and the stream closes. The relay says so and connects again by dialback, and the held message
+    /// goes through; ejabberd → relay (ejabberd checks the same certificate as a client) is unaffected.
+    func testRelayRetriesByDialbackWhereEjabberdBreaksOffSASLExternal() throws {
+        let server = try startEjabberdAndRelay(ejabberdTrustsRelay: true, ejabberdTLSA: .matching, relayXmppAddr: true)
+        try exchangeMessages(with: server)
+
+        let inbound = try XCTUnwrap(relay.waitFor("link.up", ["dir=in", "remote=e.interop.test"]), relay.log)
+        XCTAssertTrue(inbound.contains("auth=dane-ee") && inbound.contains("stream_auth=sasl-external"), inbound)
+        let refused = try XCTUnwrap(relay.waitFor("link.refused", ["dir=out", "remote=e.interop.test"]), relay.log)
+        XCTAssertTrue(
+            refused.contains(
+                "reason=\"e.interop.test closed the stream during SASL EXTERNAL; it offers dialback, which a fresh"
+                    + " connection will use\""), refused)
+        let outbound = try XCTUnwrap(relay.waitFor("link.up", ["dir=out", "remote=e.interop.test"]), relay.log)
+        XCTAssertTrue(outbound.contains("auth=dane-ee") && outbound.contains("stream_auth=dialback"), outbound)
+        XCTAssertEqual(relay.lines("link.refused").count, 1, relay.log)
+        XCTAssertTrue(relay.lines("route.failed").isEmpty, relay.log)
+        XCTAssertTrue(server.waitForLog(containing: "xmpp_stream_pkix,get_cert_domains"), server.logTail())
+        XCTAssertTrue(
+            server.waitForLog(
+                containing: "Accepted inbound s2s dialback authentication r.interop.test -> e.interop.test"),
+            server.logTail())
     }
 }
