@@ -276,7 +276,9 @@ final class Router: LinkOwner {
                 verifyRoutes[route.pair] = nil
             } else if let route = route(of: link) {
                 outbound[route.pair] = nil
-                if !wasUp {
+                if !wasUp, link.engine.saslExternalCutOff, retryByDialback(route, reason: reason) {
+                    break
+                } else if !wasUp {
                     fail(route, .remoteServerTimeout, "\(route.pair.remote): \(reason)")
                 } else {
                     let why = "the link to \(route.pair.remote) went down"
@@ -289,6 +291,19 @@ final class Router: LinkOwner {
             forgetDialbackWaiter(link)
         }
         if let done = stopping, links.isEmpty { done() }
+    }
+
+    /// Reconnects `route` to the same address without SASL EXTERNAL (its held stanzas wait);
+    /// false when it already did or the relay is stopping.
+    private func retryByDialback(_ route: OutboundRoute, reason: String) -> Bool {
+        guard stopping == nil, !route.skipsExternal, let candidate = route.connected else { return false }
+        route.skipsExternal = true
+        route.failures.append("\(candidate.address): \(reason)")
+        route.link = nil
+        route.candidates.insert(candidate, at: 0)
+        outbound[route.pair] = route
+        connectNext(route)
+        return true
     }
 
     private func route(of link: Link) -> OutboundRoute? {
@@ -440,9 +455,12 @@ final class Router: LinkOwner {
             fail(route, .remoteServerTimeout, "cannot set up TLS: \(error)")
             return
         }
+        route.connected = candidate
         let link = makeLink(
             engine: .outbound(
-                setup.outbound(pair: route.pair, directTLS: candidate.directTLS, authenticates: !route.verifiesOnly)),
+                setup.outbound(
+                    pair: route.pair, directTLS: candidate.directTLS, authenticates: !route.verifiesOnly,
+                    external: !route.skipsExternal)),
             connection: connection,
             tls: Link.TLSSetup(context: context, serverName: route.pair.remote.value),
             target: candidate.target)

@@ -46,6 +46,9 @@ public struct InboundStream {
     public private(set) var peerDomain: DomainName?
     public var isBidirectional: Bool { link.bidirectional }
     public var streamManagementEnabled: Bool { link.streamManagement.enabled }
+    /// True once this stream answered a `db:verify` as the authoritative server: a peer that
+    /// opens a stream only to ask (ejabberd does) and closes it was served, not refused.
+    public private(set) var answeredDialbackVerify = false
 
     private var link: EstablishedLink
     /// The `to` of the peer's latest header: the local domain it addressed.
@@ -459,6 +462,7 @@ public struct InboundStream {
         let expected = DialbackKey.generate(
             secret: configuration.dialbackSecret, receiving: receiving.value, originating: originating.value,
             streamID: id)
+        answeredDialbackVerify = true
         return [.send(Dialback.verifyReply(verification, valid: DialbackKey.matches(request.text, expected)))]
     }
 
