@@ -80,6 +80,8 @@ final class Link: OutputGauge {
     private var afterBatch: [() -> Void] = []
     /// We asked the link to close (relay stopping): not a refusal by either side.
     private var shuttingDown = false
+    /// A limit (`write_stall`) ended the link.
+    private var closedByLimit = false
 
     // Backpressure (`OutputBudget`): the backlog last reported, its peak, and whether reading is
     // paused because this link's own output is over the mark (with the timer that ends a stall).
@@ -518,6 +520,7 @@ final class Link: OutputGauge {
             "the peer left over \(output.linkHighWater) bytes unread for \(output.writeStall.components.seconds)s"
             + " (\(unsent) unsent; [limits] write_stall, link_output_bytes)"
         if headerSent { write(StreamHeader.serializedError(StreamError(.policyViolation, reason))) }
+        closedByLimit = true
         lose(reason)
     }
 
@@ -543,7 +546,8 @@ final class Link: OutputGauge {
         connection?.shutdownOutput()
         lingerTimer = loop.schedule(after: .seconds(2)) { [self] in self.release() }
         let wasUp = info != nil
-        if !wasUp && !engine.verifiesOnly && !shuttingDown { log.refused(self, reason: reason) }
+        // A link used only for db:verify ends quietly, unless a limit ended it (the operator must see that).
+        if !wasUp && !shuttingDown && (closedByLimit || !engine.verifiesOnly) { log.refused(self, reason: reason) }
         owner?.linkClosed(self, reason: reason, wasUp: wasUp)
         releaseIfDone()
     }
