@@ -357,6 +357,22 @@ struct ConfigDecoder {
         if let value = integer(reader, "connections_per_ip", 1...100_000) { config.limits.connectionsPerIP = value }
         if let value = integer(reader, "max_links", 1...1_000_000) { config.limits.maxLinks = value }
         if let value = duration(reader, "handshake_timeout", minimum: 1) { config.limits.handshakeTimeout = value }
+        if let value = size(reader, "link_output_bytes", minimum: 16384, example: "512K") {
+            config.limits.linkOutputBytes = value
+        }
+        if let value = size(reader, "max_output_bytes", minimum: 65536, example: "32M") {
+            config.limits.maxOutputBytes = value
+        }
+        if let value = duration(reader, "write_stall", minimum: 1) { config.limits.writeStall = value }
+        // One stanza of the largest size must fit under a link's mark, or every such stanza would stall it.
+        if config.limits.linkOutputBytes < config.limits.maxStanzaBytes,
+            let line = reader.table["link_output_bytes"]?.line ?? reader.table["max_stanza_bytes"]?.line
+        {
+            diagnostics.add(
+                .conflict, line: line,
+                "limits.link_output_bytes (\(SizeNotation.format(config.limits.linkOutputBytes))) is smaller than "
+                    + "limits.max_stanza_bytes (\(config.limits.maxStanzaBytes)); raise link_output_bytes")
+        }
     }
 
     // MARK: rules across sections

@@ -85,12 +85,15 @@ final class LinkSetup {
         configuration.peers.first { $0.domain.lowercased() == domain.lowercased() }
     }
 
-    func outbound(pair: DomainPair, directTLS: Bool, authenticates: Bool = true) -> OutboundStream {
+    /// `external: false` skips SASL EXTERNAL (a retry after the peer broke off during it).
+    func outbound(pair: DomainPair, directTLS: Bool, authenticates: Bool = true, external: Bool = true)
+        -> OutboundStream
+    {
         OutboundStream(
             configuration: OutboundConfiguration(
                 local: pair.local, remote: pair.remote, dialbackSecret: dialbackSecret,
                 // The peer decides whether our certificate is good for us (pins, DANE, PKIX): offer EXTERNAL.
-                certificateCoversLocalDomain: true, dialbackAllowed: dialbackAllowed(pair.remote),
+                certificateCoversLocalDomain: external, dialbackAllowed: dialbackAllowed(pair.remote),
                 directTLS: directTLS, authenticates: authenticates, settings: linkSettings))
     }
 
