@@ -419,6 +419,34 @@ final class RelayHomeProsodyTests: RelayInteropTestCase {
         XCTAssertTrue(relay.lines("link.up").isEmpty, relay.log)
     }
 
+    /// The relay's own link to the home server is TLS checked by the pin alone: a home server whose
+    /// key is not the pinned one gets nothing, and the remote sender gets a bounce.
+    func testRelayRefusesAHomeServerWhoseKeyIsNotThePinnedOne() throws {
+        let pinned = try TestCertificate.make(domain: "smith.test", in: try InteropTools.makeDirectory("xr-pinned"))
+        try makeHomeAndRelay(pinnedHome: pinned)
+        // Prosody serves smith.test with another key than the pinned one.
+        let other = try TestCertificate.make(domain: "smith.test", in: try InteropTools.makeDirectory("xr-other"))
+        try InteropTools.run("/bin/cp", [other.certificatePath, pinned.certificatePath])
+        try InteropTools.run("/bin/cp", [other.keyPath, pinned.keyPath])
+        try makePublicServer()
+        try zone.start()
+        try publicServer.register(user: "bob", host: "pub.test", password: "secret")
+        try home.start()
+        try publicServer.start()
+        relay = try startRelay(relaySetup)
+        let bob = try client(
+            "bob@pub.test", on: publicServer, send: [("alice@smith.test", "must not arrive")], stay: true, timeout: 40)
+        XCTAssertTrue(
+            bob.waitFor("message") { $0["type"] == "error" }, bob.output + relay.log + home.logTail())
+        let refused = try XCTUnwrap(relay.waitFor("link.refused", ["dir=out", "remote=smith.test"]), relay.log)
+        XCTAssertTrue(refused.contains("smith.test is not authenticated (pin:"), refused)
+        XCTAssertTrue(refused.contains("a failed pin check rules out dialback"), refused)
+        XCTAssertNotNil(
+            relay.waitFor("stanza.bounced", ["from=pub.test", "to=smith.test", "condition=remote-server-timeout"]),
+            relay.log)
+        XCTAssertTrue(relay.lines("link.up").allSatisfy { !$0.contains("remote=smith.test") }, relay.log)
+    }
+
     /// The home server asks about a pair the relay never opened (it authenticated no pub.test):
     /// the relay answers `invalid` and says so.
     func testDialbackVerificationForAPairTheRelayNeverOpenedIsInvalid() throws {
