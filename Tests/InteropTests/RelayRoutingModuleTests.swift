@@ -1,41 +1,114 @@
 import Foundation
 import XCTest
 
-/// Config/prosody/mod_s2s_via_relay.lua sends every outgoing s2s stream of a stock Prosody 0.12
-/// to the relay's address, without any DNS lookup.
+/// The home route: Config/prosody/mod_s2s_via_relay.lua (Prosody 0.12.3, replaces the resolver) and
+/// mod_s2sout_via_relay.lua (Prosody 0.12.4+ and 13, the s2sout-pre-connect event) send every
+/// outgoing s2s stream of a stock Prosody, dialback verification included, to the relay's address
+/// (here a scripted listener) without any DNS lookup.
 final class RelayRoutingModuleTests: InteropTestCase {
-    func testEveryOutgoingS2SStreamGoesToTheRelayWithoutDNS() throws {
-        let relay = try LoopbackListener(address: "127.0.0.1")
+
+    /// The module this Prosody should use: the event where it exists, the resolver swap before.
+    private var routingModule: String { prosodyVersion.hasPreConnectEvent ? "s2sout_via_relay" : "s2s_via_relay" }
+
+    /// a.interop.test on 127.0.0.2 with `modules` and `s2s_relay` pointing at `relay`; alice registered.
+    /// b.interop.test is published with real records: Prosody would use them without the module.
+    private func startHome(modules: [String], relay: LoopbackListener?) throws -> ProsodyServer {
         var configuration = ProsodyConfiguration(address: "127.0.0.2", hosts: [try makeCertificate("a.interop.test")])
-        configuration.modules = ["s2s_via_relay"]
+        configuration.modules = modules
         configuration.secureAuth = false
-        configuration.globalLines = ["s2s_relay = \"\(relay.hostPort)\""]
+        // A home server leaves DANE to the relay; with use_dane Prosody 13 would also look up an
+        // incoming peer's TLSA (inbound DANE), a DNS lookup that has nothing to do with routing.
+        configuration.useDANE = false
+        if let relay { configuration.globalLines = ["s2s_relay = \"\(relay.hostPort)\""] }
         let server = try makeProsody(configuration)
-        // b.interop.test is published with real records: Prosody would use them without the module.
         zone.addSRV(service: "xmpp-server", domain: "b.interop.test.", target: "xmpp.b.interop.test.", port: 5269)
         zone.addA("xmpp.b.interop.test.", "127.0.0.3")
         try zone.start()
         try server.register(user: "alice", host: "a.interop.test", password: "secret")
         try server.start()
-        XCTAssertTrue(server.waitForLog(containing: "Outgoing s2s goes to relay \(relay.hostPort)"), server.logTail())
+        return server
+    }
 
+    /// alice's message opens one stream, to the relay, announced for b.interop.test; no DNS at all.
+    private func assertMessageGoesToTheRelay(
+        _ server: ProsodyServer, _ relay: LoopbackListener, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        XCTAssertTrue(
+            server.waitForLog(containing: "Outgoing s2s goes to relay \(relay.hostPort)"), server.logTail(),
+            file: file, line: line)
         let alice = try client(
             "alice@a.interop.test", on: server, send: [("bob@b.interop.test", "via the relay")], stay: true)
-        XCTAssertTrue(alice.waitForEvent("sent"), alice.output)
+        XCTAssertTrue(alice.waitForEvent("sent"), alice.output, file: file, line: line)
+        XCTAssertTrue(relay.waitForData(containing: "to='b.interop.test'"), relay.received, file: file, line: line)
+        XCTAssertTrue(relay.received.contains("<stream:stream"), relay.received, file: file, line: line)
+        XCTAssertTrue(relay.received.contains("from='a.interop.test'"), relay.received, file: file, line: line)
+        XCTAssertEqual(relay.connectionCount, 1, file: file, line: line)
+        XCTAssertEqual(server.logLines(containing: "Resolve "), [], file: file, line: line)
+    }
+
+    func testResolverSwapModuleSendsEveryOutgoingStreamToTheRelayWithoutDNS() throws {
+        guard !prosodyVersion.hasPreConnectEvent else {
+            throw XCTSkip(
+                "Prosody \(prosodyVersion) has the s2sout-pre-connect event: mod_s2sout_via_relay is its route")
+        }
+        let relay = try LoopbackListener(address: "127.0.0.1")
+        let server = try startHome(modules: ["s2s_via_relay"], relay: relay)
+        try assertMessageGoesToTheRelay(server, relay)
+    }
+
+    func testPreConnectModuleSendsEveryOutgoingStreamToTheRelayWithoutDNS() throws {
+        guard prosodyVersion.hasPreConnectEvent else {
+            throw XCTSkip(
+                "Prosody \(prosodyVersion) has no s2sout-pre-connect event (0.12.4+); mod_s2s_via_relay is its route")
+        }
+        let relay = try LoopbackListener(address: "127.0.0.1")
+        let server = try startHome(modules: ["s2sout_via_relay"], relay: relay)
+        try assertMessageGoesToTheRelay(server, relay)
+        XCTAssertTrue(server.logLines(containing: "Routing outgoing s2s for b.interop.test to relay").count == 1)
+    }
+
+    func testPreConnectModuleOnProsody0123SaysWhatToUseInsteadAndRoutesNothing() throws {
+        guard !prosodyVersion.hasPreConnectEvent else {
+            throw XCTSkip("Prosody \(prosodyVersion) has the s2sout-pre-connect event: the module works there")
+        }
+        let relay = try LoopbackListener(address: "127.0.0.1")
+        let server = try startHome(modules: ["s2sout_via_relay"], relay: relay)
+        XCTAssertTrue(
+            server.waitForLog(
+                containing: "has no s2sout-pre-connect event (needs 0.12.4 or later; on 0.12.3 use mod_s2s_via_relay)"),
+            server.logTail())
+        XCTAssertEqual(server.logLines(containing: "Outgoing s2s goes to relay"), [])
+        let alice = try client(
+            "alice@a.interop.test", on: server, send: [("bob@b.interop.test", "not rerouted")], expect: 1)
+        XCTAssertTrue(alice.waitForEvent("message"), alice.output)
+        XCTAssertFalse(
+            server.logLines(containing: "Resolve _xmpp-server._tcp.b.interop.test").isEmpty, server.logTail())
+        XCTAssertFalse(relay.waitForData(containing: "<", timeout: 0.2), relay.received)
+        XCTAssertEqual(relay.connectionCount, 0)
+    }
+
+    /// b.interop.test connects in and asks for dialback: Prosody's verification stream to
+    /// b.interop.test's authoritative server goes to the relay too, not to what DNS says.
+    func testDialbackVerificationStreamGoesToTheRelayWithoutDNS() throws {
+        let relay = try LoopbackListener(address: "127.0.0.1")
+        let server = try startHome(modules: [routingModule], relay: relay)
+        XCTAssertTrue(server.waitForLog(containing: "Outgoing s2s goes to relay \(relay.hostPort)"), server.logTail())
+        let peer = try RawS2SPeer.dialbackClient(
+            address: server.address, port: server.s2sPort, from: "b.interop.test", to: "a.interop.test",
+            certificate: try makeCertificate("b.interop.test"))
+        defer { peer.stop() }
+        XCTAssertTrue(peer.waitForOutput(containing: "--- dialback requested"), peer.output)
+        XCTAssertTrue(
+            server.waitForLog(containing: "asking b.interop.test if key 0123456789abcdef belongs to them"),
+            server.logTail())
         XCTAssertTrue(relay.waitForData(containing: "to='b.interop.test'"), relay.received)
-        XCTAssertTrue(relay.received.contains("<stream:stream"), relay.received)
         XCTAssertTrue(relay.received.contains("from='a.interop.test'"), relay.received)
         XCTAssertEqual(relay.connectionCount, 1)
-        XCTAssertTrue(server.logLines(containing: "Resolve ").isEmpty, server.logLines(containing: "Resolve ").joined())
+        XCTAssertEqual(server.logLines(containing: "Resolve "), [])
     }
 
     func testWithoutTheModuleProsodyUsesDNS() throws {
-        var configuration = ProsodyConfiguration(address: "127.0.0.2", hosts: [try makeCertificate("a.interop.test")])
-        configuration.secureAuth = false
-        let server = try makeProsody(configuration)
-        try zone.start()
-        try server.register(user: "alice", host: "a.interop.test", password: "secret")
-        try server.start()
+        let server = try startHome(modules: [], relay: nil)
         let alice = try client(
             "alice@a.interop.test", on: server, send: [("bob@b.interop.test", "nowhere")], expect: 1, timeout: 15)
         XCTAssertTrue(alice.waitForEvent("message"), alice.output)
@@ -46,16 +119,10 @@ final class RelayRoutingModuleTests: InteropTestCase {
 
     func testUnloadingTheModuleRestoresDNSRouting() throws {
         let relay = try LoopbackListener(address: "127.0.0.1")
-        var configuration = ProsodyConfiguration(address: "127.0.0.2", hosts: [try makeCertificate("a.interop.test")])
-        configuration.modules = ["s2s_via_relay", "admin_shell"]
-        configuration.secureAuth = false
-        configuration.globalLines = ["s2s_relay = \"\(relay.hostPort)\""]
-        let server = try makeProsody(configuration)
-        try zone.start()
-        try server.register(user: "alice", host: "a.interop.test", password: "secret")
-        try server.start()
+        let server = try startHome(modules: [routingModule, "admin_shell"], relay: relay)
         XCTAssertTrue(server.waitForLog(containing: "Outgoing s2s goes to relay"), server.logTail())
-        let said = try server.shell("module:unload(\"s2s_via_relay\")")
+        // A per-host module (s2sout_via_relay) unloads from every host; the global one from "*".
+        let said = try server.shell("module:unload(\"\(routingModule)\")")
         XCTAssertTrue(server.waitForLog(containing: "Outgoing s2s uses DNS again"), said + server.logTail())
 
         let alice = try client(
