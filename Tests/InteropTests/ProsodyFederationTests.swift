@@ -75,6 +75,27 @@ final class ProsodyFederationTests: InteropTestCase {
         XCTAssertTrue(bob.messages.isEmpty, bob.output)
     }
 
+    /// An operator who upgraded to Debian 13 with Config/prosody's module still on plugin_paths is told
+    /// that it shadows Prosody 13's own module of that name.
+    func testShippedInboundModuleSaysOnProsody13ThatItShadowsProsodysOwn() throws {
+        guard prosodyVersion.hasInboundDANE else {
+            throw XCTSkip("Prosody \(prosodyVersion) has no mod_s2s_auth_dane_in of its own")
+        }
+        var configuration = ProsodyConfiguration(address: "127.0.0.2", hosts: [try makeCertificate("a.interop.test")])
+        configuration.modules = ["s2s_auth_dane_in"]
+        serverA = try makeProsody(configuration)
+        // The harness leaves the shipped copy out on 13; put it where an upgraded server has it.
+        try FileManager.default.copyItem(
+            atPath: ProsodyServer.shippedModulesDirectory + "/mod_s2s_auth_dane_in.lua",
+            toPath: serverA.pluginDirectory + "/mod_s2s_auth_dane_in.lua")
+        try zone.start()
+        try serverA.start()
+        XCTAssertTrue(
+            serverA.waitForLog(
+                containing: "Prosody \(prosodyVersion) does incoming DANE itself: this copy of mod_s2s_auth_dane_in "
+                    + "shadows Prosody's own; remove it from plugin_paths"), serverA.logTail())
+    }
+
     func testBogusTLSAMakesProsodyRefuseThePeer() throws {
         try startPair(inboundDANE: true, tlsaB: .bogus)
         let bob = try client("bob@b.interop.test", on: serverB, stay: true, timeout: 10)
