@@ -6,19 +6,19 @@ import XCTest
 /// outgoing s2s stream of a stock Prosody, dialback verification included, to the relay's address
 /// (here a scripted listener) without any DNS lookup.
 final class RelayRoutingModuleTests: InteropTestCase {
-    /// The module this Prosody should use: the event where it exists, the resolver swap before.
-    private var routingModule: String { prosodyVersion.hasPreConnectEvent ? "s2sout_via_relay" : "s2s_via_relay" }
-
-    /// a.interop.test on 127.0.0.2 with `modules` and `s2s_relay` pointing at `relay`; alice registered.
-    /// b.interop.test is published with real records: Prosody would use them without the module.
-    private func startHome(modules: [String], relay: LoopbackListener?) throws -> ProsodyServer {
+    /// a.interop.test on 127.0.0.2, routed through `module` to `relay` (when both are given), with
+    /// `extraModules`; alice registered. b.interop.test is published with real records: Prosody
+    /// would use them without the module.
+    private func startHome(
+        module: String?, relay: LoopbackListener?, extraModules: [String] = []
+    ) throws -> ProsodyServer {
         var configuration = ProsodyConfiguration(address: "127.0.0.2", hosts: [try makeCertificate("a.interop.test")])
-        configuration.modules = modules
+        // Without the route too: no s2s_secure_auth, and no DANE (with use_dane Prosody 13 would
+        // look up an incoming peer's TLSA, a DNS lookup that has nothing to do with routing).
         configuration.secureAuth = false
-        // A home server leaves DANE to the relay; with use_dane Prosody 13 would also look up an
-        // incoming peer's TLSA (inbound DANE), a DNS lookup that has nothing to do with routing.
         configuration.useDANE = false
-        if let relay { configuration.globalLines = ["s2s_relay = \"\(relay.hostPort)\""] }
+        if let module, let relay { configuration.routeOutgoingS2S(toRelay: relay.hostPort, through: module) }
+        configuration.modules += extraModules
         let server = try makeProsody(configuration)
         zone.addSRV(service: "xmpp-server", domain: "b.interop.test.", target: "xmpp.b.interop.test.", port: 5269)
         zone.addA("xmpp.b.interop.test.", "127.0.0.3")
@@ -49,7 +49,7 @@ final class RelayRoutingModuleTests: InteropTestCase {
     /// a home server upgraded from Debian 12 with the 0.12 module keeps its route.
     func testResolverSwapModuleSendsEveryOutgoingStreamToTheRelayWithoutDNS() throws {
         let relay = try LoopbackListener(address: "127.0.0.1")
-        let server = try startHome(modules: ["s2s_via_relay"], relay: relay)
+        let server = try startHome(module: "s2s_via_relay", relay: relay)
         try assertMessageGoesToTheRelay(server, relay)
     }
 
@@ -59,7 +59,7 @@ final class RelayRoutingModuleTests: InteropTestCase {
                 "Prosody \(prosodyVersion) has no s2sout-pre-connect event (0.12.4+); mod_s2s_via_relay is its route")
         }
         let relay = try LoopbackListener(address: "127.0.0.1")
-        let server = try startHome(modules: ["s2sout_via_relay"], relay: relay)
+        let server = try startHome(module: "s2sout_via_relay", relay: relay)
         try assertMessageGoesToTheRelay(server, relay)
         XCTAssertTrue(server.logLines(containing: "Routing outgoing s2s for b.interop.test to relay").count == 1)
     }
@@ -69,7 +69,7 @@ final class RelayRoutingModuleTests: InteropTestCase {
             throw XCTSkip("Prosody \(prosodyVersion) has the s2sout-pre-connect event: the module works there")
         }
         let relay = try LoopbackListener(address: "127.0.0.1")
-        let server = try startHome(modules: ["s2sout_via_relay"], relay: relay)
+        let server = try startHome(module: "s2sout_via_relay", relay: relay)
         XCTAssertTrue(
             server.waitForLog(
                 containing: "has no s2sout-pre-connect event (needs 0.12.4 or later; on 0.12.3 use mod_s2s_via_relay)"),
@@ -88,7 +88,7 @@ final class RelayRoutingModuleTests: InteropTestCase {
     /// b.interop.test's authoritative server goes to the relay too, not to what DNS says.
     func testDialbackVerificationStreamGoesToTheRelayWithoutDNS() throws {
         let relay = try LoopbackListener(address: "127.0.0.1")
-        let server = try startHome(modules: [routingModule], relay: relay)
+        let server = try startHome(module: prosodyVersion.relayRouteModule, relay: relay)
         XCTAssertTrue(server.waitForLog(containing: "Outgoing s2s goes to relay \(relay.hostPort)"), server.logTail())
         let peer = try RawS2SPeer.dialbackClient(
             address: server.address, port: server.s2sPort, from: "b.interop.test", to: "a.interop.test",
@@ -105,7 +105,7 @@ final class RelayRoutingModuleTests: InteropTestCase {
     }
 
     func testWithoutTheModuleProsodyUsesDNS() throws {
-        let server = try startHome(modules: [], relay: nil)
+        let server = try startHome(module: nil, relay: nil)
         let alice = try client(
             "alice@a.interop.test", on: server, send: [("bob@b.interop.test", "nowhere")], expect: 1, timeout: 15)
         XCTAssertTrue(alice.waitForEvent("message"), alice.output)
@@ -116,10 +116,10 @@ final class RelayRoutingModuleTests: InteropTestCase {
 
     func testUnloadingTheModuleRestoresDNSRouting() throws {
         let relay = try LoopbackListener(address: "127.0.0.1")
-        let server = try startHome(modules: [routingModule, "admin_shell"], relay: relay)
+        let server = try startHome(module: prosodyVersion.relayRouteModule, relay: relay, extraModules: ["admin_shell"])
         XCTAssertTrue(server.waitForLog(containing: "Outgoing s2s goes to relay"), server.logTail())
         // A per-host module (s2sout_via_relay) unloads from every host; the global one from "*".
-        let said = try server.shell("module:unload(\"\(routingModule)\")")
+        let said = try server.shell("module:unload(\"\(prosodyVersion.relayRouteModule)\")")
         XCTAssertTrue(server.waitForLog(containing: "Outgoing s2s uses DNS again"), said + server.logTail())
 
         let alice = try client(

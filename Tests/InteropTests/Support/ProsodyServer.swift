@@ -28,6 +28,18 @@ struct ProsodyConfiguration {
     }
 }
 
+extension ProsodyConfiguration {
+    /// Makes this a home server behind the relay: every outgoing s2s stream goes to `hostPort` (the
+    /// relay's home listener) through `module` (`ProsodyVersion.relayRouteModule` is the one for the
+    /// installed Prosody). The relay proves the remote domains by dialback; DANE is the relay's job.
+    mutating func routeOutgoingS2S(toRelay hostPort: String, through module: String) {
+        modules.append(module)
+        globalLines.append("s2s_relay = \"\(hostPort)\"")
+        secureAuth = false
+        useDANE = false
+    }
+}
+
 /// A real Prosody (Debian 12's 0.12.3 or Debian 13's 13.0.1) on loopback: own config, pidfile, data,
 /// plugins and debug log in a fresh directory;
 /// started as user prosody (`runuser -u prosody -- prosody --config FILE -F`: in the foreground,

@@ -31,6 +31,10 @@ struct ProsodyVersion: Comparable, CustomStringConvertible {
     /// Prosody 0.12.4 added the `s2sout-pre-connect` event (mod_s2sout_via_relay needs it).
     var hasPreConnectEvent: Bool { self >= ProsodyVersion(parts: [0, 12, 4]) }
 
+    /// The Config/prosody module that routes this Prosody's outgoing s2s to the relay: the event
+    /// where it exists, the resolver swap before.
+    var relayRouteModule: String { hasPreConnectEvent ? "s2sout_via_relay" : "s2s_via_relay" }
+
     /// Prosody 13 authenticates incoming peers by DANE itself: `use_dane = true` loads its own
     /// mod_s2s_auth_dane_in, which Config/prosody's module of the same name would shadow.
     var hasInboundDANE: Bool { self >= ProsodyVersion(parts: [13]) }
