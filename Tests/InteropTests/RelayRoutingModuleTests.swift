@@ -104,6 +104,44 @@ final class RelayRoutingModuleTests: InteropTestCase {
         XCTAssertEqual(server.logLines(containing: "Resolve "), [])
     }
 
+    /// A whole routed stream, not just its header: a.interop.test routes everything to the address
+    /// of b.interop.test's server (standing in for the relay, which answers like any s2s server),
+    /// STARTTLS and dialback complete (b verifies a's key over its own stream to a) and bob gets
+    /// alice's message, while a.interop.test still looks nothing up.
+    func testRoutedStreamCompletesTLSAndDialbackAndDeliversTheMessage() throws {
+        let certificateB = try makeCertificate("b.interop.test")
+        var configurationB = ProsodyConfiguration(address: "127.0.0.3", hosts: [certificateB])
+        configurationB.secureAuth = false
+        configurationB.useDANE = false
+        let serverB = try makeProsody(configurationB)
+        var configurationA = ProsodyConfiguration(address: "127.0.0.2", hosts: [try makeCertificate("a.interop.test")])
+        configurationA.routeOutgoingS2S(
+            toRelay: "\(serverB.address):\(serverB.s2sPort)", through: prosodyVersion.relayRouteModule)
+        let serverA = try makeProsody(configurationA)
+        // Only a.interop.test is published (b's dialback verification stream looks it up); b.interop.test
+        // has no records at all, so a's stream can only have reached b through the route.
+        zone.addSRV(
+            service: "xmpp-server", domain: "a.interop.test.", target: "xmpp.a.interop.test.", port: serverA.s2sPort)
+        zone.addA("xmpp.a.interop.test.", serverA.address)
+        try zone.start()
+        try serverA.register(user: "alice", host: "a.interop.test", password: "secret")
+        try serverB.register(user: "bob", host: "b.interop.test", password: "secret")
+        try serverA.start()
+        try serverB.start()
+
+        let bob = try client("bob@b.interop.test", on: serverB, expect: 1)
+        XCTAssertTrue(bob.waitForEvent("online"), bob.output)
+        let alice = try client("alice@a.interop.test", on: serverA, send: [("bob@b.interop.test", "routed")])
+        XCTAssertTrue(bob.waitForEvent("message"), bob.output + serverA.logTail() + serverB.logTail())
+        XCTAssertEqual(bob.messages.first?["body"], "routed")
+        XCTAssertEqual(bob.messages.first?["from"]?.hasPrefix("alice@a.interop.test/"), true)
+        XCTAssertEqual(alice.waitForExit(), 0, alice.output)
+        XCTAssertTrue(
+            serverA.logLines(containing: "Stream encrypted").contains { $0.contains("s2sout") }, serverA.logTail())
+        XCTAssertTrue(serverB.waitForLog(containing: "verified dialback key... it is valid"), serverB.logTail())
+        XCTAssertEqual(serverA.logLines(containing: "Resolve "), [])
+    }
+
     func testWithoutTheModuleProsodyUsesDNS() throws {
         let server = try startHome(module: nil, relay: nil)
         let alice = try client(
