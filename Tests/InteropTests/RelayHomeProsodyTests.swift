@@ -43,7 +43,7 @@ final class RelayHomeProsodyTests: RelayInteropTestCase {
         setup.homePort = homePort
         var configuration = ProsodyConfiguration(
             address: Self.homeAddress, hosts: [pinnedHome ?? setup.certificate] + extraHosts)
-        configuration.modules = ["s2s_via_relay"]
+        configuration.modules = [prosodyVersion.relayRouteModule]
         configuration.secureAuth = false
         configuration.useDANE = false
         configuration.globalLines = ["s2s_relay = \"\(setup.address):\(homePort)\""]
