@@ -24,7 +24,7 @@ public enum CheckConfigCommand: Command {
         Prints every problem as FILE:LINE: what is wrong and what to do, then "configuration OK" when
         there is none. Risky or not-yet-effective settings (a component listener off loopback,
         policy.allow_dialback = ["*"], world-writable files, a certificate within 14 days of expiry,
-        [[home]], [listen] home and [queue], which are not implemented yet) print as
+        [queue], which is not implemented yet) print as
         FILE:LINE: warning: ... and do not change the exit status.
         Without FILE it checks the embedded default the relay runs with when given no configuration.
         Never touches the network; never creates the state directory.

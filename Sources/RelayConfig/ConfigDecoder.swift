@@ -61,6 +61,7 @@ struct ConfigDecoder {
             decodeLimits(TableReader(table, name: "limits", diagnostics: diagnostics))
         }
         checkCertificates()
+        checkHomeListener()
         addDefaultFiles()
         if let line = inlineSecretLine {
             config.referencedFiles.append(
@@ -193,15 +194,7 @@ struct ConfigDecoder {
         }
         if let list = addresses("s2s", example: "[\"[::]:5269\"]") { config.listen.s2s = list }
         if let list = addresses("s2s_direct_tls", example: "[\"[::]:5270\"]") { config.listen.s2sDirectTLS = list }
-        if let list = addresses("home", example: "[\"127.0.0.1:5289\"]") {
-            config.listen.home = list
-            if !list.isEmpty, let line = reader.table["home"]?.line {
-                warn(
-                    .notImplemented, line: line,
-                    "listen.home is not implemented yet (issue 10): nothing listens there; home servers cannot "
-                        + "send through the relay yet")
-            }
-        }
+        if let list = addresses("home", example: "[\"127.0.0.1:5289\"]") { config.listen.home = list }
         if let list = addresses("component", example: "[\"127.0.0.1:5347\"]") {
             config.listen.component = list
             for address in list where !address.isLoopback {
@@ -246,11 +239,6 @@ struct ConfigDecoder {
             HomeDomain(
                 domain: domain.value, server: server.value, pins: pins ?? [],
                 plaintextLoopback: plaintext?.value ?? false))
-        warn(
-            .notImplemented, line: reader.line,
-            "[[home]] \(domain.value): home servers are not implemented yet (issue 10): nothing is delivered to "
-                + "\(server.value); peers may open links for \(domain.value), but their stanzas to it bounce with an "
-                + "error")
     }
 
     private mutating func decodeComponent(_ reader: TableReader) {
@@ -408,6 +396,17 @@ struct ConfigDecoder {
             .missingKey, line: line,
             "\(uncovered) needs a certificate: set certificate and key in [tls] "
                 + "(xmpp-relay keygen \(uncovered) makes them)")
+    }
+
+    /// A home server sends everything through the home listener, its answers to the relay's dialback
+    /// included: without one neither direction can work.
+    private mutating func checkHomeListener() {
+        guard let first = config.homes.first, config.listen.home.isEmpty else { return }
+        diagnostics.add(
+            .conflict, line: seenDomains[first.domain]?.line ?? 0,
+            "[[home]] \(first.domain) needs the home listener, but listen.home is empty: the home server sends "
+                + "everything through it, even its dialback checks of the relay; set home = [\"127.0.0.1:5289\"] in [listen]"
+        )
     }
 
     /// Files nobody wrote but the relay reads anyway (the defaults of ca_file and trust_anchor).

@@ -151,6 +151,12 @@ enum LinkEngine {
         return false
     }
 
+    /// The home server a home-listener link comes from; nil for every other link.
+    var homeSource: HomeSource? {
+        if case .inbound(let engine) = self { return engine.configuration.home }
+        return nil
+    }
+
     /// The component domain this link holds, once the handshake named it.
     var componentDomain: DomainName? {
         if case .component(let engine) = self { return engine.domain }

@@ -1,3 +1,4 @@
+import EventLoop
 import RelayLog
 import S2S
 
@@ -62,6 +63,14 @@ final class LinkLog {
                 ("addr", link.address.description),
                 ("reason", reason),
             ])
+    }
+
+    /// A connection refused before any link was made for it (the home listener's address check).
+    func refusedConnection(address: SocketAddress, reason: String) {
+        refusals += 1
+        logger.warn(
+            "link.refused",
+            [("link", "-"), ("dir", "in"), ("remote", "-"), ("addr", address.description), ("reason", reason)])
     }
 
     func pairRefused(_ link: Link, pair: DomainPair, reason: String) {

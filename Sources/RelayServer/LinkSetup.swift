@@ -1,3 +1,4 @@
+import EventLoop
 import RelayConfig
 import S2S
 import TLS
@@ -11,7 +12,9 @@ final class LinkSetup {
     private let secrets: [DomainName: String]
     private let servedDomains: Set<DomainName>
     private let componentDomains: Set<DomainName>
-    private let dialbackSecret: String
+    private var dialbackSecret: String
+    /// DESIGN.md §2's routing rule over this configuration's home and component domains.
+    let routeRule: RouteRule
 
     init(configuration: RelayConfiguration, serverTLS: TLSContext?) throws(StartFailure) {
         self.configuration = configuration
@@ -28,9 +31,39 @@ final class LinkSetup {
         componentDomains = Set(secrets.keys)
         servedDomains = Set(configuration.localDomains.compactMap { try? DomainName($0) })
         dialbackSecret = Self.randomToken(bytes: 32)
+        routeRule = RouteRule(
+            homeDomains: Set(configuration.homes.compactMap { try? DomainName($0.domain) }),
+            componentDomains: componentDomains)
     }
 
+    /// On reload: keys made before still verify (XEP-0185 keys are checked when the peer asks back).
+    func keepDialbackSecret(of previous: LinkSetup) { dialbackSecret = previous.dialbackSecret }
+
     func isComponentDomain(_ domain: DomainName) -> Bool { componentDomains.contains(domain) }
+    func isHomeDomain(_ domain: DomainName) -> Bool { routeRule.homeDomains.contains(domain) }
+
+    func home(_ domain: DomainName) -> HomeDomain? {
+        configuration.homes.first { $0.domain.lowercased() == domain.value }
+    }
+
+    /// `address` is the IP of a `[[home]] server` (given as an IP address).
+    func isHomeServerAddress(_ address: SocketAddress) -> Bool {
+        configuration.homes.contains { SocketAddress(ipAddress: $0.server.host, port: 0)?.ipBytes == address.ipBytes }
+    }
+
+    /// The `[[home]]` entries a connection from `address` to the home listener may speak for: those
+    /// with `plaintext_loopback` whose server has exactly this IP, else (over TLS, checked by pin for
+    /// the domain the stream names) those with pins. Nil: no home server connects from there.
+    func homeSource(connectingFrom address: SocketAddress, speaksFor: @escaping (DomainPair) -> Bool) -> HomeSource? {
+        func domains(_ homes: [HomeDomain]) -> Set<DomainName> { Set(homes.compactMap { try? DomainName($0.domain) }) }
+        let plaintext = configuration.homes.filter {
+            $0.plaintextLoopback && SocketAddress(ipAddress: $0.server.host, port: 0)?.ipBytes == address.ipBytes
+        }
+        if !plaintext.isEmpty { return HomeSource(domains: domains(plaintext), plaintext: true, speaksFor: speaksFor) }
+        let pinned = configuration.homes.filter { !$0.plaintextLoopback && !$0.pins.isEmpty }
+        guard !pinned.isEmpty, serverTLS != nil else { return nil }
+        return HomeSource(domains: domains(pinned), plaintext: false, speaksFor: speaksFor)
+    }
     func serves(_ domain: DomainName) -> Bool { servedDomains.contains(domain) }
     var hasLocalDomains: Bool { !servedDomains.isEmpty }
 
@@ -62,6 +95,27 @@ final class LinkSetup {
                 // The peer decides whether our certificate is good for us (pins, DANE, PKIX): offer EXTERNAL.
                 certificateCoversLocalDomain: external, dialbackAllowed: dialbackAllowed(pair.remote),
                 directTLS: directTLS, authenticates: authenticates, settings: linkSettings))
+    }
+
+    /// The relay's link to a home server, speaking for `pair.local` (a domain it authenticated, or
+    /// one of its own): pinned TLS or configured plaintext on loopback, then dialback, which the home
+    /// server checks by asking the relay back through the home listener. Our certificate never
+    /// covers the domain we speak for, so no SASL EXTERNAL; the home server's pins allow no fallback.
+    func outboundHome(pair: DomainPair, home: HomeDomain) -> OutboundStream {
+        OutboundStream(
+            configuration: OutboundConfiguration(
+                local: pair.local, remote: pair.remote, dialbackSecret: dialbackSecret,
+                certificateCoversLocalDomain: false, dialbackAllowed: false, plaintext: home.plaintextLoopback,
+                settings: linkSettings))
+    }
+
+    /// A home server's connection on the home listener (see `HomeSource`).
+    func homeInbound(_ source: HomeSource) -> InboundStream {
+        var configuration = InboundConfiguration(
+            serves: { _ in true }, dialbackAllowed: { _ in false }, dialbackSecret: dialbackSecret,
+            makeStreamID: { LinkSetup.randomToken(bytes: 12) }, settings: linkSettings)
+        configuration.home = source
+        return InboundStream(configuration: configuration)
     }
 
     func inbound(directTLS: Bool) -> InboundStream {

@@ -15,6 +15,7 @@ final class ListenerSet {
             switch kind {
             case .s2s: "s2s \(address)"
             case .s2sDirectTLS: "s2s_direct_tls \(address)"
+            case .home: "home \(address)"
             case .component: "component \(address)"
             }
         }
@@ -31,10 +32,12 @@ final class ListenerSet {
     private var bound: [(key: Key, listener: TCPListener)] = []
 
     /// What `config` asks for: components only when a domain is served, s2s only with a certificate too
-    /// (s2s is never plaintext).
+    /// (s2s is never plaintext), the home listener only with a `[[home]]` (its connections are
+    /// plaintext only from a `plaintext_loopback` server's address, else TLS with the home's pin).
     static func wanted(_ config: RelayConfiguration, servesDomains: Bool, hasCertificate: Bool) -> [Key] {
         guard servesDomains else { return [] }
         var keys = config.listen.component.map { Key(kind: .component, address: $0) }
+        if !config.homes.isEmpty { keys += config.listen.home.map { Key(kind: .home, address: $0) } }
         if hasCertificate {
             keys += config.listen.s2s.map { Key(kind: .s2s, address: $0) }
             keys += config.listen.s2sDirectTLS.map { Key(kind: .s2sDirectTLS, address: $0) }
@@ -88,6 +91,7 @@ extension Router.ListenerKind {
         switch self {
         case .s2s: "s2s"
         case .s2sDirectTLS: "s2s-tls"
+        case .home: "home"
         case .component: "component"
         }
     }

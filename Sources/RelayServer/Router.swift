@@ -14,12 +14,12 @@ import XMPPStream
 /// (a friend's relay behind NAT gets its replies). Remote → remote is refused.
 /// Failures bounce RFC 6120 §8.3.3 errors to the sender; error stanzas are never bounced.
 final class Router: LinkOwner {
-    private let loop: Loop
+    let loop: Loop
     private let logger: Logger
-    private let log: LinkLog
-    private var setup: LinkSetup
+    let log: LinkLog
+    private(set) var setup: LinkSetup
     /// Replaced when a reload names another CA bundle; each link keeps the one it started with.
-    private var trust: PeerTrust
+    private(set) var trust: PeerTrust
     private let planner: ConnectionPlanner?
     let limits: ConnectionLimits
     let output: OutputBudget
@@ -27,7 +27,7 @@ final class Router: LinkOwner {
     /// Every link whose stream is not over yet.
     private var links: [Int: Link] = [:]
     private var components: [DomainName: Link] = [:]
-    private var outbound: [DomainPair: OutboundRoute] = [:]
+    private(set) var outbound: [DomainPair: OutboundRoute] = [:]
     /// XEP-0288 inbound links found carrying (local → remote), remembered until they close.
     private var bidiWays: [DomainPair: Link] = [:]
     /// XEP-0220 verifying links, by (receiving, originating), and the inbound links waiting for answers.
@@ -64,7 +64,10 @@ final class Router: LinkOwner {
     private final class PinsSource {
         var setup: LinkSetup
         init(setup: LinkSetup) { self.setup = setup }
-        func pins(for domain: String) -> [Trust.TLSARecord] { setup.peer(domain)?.pins ?? [] }
+        func pins(for domain: String) -> [Trust.TLSARecord] {
+            if let home = (try? DomainName(domain)).flatMap({ setup.home($0) }) { return home.pins }
+            return setup.peer(domain)?.pins ?? []
+        }
         var requiresDANE: Bool { setup.configuration.policy.require == .dane }
     }
     private let pinsSource: PinsSource
@@ -76,6 +79,8 @@ final class Router: LinkOwner {
         if fresh.configuration.tls.caFile != setup.configuration.tls.caFile {
             trust = Self.makeTrust(caFile: fresh.configuration.tls.caFile, planner: planner, pinsSource: pinsSource)
         }
+        // Dialback keys already handed out stay checkable (the home server asks back after a while).
+        fresh.keepDialbackSecret(of: setup)
         setup = fresh
         pinsSource.setup = fresh
         limits.perIP = fresh.configuration.limits.connectionsPerIP
@@ -106,6 +111,12 @@ final class Router: LinkOwner {
             return "\(domain) is no longer a configured [[component]]"
         }
         for pair in link.engine.authenticatedPairs {
+            // A home link: the relay speaks for `pair.local` (home listener: the home server for
+            // `pair.remote`); judged by the [[home]] entry of the home domain, `pair.remote`.
+            if link.engine.homeSource != nil || (link.direction == .outbound && !setup.serves(pair.local)) {
+                if let why = homeRefusal(of: link, home: pair.remote) { return why }
+                continue
+            }
             guard setup.serves(pair.local) else { return "\(pair.local) is no longer served here" }
             let verdict = trust.recheck(
                 chain: link.peerCertificateChain, domain: pair.remote,
@@ -143,11 +154,12 @@ final class Router: LinkOwner {
     // MARK: Accepting
 
     enum ListenerKind {
-        case s2s, s2sDirectTLS, component
+        case s2s, s2sDirectTLS, home, component
     }
 
     func accept(_ connection: TCPConnection, kind: ListenerKind) {
-        guard stopping == nil, limits.admit(connection.peerAddress) else {
+        let fromHomeServer = kind == .home && setup.isHomeServerAddress(connection.peerAddress)
+        guard stopping == nil, limits.admit(connection.peerAddress, perIPCap: !fromHomeServer) else {
             connection.close()
             return
         }
@@ -162,6 +174,13 @@ final class Router: LinkOwner {
             }
             engine = .inbound(setup.inbound(directTLS: kind == .s2sDirectTLS))
             tls = Link.TLSSetup(context: context, serverName: nil)
+        case .home:
+            guard let home = homeEngine(for: connection) else {
+                limits.release(connection.peerAddress)
+                connection.close()
+                return
+            }
+            (engine, tls) = home
         case .component:
             engine = .component(setup.component())
         }
@@ -194,14 +213,23 @@ final class Router: LinkOwner {
 
     func deliver(_ link: Link, _ stanza: Element, from: JID, to: JID) {
         stanzasRelayed += 1
-        if setup.isComponentDomain(to.domain) {
+        switch setup.routeRule.decide(arrival: arrival(of: link), from: from.domain, to: to.domain) {
+        case .deliver(.component):
             deliverToComponent(stanza, to: to)
-        } else if link.direction == .component {
-            // The engine checked that `from` is the component's own domain.
-            routeOut(stanza, pair: DomainPair(local: from.domain, remote: to.domain))
-        } else {
-            let why = "this relay does not relay between two remote domains"
+        case .deliver(.home(let home)), .deliver(.remote(let home)):
+            // A home domain's server is found by its [[home]] entry, a remote one by DNS (findAddresses).
+            routeOut(stanza, pair: DomainPair(local: from.domain, remote: home))
+        case .refuse(.notAllowed, let why):
             bounce(stanza, .notAllowed, text: why, reason: why, link: link)
+            return
+        case .refuse(.invalidFrom, let why):
+            // The engines refuse such senders before any stanza; never bounce to a forged sender.
+            logger.warn(
+                "stanza.refused",
+                [
+                    ("link", String(link.id)), ("condition", "invalid-from"), ("kind", stanza.name),
+                    ("from", from.domain.value), ("to", to.domain.value), ("reason", why),
+                ])
             return
         }
         // The hot path: with debug off this is one inlined level compare, nothing else.
@@ -367,7 +395,8 @@ final class Router: LinkOwner {
     /// makes a fresh plan (until the durable queue retries by itself).
     private func findAddresses(_ route: OutboundRoute) {
         let remote = route.pair.remote.value
-        let server = setup.peer(remote)?.server
+        // A home domain is reached at its [[home]] server only, never through DNS for the domain.
+        let server = setup.home(route.pair.remote)?.server ?? setup.peer(remote)?.server
         if let server, let address = SocketAddress(ipAddress: server.host, port: server.port) {
             route.candidates = [OutboundRoute.Candidate(address: address, directTLS: false, target: nil)]
             connectNext(route)
@@ -446,24 +475,29 @@ final class Router: LinkOwner {
             fail(route, .remoteServerTimeout, "the relay's max_links limit is reached")
             return
         }
-        let context: TLSContext
-        do {
-            context = try setup.clientTLS(for: route.pair.local)
-        } catch {
-            limits.release(nil)
-            connection.close()
-            fail(route, .remoteServerTimeout, "cannot set up TLS: \(error)")
-            return
+        let home = setup.home(route.pair.remote)
+        var tls: Link.TLSSetup? = nil
+        if home?.plaintextLoopback != true {
+            do {
+                let context = try setup.clientTLS(for: route.pair.local)
+                tls = Link.TLSSetup(context: context, serverName: route.pair.remote.value)
+            } catch {
+                limits.release(nil)
+                connection.close()
+                fail(route, .remoteServerTimeout, "cannot set up TLS: \(error)")
+                return
+            }
         }
         route.connected = candidate
-        let link = makeLink(
-            engine: .outbound(
-                setup.outbound(
-                    pair: route.pair, directTLS: candidate.directTLS, authenticates: !route.verifiesOnly,
-                    external: !route.skipsExternal)),
-            connection: connection,
-            tls: Link.TLSSetup(context: context, serverName: route.pair.remote.value),
-            target: candidate.target)
+        let engine: OutboundStream
+        if let home {
+            engine = setup.outboundHome(pair: route.pair, home: home)
+        } else {
+            engine = setup.outbound(
+                pair: route.pair, directTLS: candidate.directTLS, authenticates: !route.verifiesOnly,
+                external: !route.skipsExternal)
+        }
+        let link = makeLink(engine: .outbound(engine), connection: connection, tls: tls, target: candidate.target)
         route.link = link
         link.start()
         let questions = route.verifications
@@ -560,7 +594,9 @@ final class Router: LinkOwner {
             let to = try? JID(reply[attribute: "to"] ?? ""), let from = try? JID(reply[attribute: "from"] ?? "")
         else { return false }
         let toComponent = setup.isComponentDomain(to.domain)
-        guard toComponent || setup.serves(from.domain) else { return false }
+        // To a home domain the relay speaks for the bounce's sender itself: it is the relay's own word
+        // that the stanza could not go further.
+        guard toComponent || setup.isHomeDomain(to.domain) || setup.serves(from.domain) else { return false }
         stanzasBounced += 1
         // The reply goes from the original recipient to the original sender: log the original's way.
         var fields: [(String, String)] = []

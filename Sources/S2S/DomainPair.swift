@@ -21,4 +21,6 @@ public enum PairAuthentication: String, Hashable, Sendable {
     /// Dialback shortcut (XEP-0344): the link's certificate is already valid for the originating domain.
     case certificate
     case componentHandshake = "component-handshake"
+    /// A home server's own domain on the home listener, trusted by the server's address or pin.
+    case homeServer = "home-server"
 }

@@ -100,7 +100,10 @@ public struct InboundStream {
         guard state == .awaitingVerdict, let remote = peerDomain else { return [] }
         peer = verdict
         let external = verdict.isValid(for: remote)
-        let dialback = external || (verdict.method.allowsFallback && configuration.dialbackAllowed(remote))
+        // A home server is accepted by its pins alone: no dialback in its place.
+        let dialback =
+            external
+            || (configuration.home == nil && verdict.method.allowsFallback && configuration.dialbackAllowed(remote))
         guard external || dialback else {
             return fail(
                 StreamError(
@@ -251,8 +254,13 @@ public struct InboundStream {
             remote = domain
         }
         localDomain = local
+        // Known before any refusal, so the log names who was refused.
         peerDomain = remote
+        if let refusal = refusalOfSender(remote) { return actions + fail(refusal) }
         switch phase {
+        case .plain where configuration.home?.plaintext == true:
+            // A loopback home server configured plaintext (its address was checked on accept).
+            actions += offerAuthentication(external: false, dialback: true)
         case .plain:
             actions.append(.send(StreamFeatures.features([StreamFeatures.startTLSRequired])))
             move(to: .awaitingStartTLS, &actions)
@@ -270,6 +278,24 @@ public struct InboundStream {
             actions += goUp()
         }
         return actions
+    }
+
+    /// Who may open a stream as `from`: on the home listener only the home server's own domains;
+    /// on the public listeners nobody claiming a domain this relay serves (DESIGN.md §2).
+    private func refusalOfSender(_ from: DomainName?) -> StreamError? {
+        if let home = configuration.home {
+            guard let from else {
+                return StreamError(.improperAddressing, "a home server's stream header must name its domain in 'from'")
+            }
+            guard home.domains.contains(from) else {
+                return StreamError(.invalidFrom, "'\(from)' is not a domain of this home server")
+            }
+            return nil
+        }
+        if let from, configuration.serves(from) {
+            return StreamError(.invalidFrom, "'\(from)' is served by this relay and cannot connect from outside")
+        }
+        return nil
     }
 
     private func reply(to header: StreamHeader, id: String) -> StreamHeader {
@@ -423,6 +449,12 @@ public struct InboundStream {
             return fail(StreamError(.improperAddressing, "<db:result/> without valid 'from' and 'to'"))
         }
         let pair = DomainPair(local: local, remote: remote)
+        if let home = configuration.home { return homeDialbackRequest(pair, home: home, from: fromText, to: toText) }
+        guard !configuration.serves(remote) else {
+            return refuseDialback(
+                pair, reason: "\(remote) is served by this relay and cannot authenticate from outside",
+                reply: Dialback.error("result", from: toText, to: fromText, condition: "not-authorized"))
+        }
         guard configuration.serves(local) else {
             return refuseDialback(
                 pair, reason: "\(local) is not served here",
@@ -445,6 +477,20 @@ public struct InboundStream {
         return [.verifyDialbackKey(verification)]
     }
 
+    /// A home server authenticating one of its domains: trusted by its address (plaintext loopback)
+    /// or by the pin its certificate matched for that domain, so no callback is needed.
+    private mutating func homeDialbackRequest(_ pair: DomainPair, home: HomeSource, from: String, to: String)
+        -> [Action]
+    {
+        guard home.domains.contains(pair.remote), home.plaintext || peer?.isValid(for: pair.remote) == true else {
+            return refuseDialback(
+                pair, reason: "\(pair.remote) is not a domain of this home server",
+                reply: Dialback.error("result", from: to, to: from, condition: "not-authorized"))
+        }
+        if pairs.contains(pair) { return [.send(Dialback.resultReply(pair: pair, valid: true))] }
+        return [.send(Dialback.resultReply(pair: pair, valid: true))] + authenticated(pair, .homeServer)
+    }
+
     /// XEP-0220 authoritative role: `<db:verify from=receiving to=originating id>KEY</db:verify>`.
     private mutating func dialbackVerify(_ request: Element) -> [Action] {
         let fromText = request[attribute: "from"] ?? ""
@@ -454,7 +500,8 @@ public struct InboundStream {
         else {
             return fail(StreamError(.improperAddressing, "<db:verify/> without valid 'from', 'to' and 'id'"))
         }
-        guard configuration.serves(originating) else {
+        let home = configuration.home
+        guard home != nil || configuration.serves(originating) else {
             return [.send(Dialback.error("verify", from: toText, to: fromText, id: id, condition: "item-not-found"))]
         }
         let verification = DialbackVerification(
@@ -463,7 +510,22 @@ public struct InboundStream {
             secret: configuration.dialbackSecret, receiving: receiving.value, originating: originating.value,
             streamID: id)
         answeredDialbackVerify = true
-        return [.send(Dialback.verifyReply(verification, valid: DialbackKey.matches(request.text, expected)))]
+        let keyMatches = DialbackKey.matches(request.text, expected)
+        // On the home link the relay vouches only for the pairs it opened itself (DESIGN.md §2).
+        if let home {
+            let pair = DomainPair(local: receiving, remote: originating)
+            let refusal =
+                !home.speaksFor(pair)
+                ? "this relay opened no home link as \(originating) to \(receiving)"
+                : keyMatches ? nil : "the key is not one this relay made for \(originating) to \(receiving)"
+            if let refusal {
+                return [
+                    .send(Dialback.verifyReply(verification, valid: false)),
+                    .pairRefused(pair, reason: "dialback verification answered invalid: \(refusal)"),
+                ]
+            }
+        }
+        return [.send(Dialback.verifyReply(verification, valid: keyMatches))]
     }
 
     private mutating func authenticated(_ pair: DomainPair, _ method: PairAuthentication) -> [Action] {

@@ -15,11 +15,14 @@ public struct OutboundConfiguration: Sendable {
     /// False for a link opened only to ask an authoritative server `db:verify` (dialback verifying role):
     /// it never authenticates itself and carries no stanzas.
     public var authenticates: Bool
+    /// A home link to a loopback home server configured `plaintext_loopback = true`: no STARTTLS, the
+    /// stream authenticates by dialback on the plain connection. Never set for any other link.
+    public var plaintext: Bool
     public var settings: LinkSettings
 
     public init(
         local: DomainName, remote: DomainName, dialbackSecret: String, certificateCoversLocalDomain: Bool,
-        dialbackAllowed: Bool, directTLS: Bool = false, authenticates: Bool = true,
+        dialbackAllowed: Bool, directTLS: Bool = false, authenticates: Bool = true, plaintext: Bool = false,
         settings: LinkSettings = LinkSettings()
     ) {
         self.local = local
@@ -29,6 +32,7 @@ public struct OutboundConfiguration: Sendable {
         self.dialbackAllowed = dialbackAllowed
         self.directTLS = directTLS
         self.authenticates = authenticates
+        self.plaintext = plaintext
         self.settings = settings
     }
 }

@@ -304,6 +304,10 @@ public struct OutboundStream {
     private mutating func features(_ features: Element, phase: StreamPhase) -> [Action] {
         var actions: [Action] = []
         switch phase {
+        case .plain where configuration.plaintext && !configuration.directTLS:
+            // The configured plaintext loopback home link: authenticate on this stream.
+            peer = .unverified("plaintext loopback link, no certificate")
+            return self.features(features, phase: .secure)
         case .plain:
             guard features.firstChild(named: "starttls", namespace: XMPPNamespace.tls) != nil else {
                 return fail(

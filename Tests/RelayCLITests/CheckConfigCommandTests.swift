@@ -207,19 +207,34 @@ final class CheckConfigStartChecksTests: XCTestCase {
             max_age = "1d"
             """, mode: 0o666)
         XCTAssertEqual(run([path]), ExitCode.ok, "\(err)")
-        XCTAssertEqual(out, ["configuration OK (5 warnings)"])
-        XCTAssertEqual(err.count, 5, "\(err)")
+        XCTAssertEqual(out, ["configuration OK (4 warnings)"])
+        XCTAssertEqual(err.count, 4, "\(err)")
+        // listen.home (line 5) works since issue 10: no warning for it.
         let expected = [
             "\(path): warning: the configuration file \(path) is writable by every user (mode 0666)",
             "\(path):4: warning: listen.component 0.0.0.0:5347 is not a loopback address: XEP-0114 is plaintext",
-            "\(path):5: warning: listen.home is not implemented yet (issue 10)",
             "\(path):7: warning: policy.allow_dialback = [\"*\"] lets any server",
             "\(path):8: warning: [queue] is not implemented yet (issue 11)",
         ]
         for (line, prefix) in zip(err, expected) { XCTAssertTrue(line.hasPrefix(prefix), line) }
     }
 
-    func testHomeBlocksWarnThatHomeServersAreNotImplemented() throws {
+    func testHomeBlocksPassWithoutWarnings() throws {
+        keygen("smith.example")
+        let path = try write(
+            "relay.toml",
+            config(
+                tls: "certificate = \"smith.example.crt\"\nkey = \"smith.example.key\"",
+                extra:
+                    "home = [\"127.0.0.1:5289\"]\n[[home]]\ndomain = \"smith.example\"\nserver = \"127.0.0.1:5299\"\n"
+                    + "plaintext_loopback = true"
+            ))
+        XCTAssertEqual(run([path]), ExitCode.ok, "\(err)")
+        XCTAssertEqual(out, ["configuration OK"])
+        XCTAssertEqual(err, [])
+    }
+
+    func testHomeBlocksNeedTheHomeListener() throws {
         keygen("smith.example")
         let path = try write(
             "relay.toml",
@@ -228,13 +243,13 @@ final class CheckConfigStartChecksTests: XCTestCase {
                 extra:
                     "home = []\n[[home]]\ndomain = \"smith.example\"\nserver = \"127.0.0.1:5299\"\nplaintext_loopback = true"
             ))
-        XCTAssertEqual(run([path]), ExitCode.ok, "\(err)")
+        XCTAssertEqual(run([path]), ExitCode.usage, "\(err)")
         XCTAssertEqual(
             err,
             [
-                "\(path):9: warning: [[home]] smith.example: home servers are not implemented yet (issue 10): nothing is "
-                    + "delivered to 127.0.0.1:5299; peers may open links for smith.example, but their stanzas to it "
-                    + "bounce with an error"
+                "\(path):10: [[home]] smith.example needs the home listener, but listen.home is empty: the home server "
+                    + "sends everything through it, even its dialback checks of the relay; set home = [\"127.0.0.1:5289\"] "
+                    + "in [listen]"
             ])
     }
 
@@ -276,8 +291,8 @@ final class CheckConfigStartChecksTests: XCTestCase {
         _ = try write("iot.secret", "s3cret\n", mode: 0o600)
         let path = try write("xmpp-relay.toml", text)
         XCTAssertEqual(run([path]), ExitCode.ok, "\(err)")
-        XCTAssertEqual(out, ["configuration OK (4 warnings)"])
+        XCTAssertEqual(out, ["configuration OK (1 warning)"])
         XCTAssertEqual(
-            err.filter { $0.contains(": warning: ") && $0.contains("not implemented yet") }.count, 4, "\(err)")
+            err.filter { $0.contains(": warning: ") && $0.contains("not implemented yet") }.count, 1, "\(err)")
     }
 }

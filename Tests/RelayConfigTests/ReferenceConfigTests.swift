@@ -45,10 +45,8 @@ final class ReferenceConfigTests: XCTestCase {
         defaults.warnings = config.warnings
         XCTAssertEqual(config, defaults)
         // What it documents but the relay does not do yet is said, not silently accepted.
-        XCTAssertEqual(config.warnings.map(\.kind), Array(repeating: .notImplemented, count: 4))
-        XCTAssertEqual(
-            config.warnings.map { $0.message.prefix(16) }.map(String.init),
-            ["listen.home is n", "[[home]] smith.e", "[[home]] kids.ex", "[queue] is not i"])
+        XCTAssertEqual(config.warnings.map(\.kind), [.notImplemented])
+        XCTAssertEqual(config.warnings.map { $0.message.prefix(16) }.map(String.init), ["[queue] is not i"])
 
         // And every key of the schema appears in it.
         let text = try String(contentsOfFile: path, encoding: .utf8)
@@ -87,12 +85,12 @@ final class ReferenceConfigTests: XCTestCase {
             component.components,
             [ComponentDomain(domain: "iot.smith.example", secret: .file("/etc/xmpp-relay/iot.secret"))])
         XCTAssertEqual(component.listen.home, [])
-        // The component example uses only what works today; the home examples say they do not yet.
+        // Every example uses only what works (home servers since issue 10).
         XCTAssertEqual(component.warnings, [])
         for (config, name) in [(home, "home-prosody.toml"), (pair, "two-home-relays.toml")] {
-            XCTAssertTrue(config.warnings.contains { $0.kind == .notImplemented }, name)
+            XCTAssertEqual(config.warnings, [], name)
             let text = try String(contentsOf: examples.appendingPathComponent(name), encoding: .utf8)
-            XCTAssertTrue(text.contains("NOT IMPLEMENTED YET: home servers"), name)
+            XCTAssertFalse(text.contains("NOT IMPLEMENTED"), name)
         }
     }
 }

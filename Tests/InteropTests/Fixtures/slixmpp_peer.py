@@ -8,8 +8,12 @@ Prints one JSON object per line on stdout, flushed:
   {"event": "sent", "to":, "id":, "body":}             every message sent
   {"event": "disconnected"} / {"event": "failed", "reason":} / {"event": "timeout"}
 Sends the --send messages once online, then any command read from stdin, one per line:
-  {"to": "JID", "body": "text"}     send a chat message
+  {"to": "JID", "body": "text"}     send a chat message ("type": "groupchat" for a room)
+  {"subscribe": "JID"}               ask for a presence subscription (client)
+  {"disco": "JID"}                   send a disco#info iq; prints {"event": "iq", "from":, "type":, "features":}
+  {"join": "ROOM@SERVICE/NICK"}      join a XEP-0045 room (client); its presence prints as "presence"
   {"quit": true}                     disconnect and exit
+Presence received prints {"event": "presence", "from":, "type":} (subscribe/subscribed included).
 Exits by itself: 0 after --expect messages arrived and all --send were sent (unless --stay),
 3 on --timeout (default 20 s), 4 when the connection or authentication failed.
 Never talks to anything but the --host/--port given (loopback in the tests).
@@ -22,6 +26,7 @@ import ssl
 import sys
 
 import slixmpp
+import slixmpp.exceptions
 from slixmpp.componentxmpp import ComponentXMPP
 
 
@@ -60,6 +65,9 @@ class Peer:
             self.xmpp.add_event_handler("failed_auth", lambda _: self.fail("authentication failed"))
         else:
             self.xmpp = ComponentXMPP(arguments.jid, arguments.password, arguments.host, arguments.port)
+        self.xmpp.register_plugin("xep_0030")
+        self.xmpp.register_plugin("xep_0045")
+        self.xmpp.add_event_handler("presence", self.presence)
         self.xmpp.add_event_handler("session_start", self.online)
         self.xmpp.add_event_handler("message", self.message)
         self.xmpp.add_event_handler("message_error", self.message)  # bounces: type "error"
@@ -101,13 +109,27 @@ class Peer:
         self.sent_all = True
         self.check_done()
 
-    def send(self, to, body):
-        message = self.xmpp.make_message(mto=to, mbody=body, mtype="chat")
+    def send(self, to, body, kind="chat"):
+        message = self.xmpp.make_message(mto=to, mbody=body, mtype=kind)
         if self.arguments.mode == "component":
             message["from"] = self.arguments.from_jid or self.arguments.jid
         message["id"] = self.xmpp.new_id()
         message.send()
         emit(event="sent", to=to, id=message["id"], body=body)
+
+    def presence(self, stanza):
+        emit(event="presence", **{"from": str(stanza["from"]), "to": str(stanza["to"]), "type": stanza["type"]})
+
+    async def disco(self, jid):
+        try:
+            info = await self.xmpp["xep_0030"].get_info(jid=jid, timeout=15)
+            features = sorted(info["disco_info"]["features"])
+            emit(event="iq", **{"from": str(info["from"]), "type": info["type"], "features": " ".join(features)})
+        except slixmpp.exceptions.IqError as error:
+            emit(event="iq", **{"from": str(error.iq["from"]), "type": "error",
+                                "condition": error.iq["error"]["condition"]})
+        except slixmpp.exceptions.IqTimeout:
+            emit(event="iq", **{"from": jid, "type": "timeout"})
 
     def message(self, stanza):
         self.received += 1
@@ -137,8 +159,16 @@ class Peer:
             return
         if command.get("quit"):
             self.finish(0)
+        elif "subscribe" in command:
+            self.xmpp.send_presence(pto=command["subscribe"], ptype="subscribe")
+            emit(event="sent", to=command["subscribe"], body="subscribe")
+        elif "disco" in command:
+            asyncio.ensure_future(self.disco(command["disco"]))
+        elif "join" in command:
+            room, _, nick = command["join"].partition("/")
+            self.xmpp["xep_0045"].join_muc(room, nick)
         elif "to" in command:
-            self.send(command["to"], command.get("body", ""))
+            self.send(command["to"], command.get("body", ""), command.get("type", "chat"))
 
     def check_done(self):
         if self.sent_all and self.received >= self.arguments.expect and not self.arguments.stay:

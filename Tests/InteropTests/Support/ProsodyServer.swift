@@ -21,6 +21,8 @@ struct ProsodyConfiguration {
     var dialback = true
     /// Raw Lua lines for the global section, e.g. `s2s_relay = "127.0.0.1:5289"`.
     var globalLines: [String] = []
+    /// Raw Lua lines after the hosts, e.g. a `Component "conference.example" "muc"` section.
+    var tailLines: [String] = []
 
     init(address: String = "127.0.0.2", hosts: [TestCertificate] = []) {
         self.address = address
@@ -237,6 +239,7 @@ final class ProsodyServer {
                 "Component \(luaString(component.domain))", "  component_secret = \(luaString(component.secret))",
             ]
         }
+        lines += c.tailLines
         return lines.joined(separator: "\n") + "\n"
     }
 }

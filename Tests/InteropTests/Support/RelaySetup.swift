@@ -18,6 +18,12 @@ struct RelaySetup {
     var caFile: String?
     /// Extra raw TOML appended after the generated tables, e.g. `[policy]`.
     var extra = ""
+    /// `[listen] home` port (on `address`), for relays in front of a home server.
+    var homePort: Int?
+    /// `[[home]]` blocks as raw TOML.
+    var homeBlocks: [String] = []
+    /// Whether `domain` is served by the relay's own XEP-0114 component (false: by a `[[home]]`).
+    var domainIsComponent = true
     /// Extra raw TOML lines in the generated `[dns]` table, e.g. `timeout = "2s"`.
     var dnsExtra = ""
     var componentSecret: String { "secret-of-\(domain)" }
@@ -58,12 +64,12 @@ struct RelaySetup {
             [listen]
             s2s = ["\(address):\(s2sPort)"]
             s2s_direct_tls = [\(directTLSPort.map { "\"\(address):\($0)\"" } ?? "")]
-            home = []
+            home = [\(homePort.map { "\"\(address):\($0)\"" } ?? "")]
             component = ["\(address):\(componentPort)"]
 
-            [[component]]
-            domain = "\(domain)"
-            secret = "\(componentSecret)"
+            \(domainIsComponent ? "[[component]]\ndomain = \"\(domain)\"\nsecret = \"\(componentSecret)\"" : "")
+
+            \(homeBlocks.joined(separator: "\n\n"))
 
             \(peerBlocks.joined(separator: "\n\n"))
 

@@ -94,6 +94,23 @@ final class SlixmppPeer {
         command(line)
     }
 
+    /// Any command the script takes on stdin (`subscribe`, `disco`, `join`, a `to`/`body`/`type` message).
+    func command(_ fields: [String: String]) {
+        let line = try! JSONSerialization.data(withJSONObject: fields) + Data("\n".utf8)
+        input.fileHandleForWriting.write(line)
+    }
+
+    /// Events named `event` whose `field` equals `value`.
+    func events(_ event: String, _ field: String, _ value: String) -> [PeerEvent] {
+        events.filter { $0.event == event && $0[field] == value }
+    }
+
+    /// Polls until an event named `event` matches `predicate`; false after `timeout` seconds.
+    @discardableResult
+    func waitFor(_ event: String, timeout: TimeInterval = 20, where predicate: @escaping (PeerEvent) -> Bool) -> Bool {
+        eventually(timeout: timeout) { events.contains { $0.event == event && predicate($0) } }
+    }
+
     /// Asks the peer to close its stream and exit.
     func quit() { command(Data("{\"quit\": true}\n".utf8)) }
 
