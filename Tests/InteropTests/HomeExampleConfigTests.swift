@@ -5,7 +5,8 @@ import XCTest
 /// The home examples in Config/examples, run as shipped (README "Your home Prosody behind the
 /// relay"): each relay's key made by `xmpp-relay keygen`, its configuration the example file with
 /// only paths, addresses and keys replaced (and checked by `check-config` first), real Prosody
-/// servers behind the relays with Config/prosody/mod_s2s_via_relay.lua, slixmpp users on them.
+/// servers behind the relays with the route module from Config/prosody for the installed Prosody
+/// (mod_s2s_via_relay on 0.12.3, mod_s2sout_via_relay on 13), slixmpp users on them.
 final class HomeExampleConfigTests: InteropTestCase {
     private var relays: [RelayProcess] = []
     private var workDirectory: String!
@@ -67,12 +68,9 @@ final class HomeExampleConfigTests: InteropTestCase {
         let certificate = try TestCertificate.make(domain: domain, in: certificateDirectory, extraNames: extraNames)
         var prosody = ProsodyConfiguration(address: Self.boardAddress, hosts: [certificate])
         prosody.tailLines = prosodyTail(certificate)
-        prosody.modules = ["s2s_via_relay"]
-        prosody.secureAuth = false
-        prosody.useDANE = false
-        prosody.globalLines = [
-            "s2s_relay = \"\(Self.boardAddress):\(homePort)\"", "s2s_require_encryption = false",
-        ]
+        prosody.routeOutgoingS2S(toRelay: "\(Self.boardAddress):\(homePort)", through: prosodyVersion.relayRouteModule)
+        // Plaintext on loopback, as the examples' plaintext_loopback = true expects.
+        prosody.globalLines.append("s2s_require_encryption = false")
         let server = try makeProsody(prosody)
         return Site(
             domain: domain, relayAddress: relayAddress, s2sPort: s2sPort, directTLSPort: directTLSPort,
