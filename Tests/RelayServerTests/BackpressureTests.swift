@@ -100,6 +100,7 @@ final class BackpressureTests: XCTestCase {
     }
 
     func testPeerThatNeverReadsIsThrottledClosedAfterWriteStallAndMemoryComesBack() throws {
+        try RelayBinary.skipUnderEmulator("a flood that must fill the link cap within seconds")
         let linkCap = 262_144
         let (relay, port) = try startRelay(
             limits: "link_output_bytes = \(linkCap)\nwrite_stall = \"3s\"\nhandshake_timeout = \"120s\"")
@@ -232,6 +233,7 @@ extension BackpressureTests {
     /// XEP-0220 verifying link to a server that never answers: closed after handshake_timeout and
     /// its max_links slot freed; the inbound link that asked, closed meanwhile, leaves no waiter.
     func testVerifyingLinkToASilentServerTimesOutAndTheWaiterIsDropped() throws {
+        try RelayBinary.skipUnderEmulator("a handshake timeout measured in seconds")
         _ = try RelayBinary().run(["keygen", "a.example", "--out", directory])
         let silent = try SilentAuthoritativeServer(
             identity: TLSIdentity(certificateFile: "\(directory)/a.example.crt", keyFile: "\(directory)/a.example.key"))
@@ -293,6 +295,7 @@ extension BackpressureTests {
     /// the relay stops reading from x while y's backlog is over its mark, closes y after
     /// write_stall, and memory stays within y's cap.
     func testSenderIsPausedWhileTheComponentItFloodsDoesNotRead() throws {
+        try RelayBinary.skipUnderEmulator("a flood that must fill the link cap within seconds")
         let linkCap = 262_144
         let ((relay, _), componentPort) = try startRelayWithComponentPort(
             limits: "link_output_bytes = \(linkCap)\nwrite_stall = \"3s\"",

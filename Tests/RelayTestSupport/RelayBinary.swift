@@ -9,6 +9,15 @@ public struct RelayBinary {
     public let path: String
     private let launcher: [String]
 
+    /// Tests bound by time or memory skip under qemu-user (the arm64 leg): there the relay runs
+    /// many times slower and /proc shows the emulator's memory, so the figures would be qemu's.
+    /// What they check runs natively in the host and trixie legs.
+    public static func skipUnderEmulator(_ what: String) throws {
+        if let emulator = ProcessInfo.processInfo.environment["XMPP_RELAY_TEST_EMULATOR"], !emulator.isEmpty {
+            throw XCTSkip("\(what) is timing- and memory-bound: meaningless under \(emulator)")
+        }
+    }
+
     public init() throws {
         // /proc/self/exe is the test bundle itself, also under qemu-user (argv[0] may be relative).
         let bundle =
