@@ -16,7 +16,7 @@ export PATH
 BUILD_PACKAGES=(libmbedtls-dev libexpat1-dev libevent-dev libunbound-dev libsqlite3-dev nettle-dev pkg-config
     dns-root-data ca-certificates)
 # What the tests and the trixie/arm64 legs need on top.
-TEST_PACKAGES=(openssl unbound ldnsutils bind9-dnsutils knot prosody lua-unbound python3 python3-slixmpp
+TEST_PACKAGES=(openssl unbound ldnsutils bind9-dnsutils knot prosody lua-unbound python3 python3-slixmpp ejabberd
     debootstrap qemu-user-static valgrind util-linux binutils)
 
 # Caches that outlive one checkout (a fresh clone reuses them when /tmp survived).
@@ -52,7 +52,7 @@ missing_packages() {
 }
 
 # apt-get installs whichever of "$@" is missing; runs `apt-get update` only then. Daemons that the
-# packages would start (unbound, knot, prosody) are held back by a temporary policy-rc.d: tests
+# packages would start (unbound, knot, prosody, ejabberd) are held back by a temporary policy-rc.d: tests
 # start their own servers on loopback.
 install_missing() {
     local missing

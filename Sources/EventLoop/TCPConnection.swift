@@ -31,6 +31,8 @@ public final class TCPConnection {
     private var outputShutdownRequested = false
     private var inputEnded = false
     private var deferredError: Cancellable?
+    private var lowWater: (mark: Int, handler: () -> Void)?
+    private var deferredLowWater: Cancellable?
 
     /// Adopts a connected non-blocking socket.
     init(loop: Loop, fileDescriptor: Int32, peerAddress: SocketAddress) {
@@ -59,6 +61,21 @@ public final class TCPConnection {
     /// side of a relay cannot keep up; the kernel's window then slows the peer down.
     public var isReading: Bool = true {
         didSet { updateInterest() }
+    }
+
+    /// Calls `handler` once, on a later loop turn, when `pendingWriteByteCount` has fallen to `mark`
+    /// or below (at once on the next turn if it already has): the cue to resume reading after a
+    /// backlog made the owner stop. A new call replaces the previous request; `close()` drops it.
+    public func notifyWhenPending(atMost mark: Int, _ handler: @escaping () -> Void) {
+        guard fd >= 0 else { return }
+        lowWater = (mark, handler)
+        deferredLowWater = nil
+        if outbox.count <= mark {
+            deferredLowWater = loop.schedule(after: .zero) { [weak self] in
+                self?.deferredLowWater = nil
+                self?.reportLowWater()
+            }
+        }
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) {
@@ -96,6 +113,8 @@ public final class TCPConnection {
         Posix.close(fd)
         fd = -1
         outbox = WriteBuffer()
+        lowWater = nil
+        deferredLowWater = nil
         onRead = nil
         onEndOfInput = nil
         onDrained = nil
@@ -121,18 +140,28 @@ public final class TCPConnection {
     private func writable() {
         guard !outbox.isEmpty else { return updateInterest() }
         var failure: Int32 = 0
-        while !outbox.isEmpty && failure == 0 {
+        var kernelFull = false
+        while !outbox.isEmpty && failure == 0 && !kernelFull {
             let sent = outbox.send { bytes in
                 let (sent, error) = TCPConnection.rawSend(fd, bytes)
                 failure = error
                 return sent
             }
-            if sent == 0 && failure == 0 { return }  // the kernel is full again: wait
+            kernelFull = sent == 0 && failure == 0
         }
         if failure != 0 { return fail(writeError(failure)) }
+        reportLowWater()
+        // Still queued (the kernel is full again): wait for writability. A handler may have closed us.
+        guard fd >= 0, outbox.isEmpty else { return }
         updateInterest()
         if outputShutdownRequested { _ = shutdown(fd, Int32(SHUT_WR)) }
         onDrained?()
+    }
+
+    private func reportLowWater() {
+        guard fd >= 0, let request = lowWater, outbox.count <= request.mark else { return }
+        lowWater = nil
+        request.handler()
     }
 
     /// Sends what the kernel takes now: bytes sent, 0 when it would block, -1 after failing.

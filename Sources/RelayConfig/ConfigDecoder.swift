@@ -61,6 +61,7 @@ struct ConfigDecoder {
             decodeLimits(TableReader(table, name: "limits", diagnostics: diagnostics))
         }
         checkCertificates()
+        checkHomeListener()
         addDefaultFiles()
         if let line = inlineSecretLine {
             config.referencedFiles.append(
@@ -356,6 +357,22 @@ struct ConfigDecoder {
         if let value = integer(reader, "connections_per_ip", 1...100_000) { config.limits.connectionsPerIP = value }
         if let value = integer(reader, "max_links", 1...1_000_000) { config.limits.maxLinks = value }
         if let value = duration(reader, "handshake_timeout", minimum: 1) { config.limits.handshakeTimeout = value }
+        if let value = size(reader, "link_output_bytes", minimum: 16384, example: "512K") {
+            config.limits.linkOutputBytes = value
+        }
+        if let value = size(reader, "max_output_bytes", minimum: 65536, example: "32M") {
+            config.limits.maxOutputBytes = value
+        }
+        if let value = duration(reader, "write_stall", minimum: 1) { config.limits.writeStall = value }
+        // One stanza of the largest size must fit under a link's mark, or every such stanza would stall it.
+        if config.limits.linkOutputBytes < config.limits.maxStanzaBytes,
+            let line = reader.table["link_output_bytes"]?.line ?? reader.table["max_stanza_bytes"]?.line
+        {
+            diagnostics.add(
+                .conflict, line: line,
+                "limits.link_output_bytes (\(SizeNotation.format(config.limits.linkOutputBytes))) is smaller than "
+                    + "limits.max_stanza_bytes (\(config.limits.maxStanzaBytes)); raise link_output_bytes")
+        }
     }
 
     // MARK: rules across sections
@@ -379,6 +396,17 @@ struct ConfigDecoder {
             .missingKey, line: line,
             "\(uncovered) needs a certificate: set certificate and key in [tls] "
                 + "(xmpp-relay keygen \(uncovered) makes them)")
+    }
+
+    /// A home server sends everything through the home listener, its answers to the relay's dialback
+    /// included: without one neither direction can work.
+    private mutating func checkHomeListener() {
+        guard let first = config.homes.first, config.listen.home.isEmpty else { return }
+        diagnostics.add(
+            .conflict, line: seenDomains[first.domain]?.line ?? 0,
+            "[[home]] \(first.domain) needs the home listener, but listen.home is empty: the home server sends "
+                + "everything through it, even its dialback checks of the relay; set home = [\"127.0.0.1:5289\"] in [listen]"
+        )
     }
 
     /// Files nobody wrote but the relay reads anyway (the defaults of ca_file and trust_anchor).

@@ -195,6 +195,12 @@ public struct LimitSettings: Equatable, Sendable {
     public var connectionsPerIP = 32
     public var maxLinks = 256
     public var handshakeTimeout = Duration.seconds(30)
+    /// Unsent output one link may hold before the relay stops reading from it (resumed at a quarter).
+    public var linkOutputBytes = 512 * 1024
+    /// Unsent output all links together may hold before the relay stops reading from every link.
+    public var maxOutputBytes = 32 * 1024 * 1024
+    /// How long a link may stay over `linkOutputBytes` before it is closed with a stream error.
+    public var writeStall = Duration.seconds(60)
 }
 
 /// A file named in the configuration, remembered with its line so checks can say where it came from.

@@ -23,7 +23,7 @@ enum ConfigSchema {
                 "limits",
                 [
                     "max_stanza_bytes", "max_depth", "max_attributes", "connections_per_ip", "max_links",
-                    "handshake_timeout",
+                    "handshake_timeout", "link_output_bytes", "max_output_bytes", "write_stall",
                 ]
             ),
         ]

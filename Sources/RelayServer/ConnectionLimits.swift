@@ -22,8 +22,10 @@ final class ConnectionLimits {
         self.clock = clock
     }
 
-    /// True (and counted) when a new connection from `address` is within the limits.
-    func admit(_ address: SocketAddress) -> Bool {
+    /// True (and counted) when a new connection from `address` is within the limits. `perIPCap`
+    /// false: counted, but not capped per address (a configured home server opens one connection
+    /// per remote domain it talks to).
+    func admit(_ address: SocketAddress, perIPCap: Bool = true) -> Bool {
         if total >= maxLinks {
             refused += 1
             report(
@@ -32,7 +34,7 @@ final class ConnectionLimits {
             return false
         }
         let key = address.ipBytes
-        if byIP[key, default: 0] >= perIP {
+        if perIPCap && byIP[key, default: 0] >= perIP {
             refused += 1
             report(
                 "connections_per_ip", value: perIP, address: address,

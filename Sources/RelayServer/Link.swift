@@ -28,7 +28,7 @@ protocol LinkOwner: AnyObject {
 /// One connection driven end to end: TCP bytes → (TLS) → XMPPStreamParser → S2S engine → actions
 /// executed here (writes through the stream's serializer and TLS, TLS start, Trust verdicts,
 /// timers, close). Everything runs on the loop thread; the engine decides, the link only does.
-final class Link {
+final class Link: OutputGauge {
     struct TLSSetup {
         let context: TLSContext
         /// SNI we send as a client (the peer's domain); nil on the server side.
@@ -80,10 +80,29 @@ final class Link {
     private var afterBatch: [() -> Void] = []
     /// We asked the link to close (relay stopping): not a refusal by either side.
     private var shuttingDown = false
+    /// A limit (`write_stall`) ended the link.
+    private var closedByLimit = false
+
+    // Backpressure (`OutputBudget`): the backlog last reported, its peak, and whether reading is
+    // paused because this link's own output is over the mark (with the timer that ends a stall).
+    private let output: OutputBudget
+    private var reportedOutput = 0
+    private var peakOutput = 0
+    private var outputOverMark = false
+    private var stallTimer: Cancellable?
+    /// Links whose backlog stopped this link's reading: its input was being routed onto them (a
+    /// stanza for a component that does not read). Reading resumes when the last of them drains.
+    private var blockers: Set<ObjectIdentifier> = []
+    /// The links this link's backlog stopped, to be resumed when it drains or closes.
+    private var pausedSources: [WeakLink] = []
+
+    private struct WeakLink {
+        weak var link: Link?
+    }
 
     init(
         id: Int, engine: LinkEngine, connection: TCPConnection, loop: Loop, log: LinkLog, trust: PeerTrust,
-        tls: TLSSetup?, target: PlanTarget?, limits: StreamLimits, owner: LinkOwner
+        tls: TLSSetup?, target: PlanTarget?, limits: StreamLimits, output: OutputBudget, owner: LinkOwner
     ) {
         self.id = id
         self.engine = engine
@@ -96,6 +115,7 @@ final class Link {
         self.tlsSetup = tls
         self.target = target
         self.limits = limits
+        self.output = output
         self.owner = owner
         parser = XMPPStreamParser(limits: limits)
         if case .component = engine {
@@ -106,6 +126,8 @@ final class Link {
         connection.onRead = { [weak self] bytes in self?.fromSocket(Array(bytes)) }
         connection.onEndOfInput = { [weak self] in self?.endOfInput() }
         connection.onError = { [weak self] error in self?.lose("connection error: \(error.message)") }
+        output.register(self)
+        if output.isOverGlobalCap { connection.isReading = false }
     }
 
     /// The connection is up: let the engine begin.
@@ -156,11 +178,9 @@ final class Link {
 
     /// Drops the connection at once (relay exit after the grace period).
     func abort() {
-        lingerTimer = nil
         timers.removeAll()
-        connection?.close()
-        connection = nil
         isClosed = true
+        release()
     }
 
     var remoteName: String { engine.remoteName }
@@ -174,12 +194,23 @@ final class Link {
 
     private func received(_ bytes: [UInt8]) {
         guard !isClosed else { return }
-        if let tls {
-            tls.feed(ciphertext: bytes)
-            driveTLS()
-        } else {
-            feedParser(bytes)
+        charged {
+            if let tls {
+                tls.feed(ciphertext: bytes)
+                driveTLS()
+            } else {
+                feedParser(bytes)
+            }
         }
+    }
+
+    /// Output that `work` (handling this link's input) causes on another link is charged to this
+    /// link (see `syncOutput`).
+    private func charged(_ work: () -> Void) {
+        let outer = output.reading
+        output.reading = self
+        defer { output.reading = outer }
+        work()
     }
 
     private func endOfInput() {
@@ -283,7 +314,9 @@ final class Link {
         if !deferredInput.isEmpty, !isClosed {
             let input = deferredInput
             deferredInput = []
-            if tls != nil { received(input) } else { feedParser(input) }
+            // Bytes the old parser had read past a stream restart: already plaintext (TLS, if any,
+            // decrypted them), so they go to the new parser, never back through TLS.
+            charged { feedParser(input) }
         }
     }
 
@@ -411,6 +444,7 @@ final class Link {
         } else {
             toSocket(bytes)
         }
+        syncOutput()
     }
 
     private func flushTLS() {
@@ -421,6 +455,73 @@ final class Link {
         guard let connection else { return }
         bytesOut += bytes.count
         connection.write(bytes)
+    }
+
+    // MARK: Backpressure
+
+    /// Reports the backlog to the budget; past the link's mark, stops reading from the peer (its
+    /// requests are what fill the backlog) until the backlog falls to the low-water mark.
+    func syncOutput() {
+        let pending = connection?.pendingWriteByteCount ?? 0
+        output.adjust(by: pending - reportedOutput)
+        reportedOutput = pending
+        peakOutput = max(peakOutput, pending)
+        guard !isClosed, pending > output.linkHighWater, let connection else { return }
+        if let source = output.reading as? Link, source !== self { source.pause(for: self) }
+        guard !outputOverMark else { return }
+        outputOverMark = true
+        updateReading()
+        connection.notifyWhenPending(atMost: output.linkLowWater) { [weak self] in self?.outputFell() }
+        stallTimer = loop.schedule(after: output.writeStall) { [weak self] in self?.outputStalled() }
+    }
+
+    func outputPressureChanged() { updateReading() }
+
+    private func updateReading() {
+        guard !isClosed else { return }
+        connection?.isReading = !outputOverMark && blockers.isEmpty && !output.isOverGlobalCap
+    }
+
+    /// Stop reading until `blocker`'s backlog drains: our peer's stanzas are what fill it.
+    private func pause(for blocker: Link) {
+        guard !isClosed, blockers.insert(ObjectIdentifier(blocker)).inserted else { return }
+        blocker.pausedSources.append(WeakLink(link: self))
+        updateReading()
+    }
+
+    private func resumeSources() {
+        let sources = pausedSources
+        pausedSources = []
+        for entry in sources {
+            guard let source = entry.link else { continue }
+            source.blockers.remove(ObjectIdentifier(self))
+            source.updateReading()
+        }
+    }
+
+    private func outputFell() {
+        outputOverMark = false
+        stallTimer = nil
+        syncOutput()
+        updateReading()
+        resumeSources()
+    }
+
+    /// Not back under the low-water mark `write_stall` after crossing the mark: the peer is not
+    /// reading (or too slowly to matter). End the stream with
+    /// policy-violation (RFC 6120 §4.9.3.14: the peer broke a local policy, the write-stall limit;
+    /// resource-constraint, §4.9.3.17, says the server lacks resources) and free its backlog.
+    private func outputStalled() {
+        stallTimer = nil
+        guard outputOverMark, !isClosed else { return }
+        let unsent = connection?.pendingWriteByteCount ?? 0
+        output.reportStall(link: id, address, unsent: unsent)
+        let reason =
+            "the peer left over \(output.linkHighWater) bytes unread for \(output.writeStall.components.seconds)s"
+            + " (\(unsent) unsent; [limits] write_stall, link_output_bytes)"
+        if headerSent { write(StreamHeader.serializedError(StreamError(.policyViolation, reason))) }
+        closedByLimit = true
+        lose(reason)
     }
 
     // MARK: Closing
@@ -435,13 +536,18 @@ final class Link {
             tls.close()
             flushTLS()
         }
+        // A link paused for its backlog stays paused: closing with the peer's bytes unread sends a
+        // reset, which frees the kernel's buffers too, instead of a FIN queued behind unsent output.
+        stallTimer = nil
+        resumeSources()
         connection?.onRead = { _ in }
         connection?.onDrained = { [weak self] in self?.releaseIfDone() }
         connection?.onError = { [weak self] _ in self?.release() }
         connection?.shutdownOutput()
         lingerTimer = loop.schedule(after: .seconds(2)) { [self] in self.release() }
         let wasUp = info != nil
-        if !wasUp && !engine.verifiesOnly && !shuttingDown { log.refused(self, reason: reason) }
+        // A link used only for db:verify ends quietly, unless a limit ended it (the operator must see that).
+        if !wasUp && !shuttingDown && (closedByLimit || !engine.verifiesOnly) { log.refused(self, reason: reason) }
         owner?.linkClosed(self, reason: reason, wasUp: wasUp)
         releaseIfDone()
     }
@@ -453,7 +559,13 @@ final class Link {
 
     private func release() {
         lingerTimer = nil
+        stallTimer = nil
+        resumeSources()
         connection?.close()
         connection = nil
+        output.adjust(by: -reportedOutput)
+        reportedOutput = 0
+        output.unregister(self)
+        output.released(peak: peakOutput)
     }
 }

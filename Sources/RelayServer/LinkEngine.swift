@@ -163,9 +163,20 @@ enum LinkEngine {
         return nil
     }
 
-    /// An outbound link opened only to ask `db:verify` (it never comes "up").
+    /// A link used only for `db:verify` (it never comes "up", and its end is no refusal): an
+    /// outbound one we opened to ask, or an inbound one on which a peer asked and authenticated
+    /// nothing.
     var verifiesOnly: Bool {
-        if case .outbound(let engine) = self { return !engine.configuration.authenticates }
+        switch self {
+        case .outbound(let engine): !engine.configuration.authenticates
+        case .inbound(let engine): engine.answeredDialbackVerify && engine.pairs.isEmpty
+        case .component: false
+        }
+    }
+
+    /// An outbound link whose peer ended the stream during our SASL EXTERNAL (see `OutboundStream`).
+    var saslExternalCutOff: Bool {
+        if case .outbound(let engine) = self { return engine.externalCutOff }
         return false
     }
 

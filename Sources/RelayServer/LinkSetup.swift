@@ -46,6 +46,11 @@ final class LinkSetup {
         configuration.homes.first { $0.domain.lowercased() == domain.value }
     }
 
+    /// `address` is the IP of a `[[home]] server` (given as an IP address).
+    func isHomeServerAddress(_ address: SocketAddress) -> Bool {
+        configuration.homes.contains { SocketAddress(ipAddress: $0.server.host, port: 0)?.ipBytes == address.ipBytes }
+    }
+
     /// The `[[home]]` entries a connection from `address` to the home listener may speak for: those
     /// with `plaintext_loopback` whose server has exactly this IP, else (over TLS, checked by pin for
     /// the domain the stream names) those with pins. Nil: no home server connects from there.
@@ -80,12 +85,15 @@ final class LinkSetup {
         configuration.peers.first { $0.domain.lowercased() == domain.lowercased() }
     }
 
-    func outbound(pair: DomainPair, directTLS: Bool, authenticates: Bool = true) -> OutboundStream {
+    /// `external: false` skips SASL EXTERNAL (a retry after the peer broke off during it).
+    func outbound(pair: DomainPair, directTLS: Bool, authenticates: Bool = true, external: Bool = true)
+        -> OutboundStream
+    {
         OutboundStream(
             configuration: OutboundConfiguration(
                 local: pair.local, remote: pair.remote, dialbackSecret: dialbackSecret,
                 // The peer decides whether our certificate is good for us (pins, DANE, PKIX): offer EXTERNAL.
-                certificateCoversLocalDomain: true, dialbackAllowed: dialbackAllowed(pair.remote),
+                certificateCoversLocalDomain: external, dialbackAllowed: dialbackAllowed(pair.remote),
                 directTLS: directTLS, authenticates: authenticates, settings: linkSettings))
     }
 

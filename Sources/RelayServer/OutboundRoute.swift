@@ -26,6 +26,10 @@ final class OutboundRoute {
     /// A XEP-0220 verifying link to the authoritative server of `pair.remote`: carries only
     /// `db:verify` questions, never stanzas.
     let verifiesOnly: Bool
+    /// The address the current link was opened to.
+    var connected: Candidate?
+    /// Set after a peer broke off our SASL EXTERNAL: the next link goes by dialback (once per route).
+    var skipsExternal = false
     /// Questions waiting for the link.
     var verifications: [DialbackVerification] = []
 

@@ -28,6 +28,17 @@ public struct ProcessMemory: Equatable, Sendable {
         return ProcessMemory(residentKiB: resident, anonymousKiB: anonymous)
     }
 
+    /// Returns freed heap pages to the kernel (glibc `malloc_trim(0)`): after a large backlog is
+    /// released glibc keeps most of it, and private memory would stay high long after a flood.
+    /// Found with dlsym because the Glibc module does not export <malloc.h>; a no-op elsewhere.
+    public static func trimHeap() {
+        #if canImport(Glibc)
+            typealias Trim = @convention(c) (Int) -> Int32
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
+            _ = unsafeBitCast(symbol, to: Trim.self)(0)
+        #endif
+    }
+
     private static func kibibytes(_ line: Substring) -> Int? {
         line.split(separator: " ").dropFirst().first.flatMap { Int($0) }
     }

@@ -102,10 +102,7 @@ public final class RelayDaemon {
                     ),
                 ])
         }
-        // Expiring certificates are logged below as tls.cert_expiring (and daily after).
-        for warning in checked.warnings where warning.kind != .certificateExpiring {
-            logger.warn(warning.kind.event, [("at", warning.location), ("warning", warning.message)])
-        }
+        logWarnings(checked.warnings)
         scheduleStats()
         checkCertificateExpiry()
         expiryTimer = loop.scheduleRepeating(every: .seconds(86_400)) { [unowned self] in
@@ -159,19 +156,14 @@ public final class RelayDaemon {
     func reload() {
         switch reloadConfiguration() {
         case .success(let fresh):
-            let checks = fresh.checkFiles()
-            guard checks.isEmpty else {
-                reloadFailed(checks.map(\.description))
+            // The checks of start and check-config; any problem keeps the old configuration whole.
+            let checked = StartChecks.run(fresh, now: loop.unixSeconds, stateDirectory: .inspect)
+            guard checked.errors.isEmpty else {
+                reloadFailed(checked.errors.map(\.description))
                 return
             }
-            // New links get the new certificate; a broken one keeps the old configuration whole.
-            let freshTLS: TLSContext?
-            do {
-                freshTLS = try TLSSetup.serverContext(fresh, now: loop.unixSeconds)
-            } catch {
-                reloadFailed(["TLS: \(error)"])
-                return
-            }
+            // New links get the new certificate.
+            let freshTLS = checked.tlsServer
             let setup: LinkSetup
             do {
                 setup = try LinkSetup(configuration: fresh, serverTLS: freshTLS)
@@ -186,6 +178,7 @@ public final class RelayDaemon {
             // Never thrown when not strict: a socket that cannot bind is reported below instead.
             let changes = (try? bringUpListeners(setup, strict: false)) ?? ListenerSet.Changes()
             logReloaded(changes, linksClosed: linksClosed)
+            logWarnings(checked.warnings)
             logger.level = logLevelOverride ?? fresh.log.level
             scheduleStats()
             checkCertificateExpiry()
@@ -212,6 +205,14 @@ public final class RelayDaemon {
         fields.append(
             ("not_in_force", changes.failed.map { "listen \($0.key): \($0.reason)" }.joined(separator: "; ")))
         logger.warn("config.reload", fields)
+    }
+
+    /// The warnings of `StartChecks`, at start and after each reload; expiring certificates are
+    /// logged as `tls.cert_expiring` instead (and daily after).
+    private func logWarnings(_ warnings: [ConfigWarning]) {
+        for warning in warnings where warning.kind != .certificateExpiring {
+            logger.warn(warning.kind.event, [("at", warning.location), ("warning", warning.message)])
+        }
     }
 
     private func checkCertificateExpiry() {
@@ -248,6 +249,11 @@ public final class RelayDaemon {
             ("bounced", String(traffic.bounced)), ("refused", String(traffic.refused)),
             ("bytes_in", String(traffic.bytesIn)), ("bytes_out", String(traffic.bytesOut)),
         ]
+        if let router {
+            fields += [
+                ("output_bytes", String(router.output.total)), ("dialback_waiters", String(router.dialbackWaiterCount)),
+            ]
+        }
         if let startedAt {
             fields.append(("uptime_s", String((loop.now - startedAt).components.seconds)))
         }

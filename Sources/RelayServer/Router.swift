@@ -22,6 +22,7 @@ final class Router: LinkOwner {
     private var trust: PeerTrust
     private let planner: ConnectionPlanner?
     let limits: ConnectionLimits
+    let output: OutputBudget
     private var nextID = 0
     /// Every link whose stream is not over yet.
     private var links: [Int: Link] = [:]
@@ -56,6 +57,7 @@ final class Router: LinkOwner {
         limits = ConnectionLimits(
             perIP: setup.configuration.limits.connectionsPerIP, maxLinks: setup.configuration.limits.maxLinks,
             logger: logger, clock: { loop.unixSeconds })
+        output = OutputBudget(setup.configuration.limits, loop: loop, logger: logger)
     }
 
     /// Pins and `[policy] require` follow the configuration in force (a reload swaps `setup`).
@@ -83,6 +85,7 @@ final class Router: LinkOwner {
         pinsSource.setup = fresh
         limits.perIP = fresh.configuration.limits.connectionsPerIP
         limits.maxLinks = fresh.configuration.limits.maxLinks
+        output.configure(fresh.configuration.limits)
         planner?.timeout = fresh.configuration.dns.timeout
         var closed = 0
         for link in links.values.sorted(by: { $0.id < $1.id }) where !link.isClosed {
@@ -177,7 +180,8 @@ final class Router: LinkOwner {
     }
 
     func accept(_ connection: TCPConnection, kind: ListenerKind) {
-        guard stopping == nil, limits.admit(connection.peerAddress) else {
+        let fromHomeServer = kind == .home && setup.isHomeServerAddress(connection.peerAddress)
+        guard stopping == nil, limits.admit(connection.peerAddress, perIPCap: !fromHomeServer) else {
             connection.close()
             return
         }
@@ -223,7 +227,7 @@ final class Router: LinkOwner {
         nextID += 1
         let link = Link(
             id: nextID, engine: engine, connection: connection, loop: loop, log: log, trust: trust, tls: tls,
-            target: target, limits: setup.limits, owner: self)
+            target: target, limits: setup.limits, output: output, owner: self)
         links[link.id] = link
         return link
     }
@@ -355,7 +359,9 @@ final class Router: LinkOwner {
                 verifyRoutes[route.pair] = nil
             } else if let route = route(of: link) {
                 outbound[route.pair] = nil
-                if !wasUp {
+                if !wasUp, link.engine.saslExternalCutOff, retryByDialback(route, reason: reason) {
+                    break
+                } else if !wasUp {
                     fail(route, .remoteServerTimeout, "\(route.pair.remote): \(reason)")
                 } else {
                     let why = "the link to \(route.pair.remote) went down"
@@ -365,9 +371,22 @@ final class Router: LinkOwner {
                 }
             }
         case .inbound:
-            break
+            forgetDialbackWaiter(link)
         }
         if let done = stopping, links.isEmpty { done() }
+    }
+
+    /// Reconnects `route` to the same address without SASL EXTERNAL (its held stanzas wait);
+    /// false when it already did or the relay is stopping.
+    private func retryByDialback(_ route: OutboundRoute, reason: String) -> Bool {
+        guard stopping == nil, !route.skipsExternal, let candidate = route.connected else { return false }
+        route.skipsExternal = true
+        route.failures.append("\(candidate.address): \(reason)")
+        route.link = nil
+        route.candidates.insert(candidate, at: 0)
+        outbound[route.pair] = route
+        connectNext(route)
+        return true
     }
 
     private func route(of link: Link) -> OutboundRoute? {
@@ -524,12 +543,14 @@ final class Router: LinkOwner {
                 return
             }
         }
+        route.connected = candidate
         let engine: OutboundStream
         if let home {
             engine = setup.outboundHome(pair: route.pair, home: home)
         } else {
             engine = setup.outbound(
-                pair: route.pair, directTLS: candidate.directTLS, authenticates: !route.verifiesOnly)
+                pair: route.pair, directTLS: candidate.directTLS, authenticates: !route.verifiesOnly,
+                external: !route.skipsExternal)
         }
         let link = makeLink(engine: .outbound(engine), connection: connection, tls: tls, target: candidate.target)
         route.link = link
@@ -560,6 +581,18 @@ final class Router: LinkOwner {
         route.verifications = [request]
         verifyRoutes[pair] = route
         findAddresses(route)
+    }
+
+    /// Inbound links waiting for dialback answers, for the stats line and tests (0 when idle).
+    var dialbackWaiterCount: Int { dialbackWaiters.values.reduce(0) { $0 + $1.count } }
+
+    /// A closed inbound link waits for nothing: drop it at once rather than when (or if) the
+    /// authoritative server answers, so its buffers and TLS state are freed now.
+    private func forgetDialbackWaiter(_ link: Link) {
+        for (request, waiters) in dialbackWaiters where waiters.contains(where: { $0 === link }) {
+            let others = waiters.filter { $0 !== link }
+            dialbackWaiters[request] = others.isEmpty ? nil : others
+        }
     }
 
     func dialbackAnswered(_ link: Link, _ request: DialbackVerification, valid: Bool) {

@@ -46,6 +46,9 @@ public struct InboundStream {
     public private(set) var peerDomain: DomainName?
     public var isBidirectional: Bool { link.bidirectional }
     public var streamManagementEnabled: Bool { link.streamManagement.enabled }
+    /// True once this stream answered a `db:verify` as the authoritative server: a peer that
+    /// opens a stream only to ask (ejabberd does) and closes it was served, not refused.
+    public private(set) var answeredDialbackVerify = false
 
     private var link: EstablishedLink
     /// The `to` of the peer's latest header: the local domain it addressed.
@@ -58,6 +61,12 @@ public struct InboundStream {
     private var started = false
     /// Our header for the current stream went out (a stream error needs one first, RFC 6120 §4.9.1.1).
     private var headerSent = false
+    /// Failed SASL attempts and refused dialback requests on this stream: a peer retrying without end
+    /// costs a reply (and a log line) each time, so the stream ends at `maxFailedAttempts`.
+    private var failedSASL = 0
+    private var refusedDialback = 0
+    /// RFC 6120 §6.4.5 asks for a configurable number of retries, at least 2 and at most 5.
+    public static var maxFailedAttempts: Int { 3 }
 
     public init(configuration: InboundConfiguration) {
         self.configuration = configuration
@@ -125,10 +134,9 @@ public struct InboundStream {
         let pair = DomainPair(local: request.receiving, remote: request.originating)
         let actions: [Action] = [.send(Dialback.resultReply(pair: pair, valid: valid))]
         guard valid else {
-            return actions + [
-                .pairRefused(
+            return actions
+                + refuseDialback(
                     pair, reason: "the authoritative server of \(pair.remote) did not confirm its dialback key")
-            ]
         }
         return actions + authenticated(pair, .dialback)
     }
@@ -221,7 +229,12 @@ public struct InboundStream {
         guard header.contentNamespace == XMPPNamespace.server else {
             return actions + fail(StreamError(.invalidNamespace, "the stream's namespace is not jabber:server"))
         }
-        guard header.version == "1.0" else {
+        switch StreamVersion(header.version) {
+        case .supported: break
+        case .newer(let version):
+            return actions
+                + fail(StreamError(.unsupportedVersion, "the peer asked for XMPP \(version); this relay speaks 1.0"))
+        case .older:
             return actions
                 + fail(
                     StreamError(
@@ -370,21 +383,23 @@ public struct InboundStream {
 
     private mutating func saslExternal(_ auth: Element) -> [Action] {
         guard auth[attribute: "mechanism"] == "EXTERNAL" else {
-            return [.send(StreamFeatures.saslFailure("invalid-mechanism"))]
+            return saslFailed("invalid-mechanism")
         }
         guard let remote = peerDomain, let local = localDomain, peer?.isValid(for: remote) == true else {
-            return [.send(StreamFeatures.saslFailure("not-authorized"))]
+            return saslFailed("not-authorized")
         }
         let payload = auth.text
         if !payload.isEmpty && payload != "=" {
             guard let bytes = Base64.decodeCanonical(payload),
                 (try? DomainName(String(decoding: bytes, as: UTF8.self))) == remote
             else {
-                var actions: [Action] = [.send(StreamFeatures.saslFailure("not-authorized"))]
-                actions.append(
-                    .pairRefused(
-                        DomainPair(local: local, remote: remote),
-                        reason: "SASL EXTERNAL asked for an identity other than \(remote), the stream's 'from'"))
+                var actions = saslFailed("not-authorized")
+                if failedSASL == 1 {
+                    actions.append(
+                        .pairRefused(
+                            DomainPair(local: local, remote: remote),
+                            reason: "SASL EXTERNAL asked for an identity other than \(remote), the stream's 'from'"))
+                }
                 return actions
             }
         }
@@ -399,6 +414,33 @@ public struct InboundStream {
         return actions
     }
 
+    /// A SASL `<failure/>`, or the stream error once the peer used up its attempts (RFC 6120 §6.4.5).
+    private mutating func saslFailed(_ condition: String) -> [Action] {
+        failedSASL += 1
+        let reply: [Action] = [.send(StreamFeatures.saslFailure(condition))]
+        guard failedSASL >= Self.maxFailedAttempts else { return reply }
+        return reply
+            + fail(
+                StreamError(
+                    .policyViolation,
+                    "\(failedSASL) failed SASL attempts on one stream (last: \(condition)); RFC 6120 §6.4.5 allows a few"
+                ))
+    }
+
+    /// Refuses a dialback request: the first refusal on the stream is logged (`.pairRefused`), later
+    /// ones only answered, and the stream ends at the limit, so a peer retrying in a loop costs little.
+    private mutating func refuseDialback(_ pair: DomainPair, reason: String, reply: Element? = nil) -> [Action] {
+        refusedDialback += 1
+        var actions: [Action] = reply.map { [.send($0)] } ?? []
+        if refusedDialback == 1 { actions.append(.pairRefused(pair, reason: reason)) }
+        guard refusedDialback >= Self.maxFailedAttempts else { return actions }
+        return actions
+            + fail(
+                StreamError(
+                    .policyViolation,
+                    "\(refusedDialback) refused dialback requests on one stream (last: \(pair): \(reason))"))
+    }
+
     /// XEP-0220 receiving role: `<db:result from=originating to=receiving>KEY</db:result>`.
     private mutating func dialbackRequest(_ request: Element) -> [Action] {
         let fromText = request[attribute: "from"] ?? ""
@@ -409,16 +451,14 @@ public struct InboundStream {
         let pair = DomainPair(local: local, remote: remote)
         if let home = configuration.home { return homeDialbackRequest(pair, home: home, from: fromText, to: toText) }
         guard !configuration.serves(remote) else {
-            return [
-                .send(Dialback.error("result", from: toText, to: fromText, condition: "not-authorized")),
-                .pairRefused(pair, reason: "\(remote) is served by this relay and cannot authenticate from outside"),
-            ]
+            return refuseDialback(
+                pair, reason: "\(remote) is served by this relay and cannot authenticate from outside",
+                reply: Dialback.error("result", from: toText, to: fromText, condition: "not-authorized"))
         }
         guard configuration.serves(local) else {
-            return [
-                .send(Dialback.error("result", from: toText, to: fromText, condition: "item-not-found")),
-                .pairRefused(pair, reason: "\(local) is not served here"),
-            ]
+            return refuseDialback(
+                pair, reason: "\(local) is not served here",
+                reply: Dialback.error("result", from: toText, to: fromText, condition: "item-not-found"))
         }
         if pairs.contains(pair) { return [.send(Dialback.resultReply(pair: pair, valid: true))] }
         // XEP-0344: a certificate already valid for the originating domain makes the callback unnecessary.
@@ -427,10 +467,9 @@ public struct InboundStream {
         }
         let authoritativeVerdictFailed = remote == peerDomain && peer?.method.allowsFallback == false
         guard !authoritativeVerdictFailed, configuration.dialbackAllowed(remote), let streamID = secureStreamID else {
-            return [
-                .send(Dialback.error("result", from: toText, to: fromText, condition: "not-authorized")),
-                .pairRefused(pair, reason: "\(remote) is not authenticated and dialback is not allowed for it"),
-            ]
+            return refuseDialback(
+                pair, reason: "\(remote) is not authenticated and dialback is not allowed for it",
+                reply: Dialback.error("result", from: toText, to: fromText, condition: "not-authorized"))
         }
         let verification = DialbackVerification(
             receiving: local, originating: remote, streamID: streamID, key: request.text)
@@ -444,10 +483,9 @@ public struct InboundStream {
         -> [Action]
     {
         guard home.domains.contains(pair.remote), home.plaintext || peer?.isValid(for: pair.remote) == true else {
-            return [
-                .send(Dialback.error("result", from: to, to: from, condition: "not-authorized")),
-                .pairRefused(pair, reason: "\(pair.remote) is not a domain of this home server"),
-            ]
+            return refuseDialback(
+                pair, reason: "\(pair.remote) is not a domain of this home server",
+                reply: Dialback.error("result", from: to, to: from, condition: "not-authorized"))
         }
         if pairs.contains(pair) { return [.send(Dialback.resultReply(pair: pair, valid: true))] }
         return [.send(Dialback.resultReply(pair: pair, valid: true))] + authenticated(pair, .homeServer)
@@ -471,6 +509,7 @@ public struct InboundStream {
         let expected = DialbackKey.generate(
             secret: configuration.dialbackSecret, receiving: receiving.value, originating: originating.value,
             streamID: id)
+        answeredDialbackVerify = true
         let keyMatches = DialbackKey.matches(request.text, expected)
         // On the home link the relay vouches only for the pairs it opened itself (DESIGN.md §2).
         if let home {

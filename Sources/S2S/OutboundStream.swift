@@ -46,6 +46,11 @@ public struct OutboundStream {
     public private(set) var peer: PeerAuthentication?
     public var isBidirectional: Bool { link.bidirectional }
     public var streamManagementEnabled: Bool { link.streamManagement.enabled }
+    /// The peer ended the stream (closed it, sent a stream error or dropped the connection) while
+    /// our SASL EXTERNAL was pending, having offered dialback. ejabberd 23.01 does so when it trusts
+    /// a certificate with an XmppAddr (its s2s process crashes parsing it): a fresh connection that
+    /// skips EXTERNAL (`certificateCoversLocalDomain: false`) gets through by dialback.
+    public private(set) var externalCutOff = false
 
     private var link: EstablishedLink
     private var peerHeader: StreamHeader?
@@ -155,7 +160,14 @@ public struct OutboundStream {
     /// Answered with `.dialbackKeyChecked`; queued until the TLS stream is ready.
     public mutating func verify(_ request: DialbackVerification) -> [Action] {
         switch state {
-        case .verifying, .established:
+        case .verifying:
+            // The authoritative server owes an answer within the handshake timeout, like any
+            // negotiation: a server that never answers must not hold the link (and a max_links slot).
+            sentVerifications.append(request)
+            return [
+                .send(Dialback.verify(request)), .scheduleTimer(.handshake, configuration.settings.handshakeTimeout),
+            ]
+        case .established:
             sentVerifications.append(request)
             return [.send(Dialback.verify(request))]
         case .closing, .closed:
@@ -174,7 +186,14 @@ public struct OutboundStream {
     public mutating func timerFired(_ timer: LinkTimer) -> [Action] {
         switch (timer, state) {
         case (_, .closed): return []
-        case (.handshake, .established), (.handshake, .closing), (.handshake, .verifying): return []
+        case (.handshake, .established), (.handshake, .closing): return []
+        case (.handshake, .verifying):
+            guard let unanswered = sentVerifications.first else { return [] }
+            return fail(
+                StreamError(
+                    .connectionTimeout,
+                    "\(configuration.remote) did not answer <db:verify/> for \(unanswered.originating) within"
+                        + " \(configuration.settings.handshakeTimeout)"))
         case (.handshake, _):
             return fail(
                 StreamError(
@@ -221,6 +240,7 @@ public struct OutboundStream {
     /// The connection broke (read error, TLS failure, EOF).
     public mutating func connectionLost(reason: String) -> [Action] {
         guard state != .closed else { return [] }
+        let reason = reason + noteCutOff()
         var actions: [Action] = []
         move(to: .closed, &actions)
         return actions + teardown(reason: reason)
@@ -235,7 +255,12 @@ public struct OutboundStream {
         guard header.contentNamespace == XMPPNamespace.server else {
             return fail(StreamError(.invalidNamespace, "the stream's namespace is not jabber:server"))
         }
-        guard header.version == "1.0" else {
+        if case .newer(let version) = StreamVersion(header.version) {
+            return fail(
+                StreamError(
+                    .unsupportedVersion, "\(configuration.remote) answered with XMPP \(version); we asked for 1.0"))
+        }
+        guard StreamVersion(header.version) == .supported else {
             return fail(
                 StreamError(
                     .unsupportedVersion,
@@ -249,7 +274,7 @@ public struct OutboundStream {
     private mutating func received(_ element: Element) -> [Action] {
         if StanzaRules.isStreamError(element) {
             let reason = "\(configuration.remote) sent a stream error: \(StanzaRules.describePeerError(element))"
-            return [.sendClose] + finish(reason: reason)
+            return [.sendClose] + finish(reason: reason + noteCutOff())
         }
         switch state {
         case .awaitingFeatures(let phase):
@@ -509,7 +534,16 @@ public struct OutboundStream {
     private mutating func peerClosed() -> [Action] {
         if state == .closing { return finish(reason: "closed") }
         let acknowledgement = state == .established ? link.streamManagement.finalAck() : []
-        return acknowledgement + [.sendClose] + finish(reason: "\(configuration.remote) closed the stream")
+        return acknowledgement + [.sendClose]
+            + finish(reason: "\(configuration.remote) closed the stream" + noteCutOff())
+    }
+
+    /// Sets `externalCutOff` where the stream ends mid-EXTERNAL with dialback on offer; returns
+    /// what to add to the reason.
+    private mutating func noteCutOff() -> String {
+        guard state == .authenticatingSASL, dialbackOffered else { return "" }
+        externalCutOff = true
+        return " during SASL EXTERNAL; it offers dialback, which a fresh connection will use"
     }
 
     private mutating func fail(_ error: StreamError) -> [Action] {

@@ -110,9 +110,19 @@ struct StreamManagement {
             let released = Array(unacked.prefix(Int(newlyHandled)))
             unacked.removeFirst(Int(newlyHandled))
             return [.acknowledged(released)]
+        case "resume":
+            // XEP-0198 §5: we never offer resumption (no `resume` attribute on `<enabled/>`), so no
+            // session exists to resume: `<failed/>` with item-not-found, and the stream goes on.
+            return [.send(Self.resumeFailed)]
         default:
             return nil
         }
+    }
+
+    static var resumeFailed: Element {
+        Element(
+            "failed", namespace: S2SNamespace.streamManagement,
+            children: [.element(Element("item-not-found", namespace: XMPPNamespace.stanzaErrors))])
     }
 
     /// The link is gone: everything unacknowledged goes back to the relay's queue.

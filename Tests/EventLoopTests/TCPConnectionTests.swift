@@ -34,6 +34,40 @@ final class TCPConnectionTests: XCTestCase {
         withExtendedLifetime(reader) {}
     }
 
+    func testLowWaterNotificationComesOnceWhenTheBacklogFallsToTheMark() {
+        let loop = Loop()
+        let (local, remote) = makeSocketPair()
+        defer { close(remote) }
+        let connection = TCPConnection(loop: loop, fileDescriptor: local, peerAddress: fakePeer)
+        let payload = [UInt8](repeating: 0x5A, count: 4 << 20)
+        connection.write(payload)
+        let queued = connection.pendingWriteByteCount
+        let mark = queued / 2
+        XCTAssertGreaterThan(mark, 64 * 1024, "the socketpair must refuse most of 4 MB")
+        var pendingWhenNotified: [Int] = []
+        connection.notifyWhenPending(atMost: mark) { pendingWhenNotified.append(connection.pendingWriteByteCount) }
+        loop.runOnce(blocking: false)
+        XCTAssertEqual(pendingWhenNotified, [], "nothing drained while the peer reads nothing")
+
+        var received = 0
+        let reader = loop.watch(fileDescriptor: remote, interest: .read) { _ in
+            received += readAvailable(remote).count
+            if received == payload.count { loop.stop() }
+        }
+        loop.runForTest()
+        XCTAssertEqual(pendingWhenNotified.count, 1, "one notification per request")
+        XCTAssertLessThanOrEqual(pendingWhenNotified.first ?? .max, mark)
+        XCTAssertGreaterThan(pendingWhenNotified.first ?? 0, 0, "notified at the mark, before the full drain")
+
+        // Already below the mark: reported on the next turn, not inside the call.
+        var immediate = 0
+        connection.notifyWhenPending(atMost: 0) { immediate += 1 }
+        XCTAssertEqual(immediate, 0)
+        loop.runOnce()
+        XCTAssertEqual(immediate, 1)
+        withExtendedLifetime(reader) {}
+    }
+
     func testWritesKeepTheirOrderWhileQueued() {
         let loop = Loop()
         let (local, remote) = makeSocketPair()

@@ -252,19 +252,31 @@ final class RelayHomeProsodyTests: RelayInteropTestCase {
     }
 
     /// A stanza from home to a domain that does not exist bounces back to the home user from that
-    /// domain (the relay's own word), with the relay's log saying why.
+    /// domain (the relay's own word), with the relay's log saying why. The home server opens one
+    /// connection per remote domain: `connections_per_ip` does not cap its address.
     func testHomeStanzaToAnUnknownDomainBouncesToTheHomeUser() throws {
-        try makeHomeAndRelay()
+        try makeHomeAndRelay(relayExtra: "[limits]\nconnections_per_ip = 1\n")
         try zone.start()
         try home.register(user: "alice", host: "smith.test", password: "secret")
         try home.start()
         relay = try startRelay(relaySetup)
         let alice = try client(
-            "alice@smith.test", on: home, send: [("nobody@nowhere.test", "lost")], expect: 1, timeout: 30)
-        XCTAssertTrue(alice.waitForEvent("message"), alice.output + relay.log + home.logTail())
-        let bounce = try XCTUnwrap(alice.messages.first)
-        XCTAssertEqual(bounce["type"], "error", alice.output)
-        XCTAssertEqual(bounce["from"], "nobody@nowhere.test", alice.output)
+            "alice@smith.test", on: home,
+            send: [("nobody@nowhere.test", "lost"), ("nobody@elsewhere.test", "lost too")],
+            stay: true, timeout: 30)
+        // slixmpp reports an error message twice (message and message_error), so `expect` would end
+        // the client after the first bounce: it stays, and bounces are counted by id.
+        XCTAssertTrue(
+            eventually(timeout: 20) { Set(alice.messages.compactMap { $0["id"] }).count == 2 },
+            alice.output + relay.log + home.logTail())
+        XCTAssertTrue(alice.messages.allSatisfy { $0["type"] == "error" }, alice.output)
+        XCTAssertEqual(Set(alice.messages.compactMap { $0["id"] }).count, 2, alice.output)
+        XCTAssertEqual(relay.lines("stanza.bounced").count, 2, relay.log)
+        XCTAssertEqual(
+            Set(alice.messages.compactMap { $0["from"] }), ["nobody@nowhere.test", "nobody@elsewhere.test"],
+            alice.output)
+        XCTAssertEqual(relay.lines("link.up").filter { $0.contains("stream_auth=home-server") }.count, 2, relay.log)
+        XCTAssertTrue(relay.lines("limit.reached").isEmpty, relay.log)
         // stanza.bounced names the original stanza's way.
         let bounced = try XCTUnwrap(
             relay.waitFor("stanza.bounced", ["from=smith.test", "to=nowhere.test"]), relay.log)
@@ -405,6 +417,34 @@ final class RelayHomeProsodyTests: RelayInteropTestCase {
         XCTAssertTrue(refused.contains("far.test is not authenticated (pin:"), refused)
         XCTAssertTrue(refused.contains("a failed pin check rules out dialback"), refused)
         XCTAssertTrue(relay.lines("link.up").isEmpty, relay.log)
+    }
+
+    /// The relay's own link to the home server is TLS checked by the pin alone: a home server whose
+    /// key is not the pinned one gets nothing, and the remote sender gets a bounce.
+    func testRelayRefusesAHomeServerWhoseKeyIsNotThePinnedOne() throws {
+        let pinned = try TestCertificate.make(domain: "smith.test", in: try InteropTools.makeDirectory("xr-pinned"))
+        try makeHomeAndRelay(pinnedHome: pinned)
+        // Prosody serves smith.test with another key than the pinned one.
+        let other = try TestCertificate.make(domain: "smith.test", in: try InteropTools.makeDirectory("xr-other"))
+        try InteropTools.run("/bin/cp", [other.certificatePath, pinned.certificatePath])
+        try InteropTools.run("/bin/cp", [other.keyPath, pinned.keyPath])
+        try makePublicServer()
+        try zone.start()
+        try publicServer.register(user: "bob", host: "pub.test", password: "secret")
+        try home.start()
+        try publicServer.start()
+        relay = try startRelay(relaySetup)
+        let bob = try client(
+            "bob@pub.test", on: publicServer, send: [("alice@smith.test", "must not arrive")], stay: true, timeout: 40)
+        XCTAssertTrue(
+            bob.waitFor("message") { $0["type"] == "error" }, bob.output + relay.log + home.logTail())
+        let refused = try XCTUnwrap(relay.waitFor("link.refused", ["dir=out", "remote=smith.test"]), relay.log)
+        XCTAssertTrue(refused.contains("smith.test is not authenticated (pin:"), refused)
+        XCTAssertTrue(refused.contains("a failed pin check rules out dialback"), refused)
+        XCTAssertNotNil(
+            relay.waitFor("stanza.bounced", ["from=pub.test", "to=smith.test", "condition=remote-server-timeout"]),
+            relay.log)
+        XCTAssertTrue(relay.lines("link.up").allSatisfy { !$0.contains("remote=smith.test") }, relay.log)
     }
 
     /// The home server asks about a pair the relay never opened (it authenticated no pub.test):

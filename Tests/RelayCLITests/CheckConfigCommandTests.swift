@@ -226,11 +226,31 @@ final class CheckConfigStartChecksTests: XCTestCase {
             config(
                 tls: "certificate = \"smith.example.crt\"\nkey = \"smith.example.key\"",
                 extra:
-                    "home = []\n[[home]]\ndomain = \"smith.example\"\nserver = \"127.0.0.1:5299\"\nplaintext_loopback = true"
+                    "home = [\"127.0.0.1:5289\"]\n[[home]]\ndomain = \"smith.example\"\nserver = \"127.0.0.1:5299\"\n"
+                    + "plaintext_loopback = true"
             ))
         XCTAssertEqual(run([path]), ExitCode.ok, "\(err)")
         XCTAssertEqual(out, ["configuration OK"])
         XCTAssertEqual(err, [])
+    }
+
+    func testHomeBlocksNeedTheHomeListener() throws {
+        keygen("smith.example")
+        let path = try write(
+            "relay.toml",
+            config(
+                tls: "certificate = \"smith.example.crt\"\nkey = \"smith.example.key\"",
+                extra:
+                    "home = []\n[[home]]\ndomain = \"smith.example\"\nserver = \"127.0.0.1:5299\"\nplaintext_loopback = true"
+            ))
+        XCTAssertEqual(run([path]), ExitCode.usage, "\(err)")
+        XCTAssertEqual(
+            err,
+            [
+                "\(path):10: [[home]] smith.example needs the home listener, but listen.home is empty: the home server "
+                    + "sends everything through it, even its dialback checks of the relay; set home = [\"127.0.0.1:5289\"] "
+                    + "in [listen]"
+            ])
     }
 
     func testUserWhoCannotReadTheKeyIsNamedWithTheFix() throws {

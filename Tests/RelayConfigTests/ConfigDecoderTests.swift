@@ -287,6 +287,28 @@ final class ConfigDecoderTests: XCTestCase {
             ])
     }
 
+    func testOutputLimitsDecodeAndALinkMarkBelowOneStanzaIsAConflict() throws {
+        let defaults = try XCTUnwrap(success(parseConfig("")))
+        XCTAssertEqual(defaults.limits.linkOutputBytes, 512 * 1024)
+        XCTAssertEqual(defaults.limits.maxOutputBytes, 32 * 1024 * 1024)
+        XCTAssertEqual(defaults.limits.writeStall, .seconds(60))
+        let set = try XCTUnwrap(
+            success(
+                parseConfig(
+                    "[limits]\nlink_output_bytes = \"1M\"\nmax_output_bytes = \"8M\"\nwrite_stall = \"5s\"\n")))
+        XCTAssertEqual(set.limits.linkOutputBytes, 1 << 20)
+        XCTAssertEqual(set.limits.maxOutputBytes, 8 << 20)
+        XCTAssertEqual(set.limits.writeStall, .seconds(5))
+        assertErrors(
+            parseConfig("[limits]\nmax_stanza_bytes = 100000\nlink_output_bytes = 65536\n"),
+            [
+                Expected(
+                    3, .conflict,
+                    "limits.link_output_bytes (64k) is smaller than limits.max_stanza_bytes (100000); raise link_output_bytes"
+                )
+            ])
+    }
+
     func testPlaintextHomeWithPinsAndControlCharactersInPaths() {
         let text = """
             [[home]]

@@ -16,8 +16,13 @@ final class LoopbackClient {
         let description: String
     }
 
-    init(port: UInt16) throws {
+    /// `receiveBuffer` (SO_RCVBUF, set before connecting) keeps the kernel from absorbing megabytes
+    /// for a client that means not to read.
+    init(port: UInt16, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
@@ -32,6 +37,9 @@ final class LoopbackClient {
             throw Failure(description: "cannot connect to 127.0.0.1:\(port): errno \(errno)")
         }
     }
+
+    /// Adopts a connection accepted by a test's own listener (to play a server).
+    init(accepted: Int32) { fd = accepted }
 
     deinit { close(fd) }
 
@@ -54,6 +62,42 @@ final class LoopbackClient {
             guard sent > 0 else { throw Failure(description: "send failed: errno \(errno)") }
             offset += sent
         }
+    }
+
+    /// Sends `text` (through TLS if on) as far as the peer takes it within `milliseconds`, never
+    /// reading: a peer that floods and ignores the replies. False when the peer stopped taking bytes
+    /// (the rest of this send is dropped, so the stream is not usable afterwards).
+    func sendUnlessBlocked(_ text: String, milliseconds: Int32) throws -> Bool {
+        var bytes = Array(text.utf8)
+        if let tls {
+            try tls.write(plaintext: bytes)
+            bytes = tls.takeCiphertext()
+        }
+        var offset = 0
+        while offset < bytes.count {
+            var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            guard poll(&poller, 1, milliseconds) == 1 else { return false }
+            let sent = bytes.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            }
+            if sent < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+            guard sent > 0 else { throw Failure(description: "send failed: errno \(errno)") }
+            offset += sent
+        }
+        return true
+    }
+
+    /// Whether the peer has ended the connection (reset, or FIN), waiting up to `milliseconds`
+    /// without reading anything: a client that never reads.
+    /// POLLRDHUP (Linux; the Glibc module does not export the _GNU_SOURCE macro).
+    private static var readHangUp: Int16 { 0x2000 }
+
+    func waitForClose(milliseconds: Int32) -> Bool {
+        var poller = pollfd(fd: fd, events: Self.readHangUp, revents: 0)
+        guard poll(&poller, 1, milliseconds) == 1 else { return false }
+        let ended = Int16(POLLHUP | POLLERR) | Self.readHangUp
+        if poller.revents & ended != 0 { peerClosed = true }
+        return peerClosed
     }
 
     /// Reads what is there within `milliseconds`; false when nothing came.
@@ -109,10 +153,10 @@ final class LoopbackClient {
     /// Forgets what was received so far (so the next `waitFor` looks only at new input).
     func clear() { received = "" }
 
-    /// Switches to TLS as a client, presenting `identity`.
-    func startTLS(identity: TLSIdentity?, serverName: String) throws {
-        let context = try TLSContext(configuration: TLSConfiguration(role: .client, identity: identity))
-        let connection = try TLSConnection(context: context, serverName: serverName)
+    /// Switches to TLS as a client (or as a server with `role: .server`), presenting `identity`.
+    func startTLS(identity: TLSIdentity?, serverName: String?, role: TLSConfiguration.Role = .client) throws {
+        let context = try TLSContext(configuration: TLSConfiguration(role: role, identity: identity))
+        let connection = try TLSConnection(context: context, serverName: role == .client ? serverName : nil)
         tls = connection
         let deadline = Date().addingTimeInterval(15)
         while try connection.handshake() != .complete {

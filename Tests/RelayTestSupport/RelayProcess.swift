@@ -65,6 +65,8 @@ public final class RelayProcess {
 
     public var log: String { collector.value }
     public var isRunning: Bool { process.isRunning }
+    /// The relay's process id (the emulator's under qemu-user), e.g. to read /proc/PID/status.
+    public var processIdentifier: Int32 { process.processIdentifier }
 
     /// Sends `signal` (e.g. SIGUSR1) to the relay.
     public func send(signal: Int32) {

@@ -316,6 +316,7 @@ final class InboundStreamTests: XCTestCase {
         _ = harness.throughTLS(from: "jabber.org", verdict: Self.verified("jabber.org"))
         let key = DialbackKey.generate(
             secret: Self.secret, receiving: "jabber.org", originating: "smith.example", streamID: "s-9")
+        XCTAssertFalse(harness.stream.answeredDialbackVerify)
         XCTAssertEqual(
             harness.feed("<db:verify from='jabber.org' to='smith.example' id='s-9'>\(key)</db:verify>"),
             ["send <db:verify from='smith.example' to='jabber.org' id='s-9' type='valid'/>"])
@@ -329,6 +330,9 @@ final class InboundStreamTests: XCTestCase {
                 "send <db:verify from='nobody.example' to='jabber.org' id='s-9' type='error'><error type='cancel'>"
                     + "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></db:verify>"
             ])
+        // The relay logs no link.refused when such a verify-only stream closes.
+        XCTAssertTrue(harness.stream.answeredDialbackVerify)
+        XCTAssertTrue(harness.stream.pairs.isEmpty)
     }
 
     func testHandshakeTimeout() {

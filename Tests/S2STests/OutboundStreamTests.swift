@@ -141,6 +141,44 @@ final class OutboundStreamTests: XCTestCase {
             ])
     }
 
+    /// ejabberd 23.01 closes the stream when its check of our certificate crashes (an XmppAddr):
+    /// the engine says so, and the relay retries by dialback on a fresh connection.
+    func testStreamClosedDuringSASLExternalWithDialbackOnOfferIsACutOff() {
+        for dialback in [true, false] {
+            let harness = Harness(Self.configuration(external: true), .allAtOnce)
+            _ = harness.throughTLS(Self.verified)
+            // Without the feature and the xmlns:db declaration, dialback is not on offer.
+            let header =
+                dialback
+                ? serverHeader(from: "jabber.org", to: "smith.example", id: "tls-2")
+                : "<?xml version='1.0'?><stream:stream xmlns='jabber:server'"
+                    + " xmlns:stream='http://etherx.jabber.org/streams' version='1.0' from='jabber.org'"
+                    + " to='smith.example' id='tls-2'>"
+            _ = harness.feed(
+                header
+                    + "<stream:features><mechanisms xmlns='\(saslNS)'><mechanism>EXTERNAL</mechanism></mechanisms>"
+                    + (dialback ? "<dialback xmlns='urn:xmpp:features:dialback'/>" : "") + "</stream:features>")
+            XCTAssertEqual(harness.stream.stateName, "sasl")
+            XCTAssertFalse(harness.stream.externalCutOff)
+            let actions = harness.feedActions("</stream:stream>")
+            XCTAssertEqual(render(actions), ["send </stream:stream>", "close", "state sasl -> closed"])
+            XCTAssertEqual(harness.stream.externalCutOff, dialback)
+            XCTAssertEqual(
+                closeReason(actions),
+                "jabber.org closed the stream"
+                    + (dialback ? " during SASL EXTERNAL; it offers dialback, which a fresh connection will use" : ""))
+        }
+        // A dropped connection counts the same; one after EXTERNAL succeeded does not.
+        let harness = Harness(Self.configuration(external: true), .allAtOnce)
+        _ = harness.throughTLS(Self.verified)
+        _ = harness.feed(
+            serverHeader(from: "jabber.org", to: "smith.example", id: "tls-2")
+                + "<stream:features><mechanisms xmlns='\(saslNS)'><mechanism>EXTERNAL</mechanism></mechanisms>"
+                + "<dialback xmlns='urn:xmpp:features:dialback'/></stream:features>")
+        _ = harness.stream.connectionLost(reason: "the peer closed the connection")
+        XCTAssertTrue(harness.stream.externalCutOff)
+    }
+
     func testPeerWithoutStartTLSIsDropped() {
         for chunking in Chunking.allCases {
             let harness = Harness(Self.configuration(), chunking)
@@ -267,6 +305,7 @@ final class OutboundStreamTests: XCTestCase {
             [
                 "state features-tls -> verifying",
                 "send <db:verify from='smith.example' to='jabber.org' id='in-7'>abc123</db:verify>",
+                "timer handshake",
             ])
         XCTAssertEqual(
             harness.feed("<db:verify from='jabber.org' to='smith.example' id='in-7' type='valid'/>"),

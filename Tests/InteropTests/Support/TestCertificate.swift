@@ -13,10 +13,18 @@ struct TestCertificate {
     var tlsa311: String { "3 1 1 \(spkiSHA256)" }
 
     /// Writes DOMAIN.crt and DOMAIN.key into `directory`; the key is readable by user prosody.
-    static func make(domain: String, in directory: String, extraNames: [String] = []) throws -> TestCertificate {
+    /// With `srvID`, the SAN also carries SRV-ID `_xmpp-server.DOMAIN` (RFC 4985 SRVName); with
+    /// `xmppAddr`, an XmppAddr `DOMAIN` (RFC 6120 §13.7.1.4), as `xmpp-relay keygen` writes.
+    static func make(
+        domain: String, in directory: String, extraNames: [String] = [], srvID: Bool = false, xmppAddr: Bool = false
+    ) throws -> TestCertificate {
         let certificate = "\(directory)/\(domain).crt"
         let key = "\(directory)/\(domain).key"
-        let names = ([domain] + extraNames).map { "DNS:\($0)" }.joined(separator: ",")
+        let srvName = "otherName:1.3.6.1.5.5.7.8.7;IA5STRING:_xmpp-server.\(domain)"
+        let xmppAddrName = "otherName:1.3.6.1.5.5.7.8.5;UTF8:\(domain)"
+        let names =
+            (([domain] + extraNames).map { "DNS:\($0)" } + (srvID ? [srvName] : []) + (xmppAddr ? [xmppAddrName] : []))
+            .joined(separator: ",")
         try InteropTools.run(
             "/usr/bin/openssl",
             [
