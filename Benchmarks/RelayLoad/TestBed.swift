@@ -68,7 +68,6 @@ struct TestBed {
         let limit = max(256, 2 * links + 16)
         let sinkSection: String
         if let home {
-            // No home listener: the sink answers the relay's dialback itself (docs/load.md).
             sinkSection = """
                 [[home]]
                 domain = "\(Self.sinkDomain)"
@@ -84,6 +83,8 @@ struct TestBed {
 
                 """
         }
+        // A [[home]] needs the home listener, though the sink never connects to it: it answers the
+        // relay's dialback itself instead of asking back with db:verify (docs/load.md).
         let config = """
             [relay]
             state_dir = "\(directory)/state"
@@ -100,7 +101,7 @@ struct TestBed {
             [listen]
             s2s = ["127.0.0.1:\(s2sPort)"]
             s2s_direct_tls = []
-            home = []
+            home = [\(home == nil ? "" : "\"127.0.0.1:\(freeLoopbackPort())\"")]
             component = [\(home == nil ? "\"127.0.0.1:\(componentPort)\"" : "")]
 
             [limits]
