@@ -10,6 +10,14 @@
 
 module:set_global();
 
+-- Prosody 13 does incoming DANE itself, with a module of this very name that use_dane = true loads:
+-- this copy, found first on plugin_paths, would stand in for it. Say so.
+local major = tonumber(tostring(prosody.version):match("^(%d+)%."));
+if major and major >= 13 then
+	module:log("warn", "Prosody %s does incoming DANE itself: this copy of mod_s2s_auth_dane_in shadows Prosody's "
+		.. "own; remove it from plugin_paths", prosody.version);
+end
+
 local async = require "util.async";
 local adns = require "net.adns";
 local hashes = require "util.hashes";

@@ -24,10 +24,11 @@ CI_CACHE="${XMPP_RELAY_CI_CACHE:-/tmp/xmpp-relay-ci}"
 TRIXIE_ROOT="$CI_CACHE/trixie-rootfs"
 TRIXIE_STAMP="$CI_CACHE/trixie-rootfs.stamp"
 TRIXIE_MIRROR="${TRIXIE_MIRROR:-http://deb.debian.org/debian}"
-# Installed inside the trixie chroot: the board's toolchain, the five C libraries, test tools.
+# Installed inside the trixie chroot: the board's toolchain, the five C libraries, test tools, and
+# Prosody 13 (Debian 13's home-server generation) with what the interop tests drive it with.
 TRIXIE_PACKAGES=(swiftlang libmbedtls-dev libexpat1-dev libevent-dev libunbound-dev libsqlite3-dev
     nettle-dev pkg-config ca-certificates dns-root-data libstdc++-14-dev openssl unbound ldnsutils bind9-dnsutils
-    knot python3)
+    knot python3 prosody lua-unbound python3-slixmpp)
 # Where the checkout appears inside the chroot (#filePath in test binaries points here).
 CHROOT_SRC=/src
 

@@ -115,6 +115,13 @@ public struct HomeDomain: Equatable, Sendable {
     public var pins: [TLSARecord]
     /// Plaintext to `server` (which must be a loopback address) instead of pinned TLS.
     public var plaintextLoopback: Bool
+
+    public init(domain: String, server: ServerAddress, pins: [TLSARecord], plaintextLoopback: Bool) {
+        self.domain = domain
+        self.server = server
+        self.pins = pins
+        self.plaintextLoopback = plaintextLoopback
+    }
 }
 
 /// `[[component]]`: an XEP-0114 component.

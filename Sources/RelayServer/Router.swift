@@ -14,12 +14,12 @@ import XMPPStream
 /// (a friend's relay behind NAT gets its replies). Remote → remote is refused.
 /// Failures bounce RFC 6120 §8.3.3 errors to the sender; error stanzas are never bounced.
 final class Router: LinkOwner {
-    private let loop: Loop
+    let loop: Loop
     private let logger: Logger
-    private let log: LinkLog
-    private var setup: LinkSetup
+    let log: LinkLog
+    private(set) var setup: LinkSetup
     /// Replaced when a reload names another CA bundle; each link keeps the one it started with.
-    private var trust: PeerTrust
+    private(set) var trust: PeerTrust
     private let planner: ConnectionPlanner?
     let limits: ConnectionLimits
     let output: OutputBudget
@@ -27,7 +27,7 @@ final class Router: LinkOwner {
     /// Every link whose stream is not over yet.
     private var links: [Int: Link] = [:]
     private var components: [DomainName: Link] = [:]
-    private var outbound: [DomainPair: OutboundRoute] = [:]
+    private(set) var outbound: [DomainPair: OutboundRoute] = [:]
     /// XEP-0288 inbound links found carrying (local → remote), remembered until they close.
     private var bidiWays: [DomainPair: Link] = [:]
     /// XEP-0220 verifying links, by (receiving, originating), and the inbound links waiting for answers.
@@ -132,28 +132,6 @@ final class Router: LinkOwner {
         return nil
     }
 
-    /// A home link under the configuration in force: its domain still a `[[home]]`, reached the
-    /// same way (plaintext from the server's address, or TLS whose certificate matches its pins).
-    private func homeRefusal(of link: Link, home domain: DomainName) -> String? {
-        guard let home = setup.home(domain) else { return "\(domain) is no longer a [[home]] domain" }
-        if case .inbound = link.engine {
-            guard let source = setup.homeSource(connectingFrom: link.address, speaksFor: { _ in false }),
-                source.domains.contains(domain)
-            else { return "\(link.address.ipText) is no longer a [[home]] server address for \(domain)" }
-            if source.plaintext { return nil }
-        } else if home.plaintextLoopback {
-            return nil
-        }
-        let verdict = trust.recheck(
-            chain: link.peerCertificateChain, domain: domain, role: link.direction == .outbound ? .server : .client,
-            target: nil, previous: link.info?.peer, now: loop.unixSeconds
-        ).authentication
-        guard verdict.isValid(for: domain) else {
-            return "the home server of \(domain) is not authenticated (\(verdict.method.rawValue): \(verdict.reason))"
-        }
-        return nil
-    }
-
     /// The router's part of the `stats` line: walks links and routes, so call it per stats line,
     /// not per stanza.
     var traffic: RouterTraffic {
@@ -197,23 +175,12 @@ final class Router: LinkOwner {
             engine = .inbound(setup.inbound(directTLS: kind == .s2sDirectTLS))
             tls = Link.TLSSetup(context: context, serverName: nil)
         case .home:
-            let source = setup.homeSource(connectingFrom: connection.peerAddress) { [weak self] pair in
-                self?.speaksFor(pair) ?? false
-            }
-            guard let source else {
-                log.refusedConnection(
-                    address: connection.peerAddress,
-                    reason: "\(connection.peerAddress.ipText) is not a configured home server: the home listener "
-                        + "takes [[home]] servers only (plaintext_loopback from the server's own address, else TLS "
-                        + "with its pin)")
+            guard let home = homeEngine(for: connection) else {
                 limits.release(connection.peerAddress)
                 connection.close()
                 return
             }
-            engine = .inbound(setup.homeInbound(source))
-            if !source.plaintext, let context = setup.serverTLS {
-                tls = Link.TLSSetup(context: context, serverName: nil)
-            }
+            (engine, tls) = home
         case .component:
             engine = .component(setup.component())
         }
@@ -267,28 +234,6 @@ final class Router: LinkOwner {
         }
         // The hot path: with debug off this is one inlined level compare, nothing else.
         if logger.isEnabled(.debug) { logRouted(stanza, from: from, to: to, link: link) }
-    }
-
-    /// What kind of link `link` is for the routing rule.
-    private func arrival(of link: Link) -> RouteRule.Arrival {
-        switch link.engine {
-        case .component(let engine):
-            // Established components always have a domain; without one it may send as nothing.
-            return engine.domain.map { .component($0) } ?? .home([])
-        case .inbound(let engine):
-            return engine.configuration.home.map { .home($0.domains) } ?? .remote
-        case .outbound(let engine):
-            // A bidirectional link: to a home server its stanzas come from that home domain.
-            return setup.isHomeDomain(engine.configuration.remote) ? .home([engine.configuration.remote]) : .remote
-        }
-    }
-
-    /// Dialback authoritative role on the home listener: the relay opened a home link speaking for
-    /// `pair.remote` to the home domain `pair.local` (and so authenticated `pair.remote` first).
-    private func speaksFor(_ pair: DomainPair) -> Bool {
-        guard setup.isHomeDomain(pair.local), let route = outbound[DomainPair(local: pair.remote, remote: pair.local)]
-        else { return false }
-        return !route.verifiesOnly
     }
 
     /// `stanza.routed` (debug): where an accepted stanza went, found after the fact so routing

@@ -43,7 +43,7 @@ final class RelayHomeProsodyTests: RelayInteropTestCase {
         setup.homePort = homePort
         var configuration = ProsodyConfiguration(
             address: Self.homeAddress, hosts: [pinnedHome ?? setup.certificate] + extraHosts)
-        configuration.modules = ["s2s_via_relay"]
+        configuration.modules = [prosodyVersion.relayRouteModule]
         configuration.secureAuth = false
         configuration.useDANE = false
         configuration.globalLines = ["s2s_relay = \"\(setup.address):\(homePort)\""]
@@ -337,6 +337,47 @@ final class RelayHomeProsodyTests: RelayInteropTestCase {
             XCTAssertTrue(log.lines("link.refused").isEmpty, log.log)
             XCTAssertTrue(log.lines("route.failed").isEmpty, log.log)
         }
+    }
+
+    /// A reload that changes how the home server is trusted (plaintext → a pin its plaintext links
+    /// cannot show) closes the home links it no longer allows, both directions.
+    func testReloadClosesHomeLinksTheNewConfigurationNoLongerAllows() throws {
+        try makeHomeAndRelay()
+        try makePublicServer()
+        try zone.start()
+        try home.register(user: "alice", host: "smith.test", password: "secret")
+        try publicServer.register(user: "bob", host: "pub.test", password: "secret")
+        try home.start()
+        try publicServer.start()
+        relay = try startRelay(relaySetup)
+        let bob = try client("bob@pub.test", on: publicServer, stay: true, timeout: 40)
+        let alice = try client("alice@smith.test", on: home, stay: true, timeout: 40)
+        XCTAssertTrue(bob.waitForEvent("online") && alice.waitForEvent("online"), bob.output + alice.output)
+        bob.send(to: "alice@smith.test", body: "before the reload")
+        XCTAssertTrue(alice.waitFor("message") { $0["body"] == "before the reload" }, alice.output + relay.log)
+        alice.send(to: "bob@pub.test", body: "reply")
+        XCTAssertTrue(bob.waitFor("message") { $0["body"] == "reply" }, bob.output + relay.log)
+
+        let pin = try makeCertificate("elsewhere.test").tlsa311
+        relaySetup.homeBlocks = [
+            "[[home]]\ndomain = \"smith.test\"\nserver = \"\(Self.homeAddress):\(home.s2sPort)\"\npin = \"\(pin)\""
+        ]
+        try InteropTools.write(
+            relaySetup.configText(directory: relayDirectory, zone: zone), to: relay.configPath, mode: 0o600)
+        relay.send(signal: SIGHUP)
+        let reload = try XCTUnwrap(relay.waitFor("config.reload"), relay.log)
+        XCTAssertTrue(reload.contains("links_closed=2"), reload)
+        for direction in ["in", "out"] {
+            let down = try XCTUnwrap(
+                relay.waitFor("link.down", ["dir=\(direction)", "remote=smith.test"]), relay.log)
+            XCTAssertTrue(
+                down.contains(
+                    "the home server of smith.test is not authenticated (none: smith.test presented no certificate)"),
+                down)
+            XCTAssertTrue(down.contains("no longer allowed after reload"), down)
+        }
+        // The public links stay.
+        XCTAssertTrue(relay.lines("link.down").allSatisfy { $0.contains("remote=smith.test") }, relay.log)
     }
 
     // MARK: Refusals

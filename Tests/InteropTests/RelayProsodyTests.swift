@@ -2,10 +2,11 @@ import Foundation
 import RelayTestSupport
 import XCTest
 
-/// `xmpp-relay` and a real Prosody 0.12 federating in both directions over the signed test zone:
-/// Prosody (p.interop.test, use_dane) checks the relay by its published TLSA, the relay checks
-/// Prosody the same way; with mod_s2s_auth_dane_in Prosody accepts the relay's SASL EXTERNAL,
-/// without it Prosody falls back to dialback.
+/// `xmpp-relay` and a real Prosody (0.12.3 or 13) federating in both directions over the signed
+/// test zone: Prosody (p.interop.test, use_dane) checks the relay by its published TLSA, the relay
+/// checks Prosody the same way; with inbound DANE (Config/prosody's mod_s2s_auth_dane_in on 0.12,
+/// built in on 13) Prosody accepts the relay's SASL EXTERNAL, without it the relay falls back to
+/// dialback. A Prosody 13 without inbound DANE is one with `use_dane = false`.
 final class RelayProsodyTests: RelayInteropTestCase {
     private var prosody: ProsodyServer!
     private var relaySetup: RelaySetup!
@@ -22,6 +23,8 @@ final class RelayProsodyTests: RelayInteropTestCase {
             configuration.modules = ["s2s_auth_dane_in"]
         } else {
             configuration.secureAuth = false
+            // Prosody 13 checks incoming certificates by DANE whenever use_dane is on.
+            if prosodyVersion.hasInboundDANE { configuration.useDANE = false }
         }
         prosody = try makeProsody(configuration)
         relaySetup = try makeRelaySetup("r.interop.test", address: "127.0.0.2")
@@ -74,11 +77,15 @@ final class RelayProsodyTests: RelayInteropTestCase {
             inboundDANE: false, relayExtra: "[policy]\nrequire = \"verified\"\nallow_dialback = [\"p.interop.test\"]\n")
         try exchangeMessages()
 
-        XCTAssertTrue(prosody.waitForLog(containing: "Enabling DANE with 1 TLSA records"), prosody.logTail())
+        if prosodyVersion.hasInboundDANE {
+            XCTAssertEqual(prosody.logLines(containing: "Enabling DANE"), [])  // use_dane = false
+        } else {
+            XCTAssertTrue(prosody.waitForLog(containing: "Enabling DANE with 1 TLSA records"), prosody.logTail())
+        }
         let inbound = try XCTUnwrap(relay.waitFor("link.up", ["dir=in", "remote=p.interop.test"]), relay.log)
         XCTAssertTrue(inbound.contains("auth=dane-ee"), inbound)
-        // Relay → Prosody: a stock 0.12 cannot check a self-signed certificate inbound, so the
-        // relay (which still checked Prosody by DANE) authenticates by dialback.
+        // Relay → Prosody: a stock 0.12 (or a 13 without use_dane) cannot check a self-signed
+        // certificate inbound, so the relay (which still checked Prosody by DANE) uses dialback.
         let outbound = try XCTUnwrap(relay.waitFor("link.up", ["dir=out", "remote=p.interop.test"]), relay.log)
         XCTAssertTrue(outbound.contains("auth=dane-ee"), outbound)
         XCTAssertTrue(outbound.contains("stream_auth=dialback"), outbound)

@@ -53,7 +53,10 @@ final class MemoryPerLinkTests: XCTestCase {
         let store = try TLSTrustStore()
         let after = heapInUse()
         print("tls.memory case=system-ca-bundle anchors=\(store.anchorCount) heap_bytes=\(after - before)")
-        XCTAssertGreaterThan(after - before, 0)
+        // Measured 2.6–3 KB per anchor (mbedTLS parses each certificate once). The store is shared
+        // by every link; a parse that kept copies per anchor would show here.
+        XCTAssertGreaterThan(store.anchorCount, 50)
+        XCTAssertLessThan((after - before) / store.anchorCount, 8 * 1024)
     }
 
     func testHeapPerEstablishedLink() throws {

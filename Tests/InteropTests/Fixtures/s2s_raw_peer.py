@@ -7,6 +7,10 @@
   sasl-client HOST PORT FROM TO CERT KEY STANZA
       Connects, STARTTLS, presents CERT/KEY, authenticates by SASL EXTERNAL as FROM, restarts the
       stream, sends STANZA and prints everything the server sends until it closes or 8 s pass.
+  dialback-client HOST PORT FROM TO CERT KEY
+      Connects, STARTTLS with CERT/KEY, restarts the stream and asks for dialback (db:result) as
+      FROM, which makes the server open a verification stream to FROM's authoritative server; then
+      prints everything the server sends until it closes or 8 s pass.
 Everything received goes to stdout as it arrives (flushed).
 """
 import socket
@@ -57,9 +61,9 @@ def listen_plaintext(host, port, domain):
         conn.close()
 
 
-def sasl_client(host, port, from_domain, to_domain, cert, key, stanza):
+def starttls(host, port, header, to_domain, cert, key):
+    """Opens the stream, upgrades it with CERT/KEY and restarts it; returns the TLS socket."""
     sock = socket.create_connection((host, int(port)), timeout=8)
-    header = f"<?xml version='1.0'?><stream:stream {NS} from='{from_domain}' to='{to_domain}' version='1.0'>"
     sock.sendall(header.encode())
     read_until(sock, "</stream:features>")
     sock.sendall(b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
@@ -71,13 +75,11 @@ def sasl_client(host, port, from_domain, to_domain, cert, key, stanza):
     tls = context.wrap_socket(sock, server_hostname=to_domain)
     tls.sendall(header.encode())
     read_until(tls, "</stream:features>")
-    tls.sendall(b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>=</auth>")
-    read_until(tls, "<success")
-    tls.sendall(header.encode())
-    read_until(tls, "</stream:features>")
-    out("\n--- authenticated\n")
-    tls.sendall(stanza.encode())
-    deadline = time.time() + 8
+    return tls
+
+
+def print_until_closed(tls, seconds=8):
+    deadline = time.time() + seconds
     try:
         while time.time() < deadline:
             tls.settimeout(max(0.1, deadline - time.time()))
@@ -90,8 +92,31 @@ def sasl_client(host, port, from_domain, to_domain, cert, key, stanza):
     out("\n--- closed\n")
 
 
+def dialback_client(host, port, from_domain, to_domain, cert, key):
+    header = (f"<?xml version='1.0'?><stream:stream {NS} xmlns:db='jabber:server:dialback' "
+              f"from='{from_domain}' to='{to_domain}' version='1.0'>")
+    tls = starttls(host, port, header, to_domain, cert, key)
+    tls.sendall(f"<db:result from='{from_domain}' to='{to_domain}'>0123456789abcdef</db:result>".encode())
+    out("\n--- dialback requested\n")
+    print_until_closed(tls)
+
+
+def sasl_client(host, port, from_domain, to_domain, cert, key, stanza):
+    header = f"<?xml version='1.0'?><stream:stream {NS} from='{from_domain}' to='{to_domain}' version='1.0'>"
+    tls = starttls(host, port, header, to_domain, cert, key)
+    tls.sendall(b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='EXTERNAL'>=</auth>")
+    read_until(tls, "<success")
+    tls.sendall(header.encode())
+    read_until(tls, "</stream:features>")
+    out("\n--- authenticated\n")
+    tls.sendall(stanza.encode())
+    print_until_closed(tls)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "listen-plaintext":
         listen_plaintext(*sys.argv[2:5])
     elif sys.argv[1] == "sasl-client":
         sasl_client(*sys.argv[2:9])
+    elif sys.argv[1] == "dialback-client":
+        dialback_client(*sys.argv[2:8])

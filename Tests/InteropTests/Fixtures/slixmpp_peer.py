@@ -20,6 +20,7 @@ Never talks to anything but the --host/--port given (loopback in the tests).
 """
 import argparse
 import asyncio
+import inspect
 import json
 import ssl
 import sys
@@ -77,7 +78,13 @@ class Peer:
         loop = asyncio.get_event_loop()
         loop.call_later(self.arguments.timeout, self.timeout)
         if self.arguments.mode == "client":
-            self.xmpp.connect(address=(self.arguments.host, self.arguments.port))
+            # slixmpp 1.8 (Debian 12) takes address=(host, port); 1.9+ (Debian 13: 1.10) host=, port=
+            # and would try direct TLS first on the c2s port, failing the peer: STARTTLS only.
+            self.xmpp.enable_direct_tls = False
+            if "address" in inspect.signature(self.xmpp.connect).parameters:
+                self.xmpp.connect(address=(self.arguments.host, self.arguments.port))
+            else:
+                self.xmpp.connect(host=self.arguments.host, port=self.arguments.port)
         else:
             self.xmpp.connect()
         try:

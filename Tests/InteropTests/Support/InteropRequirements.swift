@@ -16,6 +16,9 @@ enum InteropRequirements {
             throw XCTSkip("interop tests need \(tool) (Debian: prosody knot ldnsutils openssl python3-slixmpp)")
         }
         guard getpwnam("prosody") != nil else { throw XCTSkip("interop tests need the prosody user") }
+        guard ProsodyVersion.installed != nil else {
+            throw XCTSkip("cannot tell Prosody's version (no /usr/lib/prosody/prosody.version, no `prosodyctl about`)")
+        }
         if (try? InteropTools.run("/usr/bin/lua5.4", ["-e", "require 'lunbound'"])) == nil {
             throw XCTSkip("interop tests need lua-unbound (Prosody's DNSSEC resolver)")
         }

@@ -10,9 +10,14 @@ class InteropTestCase: XCTestCase {
     var certificateDirectory: String!
     private(set) var servers: [ProsodyServer] = []
     private(set) var peers: [SlixmppPeer] = []
+    /// The installed Prosody's version (setUp skips the test when it cannot be told).
+    private(set) var prosodyVersion = ProsodyVersion(parts: [0])
 
     override func setUpWithError() throws {
+        // A peer process that died early must fail its test, not kill the run by SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
         try InteropRequirements.check()
+        prosodyVersion = try XCTUnwrap(ProsodyVersion.installed)
         certificateDirectory = try InteropTools.makeDirectory("xr-certs")
         zone = try TestZone()
     }

@@ -13,7 +13,8 @@ struct ProsodyConfiguration {
     var hosts: [TestCertificate] = []
     /// XEP-0114 components: `Component "domain"` with `component_secret`.
     var components: [(domain: String, secret: String)] = []
-    /// Extra global modules, e.g. "s2s_auth_dane_in", "s2s_via_relay" (from Config/prosody).
+    /// Extra modules, e.g. "s2s_auth_dane_in", "s2s_via_relay", "s2sout_via_relay" (those found in
+    /// Config/prosody are loaded from there), "admin_shell" (Prosody's own).
     var modules: [String] = []
     var useDANE = true
     var secureAuth = true
@@ -29,13 +30,28 @@ struct ProsodyConfiguration {
     }
 }
 
-/// A real Prosody 0.12 on loopback: own config, pidfile, data and debug log in a fresh directory;
+extension ProsodyConfiguration {
+    /// Makes this a home server behind the relay: every outgoing s2s stream goes to `hostPort` (the
+    /// relay's home listener) through `module` (`ProsodyVersion.relayRouteModule` is the one for the
+    /// installed Prosody). The relay proves the remote domains by dialback; DANE is the relay's job.
+    mutating func routeOutgoingS2S(toRelay hostPort: String, through module: String) {
+        modules.append(module)
+        globalLines.append("s2s_relay = \"\(hostPort)\"")
+        secureAuth = false
+        useDANE = false
+    }
+}
+
+/// A real Prosody (Debian 12's 0.12.3 or Debian 13's 13.0.1) on loopback: own config, pidfile, data,
+/// plugins and debug log in a fresh directory;
 /// started as user prosody (`runuser -u prosody -- prosody --config FILE -F`: in the foreground,
 /// so runuser reaps it and we reap runuser; a daemonized -D Prosody is left a zombie where PID 1
 /// does not reap), DNS only from the given TestZone through its libunbound (validating with the
 /// zone's DS), stopped by the PID in its pidfile.
 final class ProsodyServer {
     private(set) var configuration: ProsodyConfiguration
+    /// The installed Prosody's version (InteropRequirements skips when it cannot be told).
+    let version: ProsodyVersion
     let directory: String
     private let zone: TestZone?
     private(set) var pid: pid_t = 0
@@ -47,6 +63,9 @@ final class ProsodyServer {
     var componentPort: Int? { configuration.componentPort }
     var configPath: String { directory + "/prosody.cfg.lua" }
     var logPath: String { directory + "/prosody.log" }
+    /// This instance's plugin_paths: copies of the shipped modules it loads, and nothing else, so a
+    /// shipped module never shadows a Prosody module of the same name it did not ask for.
+    var pluginDirectory: String { directory + "/plugins" }
 
     /// Where the shipped Prosody modules live (Config/prosody in this checkout).
     static var shippedModulesDirectory: String { InteropTools.repositoryRoot + "/Config/prosody" }
@@ -55,6 +74,8 @@ final class ProsodyServer {
     init(_ configuration: ProsodyConfiguration, zone: TestZone?) throws {
         self.configuration = configuration
         self.zone = zone
+        guard let version = ProsodyVersion.installed else { throw InteropSetupError("cannot tell Prosody's version") }
+        self.version = version
         directory = try InteropTools.makeDirectory("xr-prosody")
         if self.configuration.s2sPort == 0 { self.configuration.s2sPort = try InteropTools.freePort(on: address) }
         if self.configuration.c2sPort == 0 { self.configuration.c2sPort = try InteropTools.freePort(on: address) }
@@ -63,6 +84,12 @@ final class ProsodyServer {
         }
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: directory + "/certs", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: pluginDirectory, withIntermediateDirectories: true)
+        for module in shippedModules {
+            try FileManager.default.copyItem(
+                atPath: Self.shippedModulesDirectory + "/mod_\(module).lua",
+                toPath: pluginDirectory + "/mod_\(module).lua")
+        }
         try InteropTools.write(configText(), to: configPath)
         try InteropTools.giveToProsody(directory)
     }
@@ -153,6 +180,15 @@ final class ProsodyServer {
         "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
+    /// The requested modules this checkout ships. On Prosody 13 "s2s_auth_dane_in" is Prosody's own
+    /// (loaded by `use_dane = true`): the 0.12 module of that name is not copied.
+    private var shippedModules: [String] {
+        configuration.modules.filter { module in
+            if module == "s2s_auth_dane_in" && version.hasInboundDANE { return false }
+            return FileManager.default.fileExists(atPath: Self.shippedModulesDirectory + "/mod_\(module).lua")
+        }
+    }
+
     private func configText() -> String {
         let c = configuration
         let modules = ["tls", "saslauth", "disco"] + (c.dialback ? ["dialback"] : []) + c.modules
@@ -161,7 +197,7 @@ final class ProsodyServer {
             "pidfile = \(luaString(directory + "/prosody.pid"))",
             "data_path = \(luaString(directory + "/data"))",
             "certificates = \(luaString(directory + "/certs"))",
-            "plugin_paths = { \(luaString(Self.shippedModulesDirectory)) }",
+            "plugin_paths = { \(luaString(pluginDirectory)) }",
             "log = { debug = \(luaString(logPath)) }",
             "modules_enabled = { \(modules.map(luaString).joined(separator: ", ")) }",
             "authentication = \"internal_plain\"",

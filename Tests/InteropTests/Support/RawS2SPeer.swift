@@ -1,8 +1,8 @@
 import Foundation
 import RelayTestSupport
 
-/// Fixtures/s2s_raw_peer.py as a child process: a plaintext-only s2s listener, or a client that
-/// authenticates by SASL EXTERNAL and sends one stanza. Its output goes to a file the test polls;
+/// Fixtures/s2s_raw_peer.py as a child process: a plaintext-only s2s listener, a client that
+/// authenticates by SASL EXTERNAL and sends one stanza, or one that asks for dialback. Its output goes to a file the test polls;
 /// stopped by PID.
 final class RawS2SPeer {
     private let process = Process()
@@ -27,6 +27,16 @@ final class RawS2SPeer {
     ) throws -> RawS2SPeer {
         try RawS2SPeer([
             "sasl-client", address, String(port), from, to, certificate.certificatePath, certificate.keyPath, stanza,
+        ])
+    }
+
+    /// Connects to address:port as `from` with its certificate and asks for dialback, so the server
+    /// opens a verification stream towards `from`'s authoritative server.
+    static func dialbackClient(
+        address: String, port: Int, from: String, to: String, certificate: TestCertificate
+    ) throws -> RawS2SPeer {
+        try RawS2SPeer([
+            "dialback-client", address, String(port), from, to, certificate.certificatePath, certificate.keyPath,
         ])
     }
 
