@@ -8,6 +8,7 @@ struct MessageCounter {
     /// Adds the markers in `bytes`; returns how many it found.
     @discardableResult
     mutating func add(_ bytes: UnsafeRawBufferPointer) -> Int {
+        guard !bytes.isEmpty else { return 0 }
         var found = 0
         let length = marker.count
         if !carry.isEmpty {
@@ -30,7 +31,8 @@ struct MessageCounter {
                 index += 1
             }
         }
-        carry = Array(bytes.suffix(length - 1))
+        // A read shorter than the marker keeps part of the previous carry: the next read may end it.
+        carry = Array((carry + Array(bytes.suffix(length - 1))).suffix(length - 1))
         count += found
         return found
     }
