@@ -26,6 +26,11 @@ final class HomeSink: StanzaSink {
 
     private let loop: Loop
     private let context: TLSContext
+    /// The home server's certificate as client identity, for `HomeDialbackCheck`.
+    private let clientContext: TLSContext
+    private var checks: [HomeDialbackCheck] = []
+    /// The relay's home listener: set, the sink checks each dialback key there (`--home-verify`).
+    var verifyPort: UInt16?
     private var listener: TCPListener?
     private var streams: [HomeSinkStream] = []
     private var counted = 0
@@ -48,6 +53,7 @@ final class HomeSink: StanzaSink {
             // The relay authenticates by dialback on the home link, not by its certificate.
             context = try TLSContext(
                 configuration: TLSConfiguration(role: .server, identity: identity, requestClientCertificate: false))
+            clientContext = try TLSContext(configuration: TLSConfiguration(role: .client, identity: identity))
         } catch {
             throw LoadError("cannot set up the home server's TLS: \(error)")
         }
@@ -69,7 +75,15 @@ final class HomeSink: StanzaSink {
 
     private func accept(_ connection: TCPConnection) {
         guard !closed else { return connection.close() }
-        let stream = HomeSinkStream(connection: connection, context: context)
+        let stream = HomeSinkStream(connection: connection, context: context, serial: streams.count + 1)
+        if let verifyPort {
+            stream.checkKey = { [unowned self] remote, streamID, key, done in
+                self.checks.append(
+                    HomeDialbackCheck(
+                        loop: self.loop, port: verifyPort, context: self.clientContext, receiving: TestBed.sinkDomain,
+                        originating: remote, streamID: streamID, key: key, completion: done))
+            }
+        }
         stream.onCounted = { [weak self] found in
             guard let self, !self.closed else { return }
             self.counted += found

@@ -5,17 +5,21 @@ import TLS
 /// features (STARTTLS required), TLS as server with the home server's certificate, header and
 /// features (dialback only), then the relay's `<db:result/>` for (remote domain → sink.load.test).
 /// A real home server checks that key with `<db:verify/>` through the relay's home listener; this
-/// sink answers `valid` itself, as the benchmark measures the stanza hop, not the link setup. Then
-/// it only counts `</message>` in the decrypted bytes.
+/// sink does so only when `checkKey` is set (`--home-verify`) and otherwise answers `valid` itself,
+/// as the benchmark measures the stanza hop, not the link setup. Then it only counts `</message>` in
+/// the decrypted bytes.
 final class HomeSinkStream {
     enum Phase {
-        case header, starttls, handshake, tlsHeader, dialback, counting, failed
+        case header, starttls, handshake, tlsHeader, dialback, checkingKey, counting, failed
     }
 
     private(set) var phase = Phase.header
     var isCounting: Bool { phase == .counting }
     var onCounted: ((Int) -> Void)?
     var onFailure: ((String) -> Void)?
+    /// Checks the relay's dialback key (remote domain, stream id, key) and calls back with nil for
+    /// valid or why not. Nil: the key is taken as valid.
+    var checkKey: ((String, String, String, @escaping (String?) -> Void) -> Void)?
 
     private let connection: TCPConnection
     private let context: TLSContext
@@ -24,9 +28,13 @@ final class HomeSinkStream {
     /// The remote domain the relay speaks for on this stream (its header's `from`).
     private var remote = "?"
     private var streamCount = 0
+    /// Our stream id, to which the relay's dialback key is bound; unique over the run.
+    private var streamID = ""
+    private let serial: Int
     private var counter = MessageCounter()
 
-    init(connection: TCPConnection, context: TLSContext) {
+    init(connection: TCPConnection, context: TLSContext, serial: Int) {
+        self.serial = serial
         self.connection = connection
         self.context = context
         connection.onRead = { [weak self] bytes in self?.read(bytes) }
@@ -88,9 +96,10 @@ final class HomeSinkStream {
     /// The header we answer with; the relay's dialback key is bound to its id.
     private func header() -> String {
         streamCount += 1
+        streamID = "home-sink-\(serial)-\(streamCount)"
         return "<?xml version='1.0'?><stream:stream xmlns='jabber:server'"
             + " xmlns:stream='http://etherx.jabber.org/streams' xmlns:db='jabber:server:dialback'"
-            + " from='\(TestBed.sinkDomain)' to='\(remote)' id='home-sink-\(streamCount)' version='1.0'>"
+            + " from='\(TestBed.sinkDomain)' to='\(remote)' id='\(streamID)' version='1.0'>"
     }
 
     /// Moves the setup on when what the current phase waits for has arrived.
@@ -102,8 +111,8 @@ final class HomeSinkStream {
         do {
             switch phase {
             case .header, .tlsHeader:
-                guard let opening = Self.streamHeader(in: setupText) else { return }
-                remote = Self.attribute("from", in: opening) ?? "?"
+                guard let opening = XMLSnippets.streamHeader(in: setupText) else { return }
+                remote = XMLSnippets.attribute("from", in: opening) ?? "?"
                 let secured = phase == .tlsHeader
                 setupText = ""
                 phase = secured ? .dialback : .starttls
@@ -118,19 +127,28 @@ final class HomeSinkStream {
                 connection.write(Array("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>".utf8))
                 tls = try TLSConnection(context: context)
             case .dialback:
-                guard let end = setupText.firstRange(of: "</db:result>") ?? setupText.firstRange(of: "</result>") else {
-                    return
-                }
+                guard
+                    let tag = XMLSnippets.openingTag("<db:result", in: setupText)
+                        ?? XMLSnippets.openingTag("<result", in: setupText),
+                    let end = setupText.firstRange(of: "</db:result>") ?? setupText.firstRange(of: "</result>"),
+                    tag.endIndex <= end.lowerBound
+                else { return }
+                let key = String(setupText[tag.endIndex..<end.lowerBound])
                 // The relay sends stanzas only after our answer, so nothing should follow the key;
                 // whatever does is counted rather than lost.
                 let rest = Array(setupText[end.upperBound...].utf8)
                 setupText = ""
-                phase = .counting
-                try send(
-                    "<db:result xmlns:db='jabber:server:dialback' from='\(TestBed.sinkDomain)' to='\(remote)'"
-                        + " type='valid'/>")
-                let found = rest.withUnsafeBytes { counter.add($0) }
-                if found > 0 { onCounted?(found) }
+                guard let checkKey else { return try answerValid(then: rest) }
+                phase = .checkingKey
+                checkKey(remote, streamID, key) { [weak self] failure in
+                    guard let self, self.phase == .checkingKey else { return }
+                    if let failure { return self.fail(failure) }
+                    do {
+                        try self.answerValid(then: rest)
+                    } catch {
+                        self.fail("TLS: \(error)")
+                    }
+                }
             default:
                 break
             }
@@ -139,22 +157,12 @@ final class HomeSinkStream {
         }
     }
 
-    /// The opening tag `<stream:stream …>` once it has arrived whole.
-    private static func streamHeader(in text: String) -> Substring? {
-        guard let start = text.firstRange(of: "<stream:stream"),
-            let end = text[start.upperBound...].firstIndex(of: ">")
-        else { return nil }
-        return text[start.lowerBound...end]
-    }
-
-    private static func attribute(_ name: String, in tag: Substring) -> String? {
-        for quote in ["'", "\""] {
-            if let start = tag.firstRange(of: " \(name)=\(quote)") {
-                let value = tag[start.upperBound...]
-                if let close = value.firstIndex(of: Character(quote)) { return String(value[..<close]) }
-            }
-        }
-        return nil
+    private func answerValid(then rest: [UInt8]) throws(TLSError) {
+        phase = .counting
+        try send(
+            "<db:result xmlns:db='jabber:server:dialback' from='\(TestBed.sinkDomain)' to='\(remote)' type='valid'/>")
+        let found = rest.withUnsafeBytes { counter.add($0) }
+        if found > 0 { onCounted?(found) }
     }
 
     func close() {

@@ -16,6 +16,8 @@ struct LoadOptions {
 
     var links = 10
     var sink = Sink.component
+    /// With the home sink: check the relay's dialback keys through its home listener.
+    var homeVerify = false
     /// Stanzas in the whole run (split evenly over the links).
     var messages = 20_000
     var relay: String?
@@ -32,7 +34,8 @@ struct LoadOptions {
 
     static let usage = """
         usage: relay-load [--links N] [--messages M] [--relay PATH] [--sm on|off] [--window W] [--batch B]
-                          [--body BYTES] [--mfl BYTES] [--sink component|home] [--log-level LEVEL] [--keep]
+                          [--body BYTES] [--mfl BYTES] [--sink component|home]
+                          [--home-verify] [--log-level LEVEL] [--keep]
 
         Starts `xmpp-relay run` on loopback ports with N pinned peers and one component (the sink), opens
         N s2s links (STARTTLS, SASL EXTERNAL) and sends M message stanzas in total through the relay to
@@ -49,6 +52,8 @@ struct LoadOptions {
           --mfl BYTES      peers ask for TLS max_fragment_length 512|1024|2048|4096 (default: none)
           --sink KIND      component: a XEP-0114 component on plain TCP (default); home: a [[home]] server
                            over a pinned TLS home link, so each stanza crosses a TLS-to-TLS hop
+          --home-verify    with --sink home: check the relay's dialback key with db:verify through its
+                           home listener, as a real home server does (default: the sink takes it as valid)
           --log-level L    the relay's log level (default info)
           --keep           keep the temporary directory (config, keys, relay.log)
         """
@@ -77,6 +82,7 @@ struct LoadOptions {
             case "--body": options.bodyBytes = try number(argument)
             case "--log-level": options.logLevel = try value(argument)
             case "--keep": options.keep = true
+            case "--home-verify": options.homeVerify = true
             case "--sink":
                 let text = try value(argument)
                 guard let sink = Sink(rawValue: text) else { throw LoadError("--sink wants component or home") }
@@ -95,9 +101,18 @@ struct LoadOptions {
             default: throw LoadError("unknown option \(argument)\n\(usage)")
             }
         }
+        if options.homeVerify && options.sink != .home { throw LoadError("--home-verify needs --sink home") }
         options.messages = max(options.messages / options.links, 1) * options.links
         options.batch = min(options.batch, options.window)
         return options
+    }
+
+    var sinkDescription: String {
+        switch sink {
+        case .component: "component (TLS in, plain TCP out)"
+        case .home where homeVerify: "home server (TLS in, TLS out; dialback checked by db:verify)"
+        case .home: "home server (TLS in, TLS out; dialback taken as valid)"
+        }
     }
 
     /// The relay binary: --relay, else `xmpp-relay` in this program's directory.

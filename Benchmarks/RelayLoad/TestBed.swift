@@ -28,6 +28,8 @@ struct TestBed {
     let peers: [Peer]
     let s2sPort: UInt16
     let componentPort: UInt16
+    /// The relay's home listener (with `home` only, else 0).
+    let homeListenerPort: UInt16
 
     init(links: Int, home: HomeServer? = nil) throws(LoadError) {
         var template = Array("/tmp/relay-load-XXXXXX".utf8CString)
@@ -44,6 +46,7 @@ struct TestBed {
             ". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n", mode: 0o644)
         s2sPort = freeLoopbackPort()
         componentPort = home == nil ? freeLoopbackPort() : 0
+        homeListenerPort = home == nil ? 0 : freeLoopbackPort()
         var peers: [Peer] = []
         var peerSections = ""
         for index in 1...links {
@@ -83,8 +86,8 @@ struct TestBed {
 
                 """
         }
-        // A [[home]] needs the home listener, though the sink never connects to it: it answers the
-        // relay's dialback itself instead of asking back with db:verify (docs/load.md).
+        // A [[home]] needs the home listener; the sink connects to it only with --home-verify, else
+        // it answers the relay's dialback itself instead of asking back with db:verify (docs/load.md).
         let config = """
             [relay]
             state_dir = "\(directory)/state"
@@ -101,7 +104,7 @@ struct TestBed {
             [listen]
             s2s = ["127.0.0.1:\(s2sPort)"]
             s2s_direct_tls = []
-            home = [\(home == nil ? "" : "\"127.0.0.1:\(freeLoopbackPort())\"")]
+            home = [\(home == nil ? "" : "\"127.0.0.1:\(homeListenerPort)\"")]
             component = [\(home == nil ? "\"127.0.0.1:\(componentPort)\"" : "")]
 
             [limits]

@@ -31,12 +31,13 @@ do throws(LoadError) {
             + " window \(options.window), batch \(options.batch), body \(options.bodyBytes) B,"
             + " XEP-0198 \(options.streamManagement ? "on" : "off"), relay log level \(options.logLevel),"
             + " max_fragment_length \(options.maxFragmentLength.map { String(256 << $0.rawValue) } ?? "none"),"
-            + " sink \(options.sink == .home ? "home server (TLS in, TLS out)" : "component (TLS in, plain TCP out)")")
+            + " sink \(options.sinkDescription)")
     print("relay: \(binary) (TLS variable buffer length: \(TLSLibrary.hasVariableBufferLength ? "yes" : "no"))")
     let keysStart = monotonicSeconds()
     let loop = Loop()
     let homeSink = options.sink == .home ? try HomeSink(loop: loop) : nil
     let bed = try TestBed(links: options.links, home: homeSink.map { .init(port: $0.port, pin: $0.pin) })
+    if options.homeVerify { homeSink?.verifyPort = bed.homeListenerPort }
     print(
         "keys and config for \(options.links) peers: \(fixed(monotonicSeconds() - keysStart, 2)) s (\(bed.directory))")
     let relay = try RelayChild(
