@@ -295,4 +295,23 @@ final class CheckConfigStartChecksTests: XCTestCase {
         XCTAssertEqual(
             err.filter { $0.contains(": warning: ") && $0.contains("not implemented yet") }.count, 1, "\(err)")
     }
+
+    /// The examples the README's "Your home Prosody behind the relay" quotes pass check-config with
+    /// no warning once keygen has written their files.
+    func testHomeExamplesPassOnceTheirFilesExist() throws {
+        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Config/examples")
+        keygen("smith.example")
+        for name in ["home-prosody.toml", "two-home-relays.toml"] {
+            var text = try String(contentsOf: examples.appendingPathComponent(name), encoding: .utf8)
+            text = text.replacingOccurrences(of: "\"/etc/xmpp-relay/", with: "\"\(directory)/")
+            text = text.replacingOccurrences(of: "\"/var/lib/xmpp-relay\"", with: "\"\(directory)/state\"")
+            let path = try write(name, text)
+            out = []
+            err = []
+            XCTAssertEqual(run([path]), ExitCode.ok, "\(name): \(err)")
+            XCTAssertEqual(out, ["configuration OK"], name)
+            XCTAssertEqual(err, [], name)
+        }
+    }
 }
