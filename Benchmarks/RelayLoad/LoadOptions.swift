@@ -6,7 +6,18 @@ import TLS
 
 /// Command-line options of relay-load.
 struct LoadOptions {
+    /// What the relay delivers to.
+    enum Sink: String {
+        /// A XEP-0114 component on plain TCP: TLS in, plaintext out.
+        case component
+        /// A home server over a pinned TLS home link: TLS in, TLS out (the full s2s hop).
+        case home
+    }
+
     var links = 10
+    var sink = Sink.component
+    /// With the home sink: check the relay's dialback keys through its home listener.
+    var homeVerify = false
     /// Stanzas in the whole run (split evenly over the links).
     var messages = 20_000
     var relay: String?
@@ -23,11 +34,13 @@ struct LoadOptions {
 
     static let usage = """
         usage: relay-load [--links N] [--messages M] [--relay PATH] [--sm on|off] [--window W] [--batch B]
-                          [--body BYTES] [--mfl BYTES] [--log-level LEVEL] [--keep]
+                          [--body BYTES] [--mfl BYTES] [--sink component|home]
+                          [--home-verify] [--log-level LEVEL] [--keep]
 
         Starts `xmpp-relay run` on loopback ports with N pinned peers and one component (the sink), opens
         N s2s links (STARTTLS, SASL EXTERNAL) and sends M message stanzas in total through the relay to
-        the sink; prints stanzas/s, the relay's CPU per stanza and its memory per link.
+        the sink; prints stanzas/s, the relay's CPU per stanza and its memory per link. With --sink home
+        the sink is a home server the relay reaches over pinned TLS (one home link per peer domain).
 
           --links N        s2s links, one peer domain each (default 10)
           --messages M     stanzas in total, split evenly over the links (default 20000)
@@ -37,6 +50,10 @@ struct LoadOptions {
           --batch B        stanzas per TLS record write (default 10)
           --body BYTES     body text per stanza (default 100)
           --mfl BYTES      peers ask for TLS max_fragment_length 512|1024|2048|4096 (default: none)
+          --sink KIND      component: a XEP-0114 component on plain TCP (default); home: a [[home]] server
+                           over a pinned TLS home link, so each stanza crosses a TLS-to-TLS hop
+          --home-verify    with --sink home: check the relay's dialback key with db:verify through its
+                           home listener, as a real home server does (default: the sink takes it as valid)
           --log-level L    the relay's log level (default info)
           --keep           keep the temporary directory (config, keys, relay.log)
         """
@@ -65,6 +82,11 @@ struct LoadOptions {
             case "--body": options.bodyBytes = try number(argument)
             case "--log-level": options.logLevel = try value(argument)
             case "--keep": options.keep = true
+            case "--home-verify": options.homeVerify = true
+            case "--sink":
+                let text = try value(argument)
+                guard let sink = Sink(rawValue: text) else { throw LoadError("--sink wants component or home") }
+                options.sink = sink
             case "--mfl":
                 let bytes = try number(argument)
                 let lengths: [Int: TLSConfiguration.MaxFragmentLength] = [
@@ -79,9 +101,18 @@ struct LoadOptions {
             default: throw LoadError("unknown option \(argument)\n\(usage)")
             }
         }
+        if options.homeVerify && options.sink != .home { throw LoadError("--home-verify needs --sink home") }
         options.messages = max(options.messages / options.links, 1) * options.links
         options.batch = min(options.batch, options.window)
         return options
+    }
+
+    var sinkDescription: String {
+        switch sink {
+        case .component: "component (TLS in, plain TCP out)"
+        case .home where homeVerify: "home server (TLS in, TLS out; dialback checked by db:verify)"
+        case .home: "home server (TLS in, TLS out; dialback taken as valid)"
+        }
     }
 
     /// The relay binary: --relay, else `xmpp-relay` in this program's directory.

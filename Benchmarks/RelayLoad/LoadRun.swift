@@ -5,7 +5,9 @@ import EventLoop
 #endif
 
 /// One benchmark run on one loop: connect the sink, open the links, send, wait for the sink to
-/// count everything, and take the relay's CPU and memory at each step.
+/// count everything, and take the relay's CPU and memory at each step. With a home sink every link
+/// first sends one warm-up stanza, so the relay's home links (one per peer domain, opened on the
+/// first stanza) are up before the figures start.
 final class LoadRun {
     struct Figures {
         var beforeLinks = ProcessStats(cpuSeconds: 0, rssKB: 0, rssAnonKB: 0)
@@ -19,8 +21,11 @@ final class LoadRun {
     private let options: LoadOptions
     private let bed: TestBed
     private let relay: RelayChild
-    private let loop = Loop()
-    private var sink: SinkComponent?
+    private let loop: Loop
+    private let sink: StanzaSink
+    /// Stanzas per link sent before the measured phase (not in `options.messages`).
+    private let warmUp: Int
+    private var warmedUp = false
     private var links: [PeerLink] = []
     private var established = 0
     private var failure: String?
@@ -36,18 +41,21 @@ final class LoadRun {
     private var watchdog: Cancellable?
     private var settle: Cancellable?
 
-    init(options: LoadOptions, bed: TestBed, relay: RelayChild) {
+    /// `homeSink`: the home server the bed's `[[home]]` points at (bound on `loop`); nil for the component.
+    init(options: LoadOptions, bed: TestBed, relay: RelayChild, loop: Loop, homeSink: HomeSink?) {
         self.options = options
         self.bed = bed
         self.relay = relay
+        self.loop = loop
+        sink = homeSink ?? SinkComponent(loop: loop, port: bed.componentPort)
+        warmUp = homeSink == nil ? 0 : 1
     }
 
     func run() throws(LoadError) -> Figures {
-        let sink = SinkComponent(loop: loop, port: bed.componentPort)
-        self.sink = sink
         sink.onFailure = { [unowned self] why in self.stop(failing: why) }
         sink.onReady = { [unowned self] in self.openLinks() }
         sink.onReceived = { [unowned self] in self.pump() }
+        sink.start()
         lastProgress = monotonicSeconds()
         watchdog = loop.scheduleRepeating(every: .seconds(1)) { [unowned self] in self.checkProgress() }
         loop.run()
@@ -67,12 +75,12 @@ final class LoadRun {
     /// Fails the run when nothing moved for 30 s (a stuck link or a dead relay).
     private func checkProgress() {
         let now = monotonicSeconds()
-        let progress = established + (sink?.received ?? 0)
+        let progress = established + sink.received
         if progress != lastReceived {
             lastReceived = progress
             lastProgress = now
         } else if now - lastProgress > 30 {
-            stop(failing: "no progress for 30 s: \(established) links up, \(sink?.received ?? 0) stanzas at the sink")
+            stop(failing: "no progress for 30 s: \(established) links up, \(sink.received) stanzas at the sink")
         }
         if !relay.isRunning { stop(failing: "the relay exited") }
     }
@@ -95,6 +103,17 @@ final class LoadRun {
     private func linkEstablished() {
         established += 1
         guard established == links.count else { return }
+        if warmUp > 0 {
+            for link in links { link.sendBatch(warmUp) }
+            totalSent += warmUp * links.count
+            return
+        }
+        startMeasuring()
+    }
+
+    /// Starts the measured phase once the links (and with a home sink the home links) are up.
+    private func startMeasuring() {
+        warmedUp = true
         figures.setupSeconds = monotonicSeconds() - startWall
         // Let the relay finish its own bookkeeping for the last link before sampling memory.
         settle = loop.schedule(after: .milliseconds(500)) { [unowned self] in
@@ -109,8 +128,9 @@ final class LoadRun {
     /// Tops the window up, round robin over the links that have stanzas left and an empty socket
     /// buffer (a full one means the relay is not reading: it pushes back).
     private func pump() {
-        guard sending, let sink else { return }
-        if sink.received >= options.messages {
+        if !warmedUp, established == links.count, sink.received >= warmUp * links.count { return startMeasuring() }
+        guard sending else { return }
+        if sink.received >= options.messages + warmUp * links.count {
             guard !done else { return }
             done = true
             figures.sendSeconds = monotonicSeconds() - startWall
@@ -125,7 +145,7 @@ final class LoadRun {
             guard inFlight < options.window else { return }
             let link = links[nextLink]
             nextLink = (nextLink + 1) % links.count
-            let left = perLink - link.sent
+            let left = perLink + warmUp - link.sent
             if left <= 0 || link.pendingBytes > 0 {
                 skipped += 1
                 continue

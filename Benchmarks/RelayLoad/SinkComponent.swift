@@ -3,25 +3,27 @@ import X509
 
 /// The XEP-0114 component the relay delivers to. After the handshake it only counts `</message>`
 /// in the bytes it reads (no parsing), so it stays cheap next to the relay.
-final class SinkComponent {
-    private(set) var received = 0
+final class SinkComponent: StanzaSink {
+    var received: Int { counter.count }
     private(set) var isReady = false
     var onReady: (() -> Void)?
     var onReceived: (() -> Void)?
     var onFailure: ((String) -> Void)?
 
     private let loop: Loop
+    private let port: UInt16
     private var connector: TCPConnector?
     private var connection: TCPConnection?
     private var setupText = ""
     private var handshakeSent = false
-    /// The last bytes of the previous read, so a marker split across two reads is still counted.
-    private var carry: [UInt8] = []
-    private static var marker: [UInt8] { Array("</message>".utf8) }
-    private let marker = SinkComponent.marker
+    private var counter = MessageCounter()
 
     init(loop: Loop, port: UInt16) {
         self.loop = loop
+        self.port = port
+    }
+
+    func start() {
         connector = TCPConnector(
             loop: loop, to: SocketAddress(ipAddress: "127.0.0.1", port: port)!, timeout: .seconds(10)
         ) { [weak self] result in
@@ -78,38 +80,7 @@ final class SinkComponent {
     }
 
     private func count(_ bytes: UnsafeRawBufferPointer) {
-        var found = 0
-        let length = marker.count
-        if !carry.isEmpty {
-            let joined = carry + Array(bytes.prefix(length - 1))
-            if joined.count >= length {
-                for start in 0...(joined.count - length) where joined[start..<(start + length)].elementsEqual(marker) {
-                    found += 1
-                }
-            }
-        }
-        var index = 0
-        let end = bytes.count - length
-        while index <= end {
-            if bytes[index] == 0x3C && bytes[index + 1] == 0x2F && bytes[index + 2] == 0x6D
-                && bytes[index + 9] == 0x3E && matches(bytes, at: index)
-            {
-                found += 1
-                index += length
-            } else {
-                index += 1
-            }
-        }
-        carry = Array(bytes.suffix(length - 1))
-        if found > 0 {
-            received += found
-            onReceived?()
-        }
-    }
-
-    private func matches(_ bytes: UnsafeRawBufferPointer, at index: Int) -> Bool {
-        for offset in 3..<9 where bytes[index + offset] != marker[offset] { return false }
-        return true
+        if counter.add(bytes) > 0 { onReceived?() }
     }
 
     func close() { connection?.close() }

@@ -7,7 +7,14 @@ import Trust
 
 /// The files for one run in a fresh temporary directory: the relay's key and certificate, one key
 /// and certificate per peer domain (kept in memory as the client identity), and the relay's config.
+/// The sink domain is a `[[component]]`, or with `home` a `[[home]]` whose server is the `HomeSink`.
 struct TestBed {
+    /// Where the home sink listens and its pin (`--sink home`).
+    struct HomeServer {
+        let port: UInt16
+        let pin: String
+    }
+
     static let sinkDomain = "sink.load.test"
     static let sinkSecret = "load-secret"
 
@@ -21,8 +28,10 @@ struct TestBed {
     let peers: [Peer]
     let s2sPort: UInt16
     let componentPort: UInt16
+    /// The relay's home listener (with `home` only, else 0).
+    let homeListenerPort: UInt16
 
-    init(links: Int) throws(LoadError) {
+    init(links: Int, home: HomeServer? = nil) throws(LoadError) {
         var template = Array("/tmp/relay-load-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw LoadError("cannot create a temporary directory: \(String(cString: strerror(errno)))")
@@ -36,7 +45,8 @@ struct TestBed {
             directory + "/root.key",
             ". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n", mode: 0o644)
         s2sPort = freeLoopbackPort()
-        componentPort = freeLoopbackPort()
+        componentPort = home == nil ? freeLoopbackPort() : 0
+        homeListenerPort = home == nil ? 0 : freeLoopbackPort()
         var peers: [Peer] = []
         var peerSections = ""
         for index in 1...links {
@@ -57,7 +67,27 @@ struct TestBed {
                 """
         }
         self.peers = peers
-        let limit = max(256, links + 16)
+        // With a home sink the relay opens one home link per peer domain as well.
+        let limit = max(256, 2 * links + 16)
+        let sinkSection: String
+        if let home {
+            sinkSection = """
+                [[home]]
+                domain = "\(Self.sinkDomain)"
+                server = "127.0.0.1:\(home.port)"
+                pin = "\(home.pin)"
+
+                """
+        } else {
+            sinkSection = """
+                [[component]]
+                domain = "\(Self.sinkDomain)"
+                secret = "\(Self.sinkSecret)"
+
+                """
+        }
+        // A [[home]] needs the home listener; the sink connects to it only with --home-verify, else
+        // it answers the relay's dialback itself instead of asking back with db:verify (docs/load.md).
         let config = """
             [relay]
             state_dir = "\(directory)/state"
@@ -74,18 +104,14 @@ struct TestBed {
             [listen]
             s2s = ["127.0.0.1:\(s2sPort)"]
             s2s_direct_tls = []
-            home = []
-            component = ["127.0.0.1:\(componentPort)"]
+            home = [\(home == nil ? "" : "\"127.0.0.1:\(homeListenerPort)\"")]
+            component = [\(home == nil ? "\"127.0.0.1:\(componentPort)\"" : "")]
 
             [limits]
             connections_per_ip = \(limit)
             max_links = \(limit)
 
-            [[component]]
-            domain = "\(Self.sinkDomain)"
-            secret = "\(Self.sinkSecret)"
-
-            """ + peerSections
+            """ + sinkSection + peerSections
         configPath = directory + "/relay.toml"
         try writeText(configPath, config)
     }

@@ -1,7 +1,9 @@
 // relay-load: a first throughput figure for xmpp-relay. Opens N s2s links (STARTTLS, TLS, SASL
 // EXTERNAL) to a relay it starts itself on loopback, sends message stanzas through it to a XEP-0114
-// sink component and prints stanzas/s, the relay's CPU per stanza and its memory per link.
+// sink component (or, with --sink home, a home server over pinned TLS) and prints stanzas/s, the
+// relay's CPU per stanza and its memory per link.
 // It is a program that prints figures, not a test. See docs/load.md.
+import EventLoop
 import TLS
 
 #if canImport(Glibc)
@@ -28,10 +30,14 @@ do throws(LoadError) {
         "relay-load: \(options.links) links, \(options.messages) stanzas (\(options.messages / options.links) per link),"
             + " window \(options.window), batch \(options.batch), body \(options.bodyBytes) B,"
             + " XEP-0198 \(options.streamManagement ? "on" : "off"), relay log level \(options.logLevel),"
-            + " max_fragment_length \(options.maxFragmentLength.map { String(256 << $0.rawValue) } ?? "none")")
+            + " max_fragment_length \(options.maxFragmentLength.map { String(256 << $0.rawValue) } ?? "none"),"
+            + " sink \(options.sinkDescription)")
     print("relay: \(binary) (TLS variable buffer length: \(TLSLibrary.hasVariableBufferLength ? "yes" : "no"))")
     let keysStart = monotonicSeconds()
-    let bed = try TestBed(links: options.links)
+    let loop = Loop()
+    let homeSink = options.sink == .home ? try HomeSink(loop: loop) : nil
+    let bed = try TestBed(links: options.links, home: homeSink.map { .init(port: $0.port, pin: $0.pin) })
+    if options.homeVerify { homeSink?.verifyPort = bed.homeListenerPort }
     print(
         "keys and config for \(options.links) peers: \(fixed(monotonicSeconds() - keysStart, 2)) s (\(bed.directory))")
     let relay = try RelayChild(
@@ -45,7 +51,7 @@ do throws(LoadError) {
     }
     let figures: LoadRun.Figures
     do throws(LoadError) {
-        figures = try LoadRun(options: options, bed: bed, relay: relay).run()
+        figures = try LoadRun(options: options, bed: bed, relay: relay, loop: loop, homeSink: homeSink).run()
     } catch {
         let log = relay.log.split(separator: "\n").suffix(20).joined(separator: "\n")
         throw LoadError("\(error.description)\nlast relay log lines:\n\(log)")
@@ -53,7 +59,13 @@ do throws(LoadError) {
     let stanzas = Double(options.messages)
     let relayCPU = figures.atEnd.cpuSeconds - figures.linksIdle.cpuSeconds
     let perLink = Double(figures.linksIdle.rssAnonKB - figures.beforeLinks.rssAnonKB) / Double(options.links)
-    print("links established:        \(options.links) in \(fixed(figures.setupSeconds, 3)) s")
+    if let homeSink {
+        print(
+            "links established:        \(options.links) peer links and \(homeSink.authenticatedStreams) home links"
+                + " (after one warm-up stanza per link) in \(fixed(figures.setupSeconds, 3)) s")
+    } else {
+        print("links established:        \(options.links) in \(fixed(figures.setupSeconds, 3)) s")
+    }
     print("stanzas relayed:          \(options.messages) in \(fixed(figures.sendSeconds, 3)) s wall")
     print("throughput:               \(fixed(stanzas / figures.sendSeconds, 0)) stanzas/s")
     print(
@@ -66,9 +78,11 @@ do throws(LoadError) {
         "relay VmRSS / RssAnon:    before links \(kb(figures.beforeLinks.rssKB)) / \(kb(figures.beforeLinks.rssAnonKB)),"
             + " links idle \(kb(figures.linksIdle.rssKB)) / \(kb(figures.linksIdle.rssAnonKB)),"
             + " end \(kb(figures.atEnd.rssKB)) / \(kb(figures.atEnd.rssAnonKB))")
-    print("RssAnon per link (idle):  \(fixed(perLink, 1)) KB")
+    // With a home sink each peer link has its home link: the figure is per pair.
+    let pairNote = homeSink == nil ? "" : " (a peer link and its home link)"
+    print("RssAnon per link (idle):  \(fixed(perLink, 1)) KB\(pairNote)")
     print(
-        "RssAnon per link (end):   \(fixed(Double(figures.atEnd.rssAnonKB - figures.beforeLinks.rssAnonKB) / Double(options.links), 1)) KB"
+        "RssAnon per link (end):   \(fixed(Double(figures.atEnd.rssAnonKB - figures.beforeLinks.rssAnonKB) / Double(options.links), 1)) KB\(pairNote)"
     )
 } catch {
     let text = Array("relay-load: \(error.description)\n".utf8)
