@@ -8,7 +8,9 @@ import XMPPStream
 final class LinkSetup {
     let configuration: RelayConfiguration
     let serverTLS: TLSContext?
-    private var clientTLS: [String: TLSContext] = [:]
+    /// One client context per certificate presented (nil: none), not per local domain: on home links
+    /// the local side is every remote domain the relay speaks for, all with the default certificate.
+    private var clientTLS: [TLSIdentity?: TLSContext] = [:]
     private let secrets: [DomainName: String]
     private let servedDomains: Set<DomainName>
     private let componentDomains: Set<DomainName>
@@ -142,15 +144,15 @@ final class LinkSetup {
     /// The client side of our outbound TLS, presenting the certificate for `local` (its
     /// `[[tls.domain]]` entry, else the default one) so the peer can authenticate us.
     func clientTLS(for local: DomainName) throws(TLSError) -> TLSContext {
-        if let cached = clientTLS[local.value] { return cached }
         var identity: TLSIdentity? = nil
         if let entry = configuration.tls.domainCertificates.first(where: { $0.domain == local.value }) {
             identity = TLSIdentity(certificateFile: entry.certificate, keyFile: entry.key)
         } else if let certificate = configuration.tls.certificate, let key = configuration.tls.key {
             identity = TLSIdentity(certificateFile: certificate, keyFile: key)
         }
+        if let cached = clientTLS[identity] { return cached }
         let context = try TLSContext(configuration: TLSConfiguration(role: .client, identity: identity))
-        clientTLS[local.value] = context
+        clientTLS[identity] = context
         return context
     }
 

@@ -269,7 +269,9 @@ final class LinkSetupTLSTests: XCTestCase {
         let local = try DomainName("smith.example")
         let before = try setup(old)
         let first = try before.clientTLS(for: local)
-        XCTAssertTrue(try before.clientTLS(for: local) === first, "one context per local domain")
+        XCTAssertTrue(try before.clientTLS(for: local) === first, "one context per certificate")
+        // A home link speaks for remote domains with the default certificate: they share its context.
+        XCTAssertTrue(try before.clientTLS(for: DomainName("jabber.example")) === first, "one context per certificate")
         let after = try setup(new).clientTLS(for: local)
         XCTAssertFalse(first.certificateChainDER.isEmpty)
         XCTAssertNotEqual(after.certificateChainDER, first.certificateChainDER)
