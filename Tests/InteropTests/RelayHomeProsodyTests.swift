@@ -286,59 +286,6 @@ final class RelayHomeProsodyTests: RelayInteropTestCase {
         XCTAssertNotNil(relay.waitFor("link.up", ["dir=out", "local=nowhere.test", "remote=smith.test"]), relay.log)
     }
 
-    /// Two homes (DESIGN.md §2, Config/examples/two-home-relays.toml): Prosody smith.test behind
-    /// relay A, Prosody jones.test behind relay B, the relays pinned to each other with a `[[peer]]
-    /// server` each, and no DNS at all for either home domain.
-    func testTwoHomesBehindRelaysPinnedToEachOther() throws {
-        var (setupB, jones) = try makeHomeSite("jones.test", relayAddress: "127.0.0.3")
-        try makeHomeAndRelay()
-        // Not in DNS: the zone only serves what a test publishes, and this one publishes nothing.
-        zone = try TestZone(origin: "test.")
-        relaySetup.peerBlocks = [
-            "[[peer]]\ndomain = \"jones.test\"\npin = \"\(setupB.certificate.tlsa311)\"\n"
-                + "server = \"\(setupB.address):\(setupB.s2sPort)\""
-        ]
-        setupB.peerBlocks = [
-            "[[peer]]\ndomain = \"smith.test\"\npin = \"\(relaySetup.certificate.tlsa311)\"\n"
-                + "server = \"\(relaySetup.address):\(relaySetup.s2sPort)\""
-        ]
-        try zone.start()
-        try home.register(user: "alice", host: "smith.test", password: "secret")
-        try jones.register(user: "jim", host: "jones.test", password: "secret")
-        try home.start()
-        try jones.start()
-        relay = try startRelay(relaySetup)
-        let relayB = try startRelay(setupB)
-        let jim = try client("jim@jones.test", on: jones, stay: true, timeout: 30)
-        let alice = try client("alice@smith.test", on: home, stay: true, timeout: 30)
-        XCTAssertTrue(jim.waitForEvent("online"), jim.output)
-        XCTAssertTrue(alice.waitForEvent("online"), alice.output)
-        let logs = { self.relay.log + "\n--- relay B:\n" + relayB.log }
-        alice.send(to: "jim@jones.test", body: "hello neighbour")
-        XCTAssertTrue(jim.waitFor("message") { $0["body"] == "hello neighbour" }, jim.output + logs())
-        XCTAssertEqual(jim.messages.first?["from"]?.hasPrefix("alice@smith.test/"), true, jim.output)
-        jim.send(to: "alice@smith.test", body: "hello back")
-        XCTAssertTrue(alice.waitFor("message") { $0["body"] == "hello back" }, alice.output + logs())
-
-        // Between the relays one link, A → B, pinned both ways (bidi carries B's replies back).
-        let out = try XCTUnwrap(
-            relay.waitFor("link.up", ["dir=out", "local=smith.test", "remote=jones.test", "addr=127.0.0.3:"]), logs())
-        XCTAssertTrue(out.contains("auth=pin") && out.contains("stream_auth=sasl-external"), out)
-        let into = try XCTUnwrap(
-            relayB.waitFor("link.up", ["dir=in", "local=jones.test", "remote=smith.test", "tls="]))
-        XCTAssertTrue(into.contains("auth=pin"), into)
-        // Each relay speaks for the other home on its own home link, authenticated by dialback.
-        for (log, local, remote) in [(relay!, "jones.test", "smith.test"), (relayB, "smith.test", "jones.test")] {
-            let homeOut = try XCTUnwrap(
-                log.waitFor("link.up", ["dir=out", "local=\(local)", "remote=\(remote)", "addr=\(Self.homeAddress):"]),
-                log.log)
-            XCTAssertTrue(homeOut.contains("stream_auth=dialback"), homeOut)
-            XCTAssertNotNil(log.waitFor("link.up", ["dir=in", "remote=\(remote)", "stream_auth=home-server"]), log.log)
-            XCTAssertTrue(log.lines("link.refused").isEmpty, log.log)
-            XCTAssertTrue(log.lines("route.failed").isEmpty, log.log)
-        }
-    }
-
     /// A reload that changes how the home server is trusted (plaintext → a pin its plaintext links
     /// cannot show) closes the home links it no longer allows, both directions.
     func testReloadClosesHomeLinksTheNewConfigurationNoLongerAllows() throws {
