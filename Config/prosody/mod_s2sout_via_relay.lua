@@ -6,8 +6,10 @@
 -- any DNS lookup. Debian 13's prosody-modules has no mod_s2sout_override; this is the same route.
 -- On Prosody 0.12.3 (no such event) use mod_s2s_via_relay instead.
 --
--- Load it for every host: in the global section of prosody.cfg.lua (no module:set_global here, the
--- event fires on each host):
+-- Load it once, in the global section of prosody.cfg.lua. It is a global module that hooks the event
+-- on every host, Components included: a MUC or upload component's own outgoing s2s (its presence to
+-- remote occupants, its dialback) must take the same route, and Components do not load the global
+-- modules_enabled list themselves.
 --   modules_enabled = { ..., "s2sout_via_relay" }
 --   s2s_relay = "127.0.0.1:5289"        -- the relay's home listener ("[::1]:5289" for IPv6)
 --   s2s_secure_auth = false             -- the relay authenticates itself to Prosody by dialback
@@ -46,16 +48,34 @@ if not relay_host or not relay_port then
 	return;
 end
 
-module:hook("s2sout-pre-connect", function (event)
+module:set_global();
+
+local function route(event)
 	local to_host = event.session and event.session.to_host or "?";
 	module:log("debug", "Routing outgoing s2s for %s to relay %s", to_host, relay);
 	-- One plain-TCP target: no SRV, no direct TLS (the relay does TLS towards the public network),
 	-- no DANE (the relay's certificate is not the remote domain's).
 	event.resolver = basic.new(relay_host, relay_port, "tcp", { use_dane = false });
-end);
+end
+
+local hooked = {};
+local function hook_host(name)
+	local host = prosody.hosts[name];
+	if host and host.events and not hooked[name] then
+		host.events.add_handler("s2sout-pre-connect", route);
+		hooked[name] = true;
+	end
+end
+for name in pairs(prosody.hosts) do hook_host(name); end
+module:hook("host-activated", hook_host);
+module:hook("host-deactivated", function (name) hooked[name] = nil; end);
 
 module:log("info", "Outgoing s2s goes to relay %s", relay);
 
 function module.unload()
+	for name in pairs(hooked) do
+		local host = prosody.hosts[name];
+		if host and host.events then host.events.remove_handler("s2sout-pre-connect", route); end
+	end
 	module:log("info", "Outgoing s2s uses DNS again");
 end

@@ -156,7 +156,7 @@ final class RelayRoutingModuleTests: InteropTestCase {
         let relay = try LoopbackListener(address: "127.0.0.1")
         let server = try startHome(module: prosodyVersion.relayRouteModule, relay: relay, extraModules: ["admin_shell"])
         XCTAssertTrue(server.waitForLog(containing: "Outgoing s2s goes to relay"), server.logTail())
-        // A per-host module (s2sout_via_relay) unloads from every host; the global one from "*".
+        // Both modules are global: unloading removes the route from every host.
         let said = try server.shell("module:unload(\"\(prosodyVersion.relayRouteModule)\")")
         XCTAssertTrue(server.waitForLog(containing: "Outgoing s2s uses DNS again"), said + server.logTail())
 
