@@ -42,6 +42,7 @@ let package = Package(
         ),
         .executableTarget(name: "xmpp-relay", dependencies: ["RelayCLI"]),
         .executableTarget(name: "xmppstream-bench", dependencies: ["XMPPStream"], path: "Benchmarks/XMPPStreamBench"),
+        .executableTarget(name: "store-probe", dependencies: ["Store"], path: "Benchmarks/StoreProbe"),
         .executableTarget(
             name: "relay-load", dependencies: ["EventLoop", "TLS", "Trust", "X509"], path: "Benchmarks/RelayLoad"),
 
