@@ -1,3 +1,5 @@
+import Store
+
 // store-probe: drives `Store` outside the relay.
 //   store-probe crash-writer DB     appends forever, printing "committed ID" after each commit
 //                                   (StoreTests kills it with SIGKILL and checks every printed id)
@@ -5,7 +7,6 @@
 #if canImport(Glibc)
     import Glibc
 #endif
-import Store
 
 func fail(_ message: String) -> Never {
     let line = Array("store-probe: \(message)\n".utf8)
@@ -32,7 +33,8 @@ func crashWriter(_ path: String) -> Never {
         var records: [NewRecord] = []
         for index in 0..<Int(round % 7 + 1) {
             let id = RecordID(store.nextRecordID.rawValue + Int64(index))
-            records.append(NewRecord(key: "k\(id.rawValue % 3)", kind: 1, body: body(for: id, size: 300), acceptedAt: round))
+            records.append(
+                NewRecord(key: "k\(id.rawValue % 3)", kind: 1, body: body(for: id, size: 300), acceptedAt: round))
         }
         pending.append(store.append(records))
         for commit in store.waitForCommits(timeoutMilliseconds: pending.count > 32 ? 100 : 0) {
@@ -92,7 +94,8 @@ func measure(_ directory: String) {
         let ms = { (ns: UInt64) in String(Double(ns / 1_000) / 1_000) }
         print(
             "commit (1 record, fsync): median \(ms(durations[durations.count / 2])) ms, "
-                + "p90 \(ms(durations[durations.count * 9 / 10])) ms, max \(ms(durations.last ?? 0)) ms, n=\(durations.count)")
+                + "p90 \(ms(durations[durations.count * 9 / 10])) ms, max \(ms(durations.last ?? 0)) ms, n=\(durations.count)"
+        )
     }
     // (2a) write_bytes for one record on its own.
     do {
@@ -105,7 +108,8 @@ func measure(_ directory: String) {
     // (2b) a steady stream: 20,000 records of 500 bytes, 10 every millisecond, group commit with
     // windows of 2, 5 and 10 ms.
     for window in [2_000, 5_000, 10_000] {
-        let store = openStore("\(directory)/stream-\(window).sqlite", GroupCommitPolicy(windowMicroseconds: window, maxWrites: 1_000))
+        let store = openStore(
+            "\(directory)/stream-\(window).sqlite", GroupCommitPolicy(windowMicroseconds: window, maxWrites: 1_000))
         let count = 20_000
         let before = writeBytes()
         var commits = 0

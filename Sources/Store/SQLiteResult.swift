@@ -35,7 +35,8 @@ struct SQLiteResult {
                 "\(doing) failed: cannot open or write \(where_) (\(detail)); check that its directory "
                     + "exists and the relay's user may write there", sqliteCode: code)
         default:
-            return StoreError(.sqlite, "\(doing) failed on \(where_): \(detail) (SQLite code \(code))", sqliteCode: code)
+            return StoreError(
+                .sqlite, "\(doing) failed on \(where_): \(detail) (SQLite code \(code))", sqliteCode: code)
         }
     }
 }

@@ -211,7 +211,9 @@ public final class Store {
     }
 
     /// Reads the covering index only (key, id, size), never the bodies.
-    private static func scanTotals(_ reader: SQLiteConnection) throws(StoreError) -> (StoreTotals, [String: StoreTotals]) {
+    private static func scanTotals(_ reader: SQLiteConnection) throws(StoreError) -> (
+        StoreTotals, [String: StoreTotals]
+    ) {
         let scan = try reader.prepare(RecordSchema.totalsByKey)
         var overall = StoreTotals.zero
         var byKey: [String: StoreTotals] = [:]

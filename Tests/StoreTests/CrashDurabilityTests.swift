@@ -55,7 +55,8 @@ final class CrashDurabilityTests: XCTestCase {
             let store = try Store(path: database)
             for id in reported {
                 let stored = try store.record(id)
-                XCTAssertEqual(stored?.body, probeBody(for: id, size: 300), "record \(id) lost or damaged in round \(round)")
+                XCTAssertEqual(
+                    stored?.body, probeBody(for: id, size: 300), "record \(id) lost or damaged in round \(round)")
                 XCTAssertEqual(stored?.key, "k\(id.rawValue % 3)")
             }
             for key in ["k0", "k1", "k2"] {

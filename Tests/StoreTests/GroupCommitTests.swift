@@ -35,7 +35,8 @@ final class GroupCommitTests: XCTestCase {
     }
 
     func testCompletionDescriptorIsReadableOnlyWhileCommitsWait() throws {
-        let store = try Store(path: directory + "/q.sqlite", policy: GroupCommitPolicy(windowMicroseconds: 0, maxWrites: 1))
+        let store = try Store(
+            path: directory + "/q.sqlite", policy: GroupCommitPolicy(windowMicroseconds: 0, maxWrites: 1))
         var watch = pollfd(fd: store.completionDescriptor, events: Int16(POLLIN), revents: 0)
         XCTAssertEqual(poll(&watch, 1, 0), 0, "quiet before any write")
         _ = store.append([record("a→b", "x")])

@@ -43,7 +43,8 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(laterIDs.map(\.rawValue), [31, 32], "ids continue after the largest stored one")
 
         let toB = try store.records(forKey: "a→b", limit: 100)
-        XCTAssertEqual(toB.map { String(decoding: $0.body, as: UTF8.self) }, stride(from: 0, through: 30, by: 2).map { "m\($0)" })
+        XCTAssertEqual(
+            toB.map { String(decoding: $0.body, as: UTF8.self) }, stride(from: 0, through: 30, by: 2).map { "m\($0)" })
         XCTAssertEqual(toB.map(\.id), toB.map(\.id).sorted())
 
         let page1 = try store.records(forKey: "a→c", limit: 4)
@@ -73,7 +74,8 @@ final class StoreTests: XCTestCase {
     func testUpdateWritesDeliveryBookkeeping() throws {
         let store = try Store(path: path)
         let ids = store.appendDurably([record("a→b", "x")])
-        store.settle(store.update(ids[0], RecordUpdate(attempts: 3, nextAttemptAt: 99, lastError: "remote-server-timeout")))
+        store.settle(
+            store.update(ids[0], RecordUpdate(attempts: 3, nextAttemptAt: 99, lastError: "remote-server-timeout")))
         let read = try XCTUnwrap(try store.record(ids[0]))
         XCTAssertEqual(read.attempts, 3)
         XCTAssertEqual(read.nextAttemptAt, 99)
@@ -82,7 +84,9 @@ final class StoreTests: XCTestCase {
 
     func testKeysSummariseCommittedRecords() throws {
         let store = try Store(path: path)
-        let ids = store.appendDurably([record("a→c", "1", at: 50), record("a→b", "22", at: 60), record("a→c", "333", at: 70)])
+        let ids = store.appendDurably([
+            record("a→c", "1", at: 50), record("a→b", "22", at: 60), record("a→c", "333", at: 70),
+        ])
         XCTAssertEqual(
             try store.keys(),
             [
