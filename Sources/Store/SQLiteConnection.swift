@@ -14,7 +14,9 @@ final class SQLiteConnection {
         let code = sqlite3_open_v2(path, &opened, flags, nil)
         guard code == SQLITE_OK, let opened else {
             let error = result.error(code, "opening", opened)
-            sqlite3_close_v2(opened)  // SQLite may hand back a handle even on failure
+            // SQLite may hand back a handle even on failure; close_v2 of a handle with no statements
+            // always succeeds.
+            _ = sqlite3_close_v2(opened)
             throw error
         }
         handle = opened
@@ -22,9 +24,9 @@ final class SQLiteConnection {
     }
 
     deinit {
-        // close_v2 defers the close until the last statement is finalized; statements hold `self`,
-        // so by now they are gone and this closes at once.
-        sqlite3_close_v2(handle)
+        // close_v2 defers the close until the last statement is finalized and returns SQLITE_OK for
+        // a valid handle; statements hold `self`, so by now they are gone and this closes at once.
+        _ = sqlite3_close_v2(handle)
     }
 
     /// Runs SQL that returns no rows (pragmas with side effects, DDL, BEGIN/COMMIT).

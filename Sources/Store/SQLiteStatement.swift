@@ -16,7 +16,8 @@ final class SQLiteStatement {
         handle = prepared
     }
 
-    deinit { sqlite3_finalize(handle) }
+    // finalize returns the last step's error again (already reported); the handle is freed either way.
+    deinit { _ = sqlite3_finalize(handle) }
 
     /// Clears the previous run's state and bindings. The reset code repeats the last step's error,
     /// which `step` already reported, so it is not a new failure.

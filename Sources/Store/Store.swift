@@ -68,8 +68,10 @@ public final class Store {
 
     /// Queues records for the next group commit. Ids are assigned now, in the order given, so they
     /// follow acceptance order; totals count the records at once.
+    /// `records` must not be empty (there would be no ticket to wait for).
     public func append(_ records: [NewRecord]) -> (ticket: WriteTicket, ids: [RecordID]) {
         precondition(writerThread != nil, "Store.append after close")
+        precondition(!records.isEmpty, "Store.append with no records")
         var ids: [RecordID] = []
         ids.reserveCapacity(records.count)
         var lastTicket = WriteTicket(0)

@@ -23,8 +23,9 @@ final class WriterChannel: @unchecked Sendable {
         var descriptors: [Int32] = [-1, -1]
         // pipe2 is not visible from Swift's Glibc module; pipe + fcntl does the same before any fork.
         guard pipe(&descriptors) == 0, descriptors.allSatisfy(WriterChannel.makeNonBlockingCloseOnExec) else {
-            throw StoreError(
-                .sqlite, "creating the store's completion pipe failed: \(String(cString: strerror(errno)))")
+            let reason = String(cString: strerror(errno))
+            for descriptor in descriptors where descriptor >= 0 { close(descriptor) }
+            throw StoreError(.sqlite, "creating the store's completion pipe failed: \(reason) (out of descriptors?)")
         }
         readDescriptor = descriptors[0]
         writeDescriptor = descriptors[1]
