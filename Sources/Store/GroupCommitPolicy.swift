@@ -12,6 +12,9 @@ public struct GroupCommitPolicy: Equatable, Sendable {
         self.maxWrites = max(1, maxWrites)
     }
 
-    /// 2 ms or 256 writes: well under XEP-0198 ack expectations, large enough to batch a burst.
-    public static let standard = GroupCommitPolicy(windowMicroseconds: 2_000, maxWrites: 256)
+    /// 10 ms or 512 writes. The window is a wear/latency trade: for a steady stream of 500-byte
+    /// records store-probe measured 4.1× the data written per record at 2 ms, 3.5× at 5 ms, 3.0× at
+    /// 10 ms, 2.6× at 20 ms (one key). Stanzas reach the store only after a hold of about 500 ms
+    /// (DESIGN §5), so 10 ms more before their ack costs nothing a peer notices.
+    public static let standard = GroupCommitPolicy(windowMicroseconds: 10_000, maxWrites: 512)
 }
