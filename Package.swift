@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "X509Tests", dependencies: ["X509"]),
         .testTarget(name: "TrustTests", dependencies: ["Trust", "X509"], exclude: ["Fixtures"]),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "EventLoop"], exclude: ["Fixtures"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "EventLoop"]),
         .testTarget(name: "S2STests", dependencies: ["S2S", "XMPPStream"]),
         .testTarget(
             name: "RelayServerTests",
