@@ -152,6 +152,19 @@ func measure(_ directory: String) {
             "write_bytes, steady stream of \(count) × 500 B to \(keys) key(s), window \(window / 1000) ms, "
                 + "\(commits) commits: \(written / count) bytes per record "
                 + "(\(Double(written / count * 100 / 500) / 100)× the record)")
+        guard window == 10_000 && keys == 1 else { continue }
+        // Delivery removes what was stored: delete the stream again, 10 ids a millisecond.
+        let deleteBefore = writeBytes()
+        var lastDelete: WriteTicket?
+        for first in stride(from: 1, through: count, by: 10) {
+            lastDelete = store.delete((first..<first + 10).map { RecordID(Int64($0)) })
+            _ = store.takeCommits()
+            _ = usleep(1000)
+        }
+        if let lastDelete { _ = drain(store, until: lastDelete) }
+        print(
+            "write_bytes, deleting those \(count) records (10 a ms, window 10 ms): "
+                + "\((writeBytes() - deleteBefore) / count) bytes per record; \(store.totals.count) left")
     }
     appendTimes.sort()
     print(
