@@ -24,8 +24,17 @@ final class CrashDurabilityTests: XCTestCase {
     /// Runs the writer for a random while, kills it, and returns the ids it reported committed.
     private func killWriterAtRandom(_ probe: String, database: String) throws -> [RecordID] {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: probe)
-        process.arguments = ["crash-writer", database]
+        // In the arm64 CI leg the tests run under qemu-user; start the probe the way RelayBinary
+        // starts the relay (SIGKILL then hits the emulator, which is the probe's process).
+        let environment = ProcessInfo.processInfo.environment
+        if let emulator = environment["XMPP_RELAY_TEST_EMULATOR"], !emulator.isEmpty {
+            process.executableURL = URL(fileURLWithPath: emulator)
+            let sysroot = environment["XMPP_RELAY_TEST_SYSROOT"].map { ["-L", $0] } ?? []
+            process.arguments = sysroot + [probe, "crash-writer", database]
+        } else {
+            process.executableURL = URL(fileURLWithPath: probe)
+            process.arguments = ["crash-writer", database]
+        }
         let output = Pipe()
         process.standardOutput = output
         try process.run()
