@@ -49,16 +49,22 @@ final class FullDiskTests: XCTestCase {
         XCTAssertEqual(error.code, .diskFull, error.message)
         XCTAssertTrue(error.message.contains("is full"), error.message)
         XCTAssertTrue(error.message.contains(path), error.message)
-        XCTAssertFalse(committed.isEmpty)
+        XCTAssertGreaterThan(committed.count, 10, "the disk filled up before much was stored")
         XCTAssertEqual(store.totals.count, committed.count, "the refused append is not counted")
 
         for id in committed { XCTAssertEqual(try store.record(id)?.body, body, "committed record \(id) lost") }
 
-        // Space returns: the same store takes records again.
-        XCTAssertEqual(run("/bin/mount", "-o", "remount,size=4m", mountPoint), 0)
-        let later = store.appendDurably([NewRecord(key: "k0", kind: 1, body: body, acceptedAt: 0)])
-        XCTAssertEqual(try store.record(later[0])?.body, body)
+        // A restart while the disk is still full finds everything committed.
         store.close()
+        let restarted = try Store(path: path, policy: GroupCommitPolicy(windowMicroseconds: 0, maxWrites: 4))
+        XCTAssertEqual(restarted.totals.count, committed.count)
+        for id in committed { XCTAssertEqual(try restarted.record(id)?.body, body, "record \(id) lost on restart") }
+
+        // Space returns: the store takes records again.
+        XCTAssertEqual(run("/bin/mount", "-o", "remount,size=4m", mountPoint), 0)
+        let later = restarted.appendDurably([NewRecord(key: "k0", kind: 1, body: body, acceptedAt: 0)])
+        XCTAssertEqual(try restarted.record(later[0])?.body, body)
+        restarted.close()
 
         let reopened = try Store(path: path)
         XCTAssertEqual(reopened.totals.count, committed.count + 1)
