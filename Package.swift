@@ -42,6 +42,7 @@ let package = Package(
         ),
         .executableTarget(name: "xmpp-relay", dependencies: ["RelayCLI"]),
         .executableTarget(name: "xmppstream-bench", dependencies: ["XMPPStream"], path: "Benchmarks/XMPPStreamBench"),
+        .executableTarget(name: "store-probe", dependencies: ["Store"], path: "Benchmarks/StoreProbe"),
         .executableTarget(
             name: "relay-load", dependencies: ["EventLoop", "TLS", "Trust", "X509"], path: "Benchmarks/RelayLoad"),
 
@@ -57,7 +58,7 @@ let package = Package(
         .testTarget(name: "X509Tests", dependencies: ["X509"]),
         .testTarget(name: "TrustTests", dependencies: ["Trust", "X509"], exclude: ["Fixtures"]),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "EventLoop"], exclude: ["Fixtures"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "EventLoop"]),
         .testTarget(name: "S2STests", dependencies: ["S2S", "XMPPStream"]),
         .testTarget(
             name: "RelayServerTests",
