@@ -37,7 +37,6 @@ let package = Package(
             name: "RelayCLI",
             dependencies: [
                 "RelayLog", "RelayConfig", "RelayServer", "EventLoop", "TLS", "Trust", "X509", "DNS", "XMPPStream",
-                "Store",
             ]
         ),
         .executableTarget(name: "xmpp-relay", dependencies: ["RelayCLI"]),
