@@ -14,7 +14,7 @@ struct HopQueue {
     struct LiveLink {
         var acks: NextHopAcks
         var inFlight: [StanzaID] = []
-        /// In-flight stanzas an outstanding `requestAck` covers, and those sent after it.
+        /// In-flight stanzas an outstanding `requestAck` covers (the first ones).
         var requested = 0
 
         var unrequested: Int { inFlight.count - requested }
@@ -23,7 +23,9 @@ struct HopQueue {
     var state = State.idle
     /// Not sent yet (or handed back by a link that went down), in acceptance order: never sent before
     /// an earlier one.
-    var pending: [StanzaID] = []
+    var pending = PendingQueue()
+    /// The unsent availability presence per address pair, so a newer one replaces it without a search.
+    var availability: [PresenceAddresses: StanzaID] = [:]
 
     var isUp: Bool {
         if case .up = state { return true }
@@ -36,24 +38,57 @@ struct HopQueue {
     }
 }
 
-/// Where one held stanza stands with the store.
-enum Durability: Hashable {
-    case memory
-    /// In a `store` action whose commit has not been reported.
-    case storing
-    case stored
-    /// The store refused it while it was in flight: it waits for the hop's acknowledgement and
-    /// bounces if the hop goes down instead.
-    case refused
-}
+/// A FIFO of stanza ids that a backlog of days can live in: appending and taking from the front are
+/// O(1), and a stanza leaving from the middle (expired, replaced, bounced) is only counted out; its id
+/// stays until it reaches the front, and readers skip ids the engine no longer holds.
+struct PendingQueue {
+    private var slots: [StanzaID] = []
+    private var head = 0
+    /// Stanzas still waiting (ids that left from the middle are not counted).
+    private(set) var count = 0
 
-/// One stanza the engine holds.
-struct HeldStanza {
-    var record: StanzaRecord
-    /// Still owed a custody confirmation on this upstream link; nil once confirmed (or for the
-    /// relay's own stanzas and those restored from the store).
-    var upstream: Upstream?
-    var durability: Durability
-    /// When it was written on a live link (nil while pending).
-    var sentAt: WallTime?
+    var isEmpty: Bool { count == 0 }
+
+    /// Every id from the front, those that left from the middle included.
+    var ids: ArraySlice<StanzaID> { slots[head...] }
+
+    mutating func append(_ id: StanzaID) {
+        slots.append(id)
+        count += 1
+    }
+
+    /// A stanza in the queue left it from wherever it was.
+    mutating func left() {
+        precondition(count > 0, "a stanza left an empty pending queue")
+        count -= 1
+        if count == 0 { removeAll() }
+    }
+
+    /// Stanzas a link handed back go in front, in their order.
+    mutating func prepend(_ returned: [StanzaID]) {
+        slots = returned + slots[head...]
+        head = 0
+        count += returned.count
+    }
+
+    /// Takes the front id (maybe one that left; the caller checks).
+    mutating func popFront() -> StanzaID? {
+        guard head < slots.count else { return nil }
+        let id = slots[head]
+        head += 1
+        // Reclaim the consumed prefix once it is the larger part.
+        if head > 64 && head * 2 > slots.count {
+            slots.removeFirst(head)
+            head = 0
+        }
+        return id
+    }
+
+    var front: StanzaID? { head < slots.count ? slots[head] : nil }
+
+    mutating func removeAll() {
+        slots.removeAll()
+        head = 0
+        count = 0
+    }
 }

@@ -18,6 +18,7 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
     private var held: [StanzaID: HeldStanza] = [:]
     private var hops: [NextHop: HopQueue] = [:]
     private var ledgers: [LinkID: UpstreamLedger] = [:]
+    private var deadlines = DeadlineHeap()
     /// Finished (delivered, bounced, dropped) while their `store` was in flight: delete once committed.
     private var finishedWhileStoring: Set<StanzaID> = []
     private var heldBytesPerDomain: [DomainName: Int] = [:]
@@ -77,21 +78,34 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
             return finish(step, now: now)
         }
         let hop = record.hop
-        var queue = hops[hop] ?? HopQueue()
-        if case .availability(let addresses) = record.kind { replaceAvailability(addresses, in: &queue, &step) }
+        var queue = takeQueue(hop)
+        if case .availability(let addresses) = record.kind {
+            replaceAvailability(addresses, with: record.id, in: &queue, &step)
+        }
         held[record.id] = HeldStanza(record: record, upstream: upstream, durability: .memory)
         heldBytes += record.bytes
         heldBytesPerDomain[record.to, default: 0] += record.bytes
         queue.pending.append(record.id)
+        switch queue.state {
+        case .up(let live) where live.acks != .none:
+            break  // sent below; stored only if the hop is slow to confirm
+        case .idle:
+            storeMemoryResident([record.id], hop: hop, logging: [.init("reason", "next-hop-down")], &step)
+        case .up, .connecting, .waiting:
+            // Already logged when the hop started deferring (one line per outage, not per stanza),
+            // or a hop without acks, whose every stanza is stored first.
+            storeMemoryResident([record.id], hop: hop, logging: nil, &step)
+        }
         advance(hop, &queue, now: now, &step)
         put(queue, hop)
+        if held[record.id]?.sentAt == nil { deadlines.push(.expiry(record.id), at: deadline(of: record)) }
         return finish(step, now: now)
     }
 
     /// A link for `hop` is up (one the engine asked for, or an inbound link made bidirectional).
     public mutating func nextHopUp(_ hop: NextHop, acks: NextHopAcks, now: WallTime) -> [RoutingAction] {
         var step = Step()
-        var queue = hops[hop] ?? HopQueue()
+        var queue = takeQueue(hop)
         precondition(!queue.isUp, "\(hop) reported up twice")
         queue.state = .up(HopQueue.LiveLink(acks: acks))
         advance(hop, &queue, now: now, &step)
@@ -103,16 +117,23 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
     /// goes back to the head of its queue, in order, and to the store; the next attempt waits a backoff.
     public mutating func nextHopDown(_ hop: NextHop, reason: String, now: WallTime) -> [RoutingAction] {
         var step = Step()
-        guard var queue = hops[hop] else { preconditionFailure("\(hop) reported down but was never up or asked for") }
+        guard var queue = hops.removeValue(forKey: hop) else {
+            preconditionFailure("\(hop) reported down but was never up or asked for")
+        }
         let failures: Int
         switch queue.state {
         case .up(let live):
             failures = 0
-            for id in live.inFlight { held[id]?.sentAt = nil }
             // The store refused these earlier and nobody confirmed them: nothing holds them now.
             let refused = live.inFlight.filter { held[id: $0].durability == .refused }
-            queue.pending = live.inFlight.filter { held[id: $0].durability != .refused } + queue.pending
+            let returned = live.inFlight.filter { held[id: $0].durability != .refused }
             if !refused.isEmpty { bounceUnstorable(refused, reason: "next hop down before confirming", &step) }
+            for id in returned {
+                held[id]?.sentAt = nil
+                deadlines.push(.expiry(id), at: deadline(of: held[id: id].record))
+            }
+            queue.pending.prepend(returned)
+            storeMemoryResident(returned, hop: hop, logging: nil, &step)
         case .connecting(let previous):
             failures = previous + 1
         case .idle, .waiting:
@@ -124,7 +145,7 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
             // A link that was up retries from the first step; a failed attempt doubles the ceiling.
             let delay = backoff.delay(attempt: max(failures - 1, 0), using: &random)
             queue.state = .waiting(failures: failures, until: now + delay)
-            storeMemoryResident(queue.pending, hop: hop, logging: nil, &step)
+            deadlines.push(.retry(hop), at: now + delay)
             step.actions.append(
                 .log(
                     QueueLog(
@@ -142,7 +163,7 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
     /// ping of `requestAck`): custody has passed to it.
     public mutating func acknowledged(_ hop: NextHop, count: Int, now: WallTime) -> [RoutingAction] {
         var step = Step()
-        guard var queue = hops[hop], case .up(var live) = queue.state, live.acks != .none else {
+        guard var queue = hops.removeValue(forKey: hop), case .up(var live) = queue.state, live.acks != .none else {
             preconditionFailure("acknowledgement from \(hop), which is not a live hop that acknowledges")
         }
         precondition(
@@ -173,11 +194,7 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
             touched.append(held[id: id].record.hop)
         }
         // A hop that cannot acknowledge sends only what is stored: its queue may move now.
-        for hop in Set(touched).sorted(by: { $0.description < $1.description }) {
-            guard var queue = hops[hop], queue.isUp else { continue }
-            advance(hop, &queue, now: now, &step)
-            put(queue, hop)
-        }
+        advanceLive(touched, now: now, &step)
         return finish(step, now: now)
     }
 
@@ -206,7 +223,7 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
         var touched: [NextHop] = []
         for id in waiting {
             let hop = held[id: id].record.hop
-            hops[hop]?.pending.removeAll { $0 == id }
+            hops[hop]?.pending.left()
             touched.append(hop)
         }
         let reason =
@@ -215,11 +232,8 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
             case .io(let message): "store failed: \(message)"
             }
         bounceUnstorable(waiting, reason: reason, &step)
-        for hop in Set(touched).sorted(by: { $0.description < $1.description }) {
-            guard var queue = hops[hop] else { continue }
-            if queue.isUp { advance(hop, &queue, now: now, &step) }
-            put(queue, hop)
-        }
+        advanceLive(touched, now: now, &step)
+        for hop in touched { if let queue = hops.removeValue(forKey: hop) { put(queue, hop) } }
         return finish(step, now: now)
     }
 
@@ -227,30 +241,7 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
     public mutating func timer(now: WallTime) -> [RoutingAction] {
         var step = Step()
         scheduled = nil
-        for hop in hops.keys.sorted(by: { $0.description < $1.description }) {
-            guard var queue = hops[hop] else { continue }
-            expire(hop, &queue, now: now, &step)
-            switch queue.state {
-            case .up(let live) where live.acks != .none:
-                let overdue = live.inFlight.filter {
-                    let stanza = held[id: $0]
-                    return stanza.durability == .memory && stanza.sentAt.map { $0 + policy.hold <= now } == true
-                }
-                storeMemoryResident(overdue, hop: hop, logging: [.init("reason", "hold-expired")], &step)
-            case .up:
-                advance(hop, &queue, now: now, &step)
-            case .waiting(let failures, let until) where until <= now:
-                if queue.pending.isEmpty {
-                    queue.state = .idle
-                } else {
-                    queue.state = .connecting(failures: failures)
-                    step.actions.append(.connect(hop))
-                }
-            case .idle, .connecting, .waiting:
-                break
-            }
-            put(queue, hop)
-        }
+        processDue(now: now, &step)
         return finish(step, now: now)
     }
 
@@ -259,10 +250,9 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
     public mutating func inboundAuthenticated(_ domain: DomainName, now: WallTime) -> [RoutingAction] {
         var step = Step()
         for hop in hops.keys.sorted(by: { $0.description < $1.description }) where hop.domain == domain {
-            guard var queue = hops[hop], case .waiting(let failures, _) = queue.state else { continue }
-            queue.state = .connecting(failures: failures)
+            guard case .waiting(let failures, _)? = hops[hop]?.state else { continue }
+            hops[hop]?.state = .connecting(failures: failures)
             step.actions.append(.connect(hop))
-            put(queue, hop)
         }
         return finish(step, now: now)
     }
@@ -286,10 +276,11 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
             heldBytesPerDomain[record.to, default: 0] += record.bytes
             if hops[record.hop] == nil { order.append(record.hop) }
             hops[record.hop, default: HopQueue()].pending.append(record.id)
+            deadlines.push(.expiry(record.id), at: deadline(of: record))
         }
+        processDue(now: now, &step)
         for hop in order {
-            guard var queue = hops[hop] else { continue }
-            expire(hop, &queue, now: now, &step)
+            guard var queue = hops.removeValue(forKey: hop) else { continue }
             advance(hop, &queue, now: now, &step)
             put(queue, hop)
         }
@@ -306,25 +297,33 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
         var forgotten: [StanzaID] = []
     }
 
-    /// Moves the hop's pending stanzas as far as its state allows: out on a live link, else to the
-    /// store (and a `connect` when nobody is trying).
+    /// Moves the hop's pending stanzas as far as its state allows: out on a live link, or a `connect`
+    /// when nobody is trying. (Stanzas waiting for a hop that is not up were stored as they came.)
     private mutating func advance(_ hop: NextHop, _ queue: inout HopQueue, now: WallTime, _ step: inout Step) {
         switch queue.state {
         case .up(var live):
             switch live.acks {
             case .streamManagement, .ping:
-                for id in queue.pending {
+                for id in queue.pending.ids where held[id] != nil {
                     held[id]?.sentAt = now
                     step.actions.append(.send(id, on: hop))
                     live.inFlight.append(id)
+                    if held[id: id].durability == .memory { deadlines.push(.hold(id), at: now + policy.hold) }
                 }
                 queue.pending.removeAll()
+                queue.availability.removeAll()
                 requestAckIfDue(hop, &live, &step)
             case .none:
-                // Store first, then send in order only what is committed; written means delivered.
-                storeMemoryResident(queue.pending, hop: hop, logging: nil, &step)
-                while let first = queue.pending.first, held[id: first].durability == .stored {
-                    queue.pending.removeFirst()
+                // Send in order only what is committed; written means delivered.
+                while let first = queue.pending.front {
+                    guard let stanza = held[first] else {
+                        _ = queue.pending.popFront()
+                        continue
+                    }
+                    guard stanza.durability == .stored else { break }
+                    _ = queue.pending.popFront()
+                    queue.pending.left()
+                    if case .availability(let addresses) = stanza.record.kind { queue.availability[addresses] = nil }
                     step.actions.append(.send(first, on: hop))
                     release(first, &step)
                 }
@@ -333,11 +332,67 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
         case .idle:
             guard !queue.pending.isEmpty else { return }
             queue.state = .connecting(failures: 0)
-            storeMemoryResident(queue.pending, hop: hop, logging: [.init("reason", "next-hop-down")], &step)
             step.actions.append(.connect(hop))
         case .connecting, .waiting:
-            // Already logged when the hop started deferring; one line per outage, not per stanza.
-            storeMemoryResident(queue.pending, hop: hop, logging: nil, &step)
+            break
+        }
+    }
+
+    /// Advances the live hops among `touched` (a hop without acks may send what was just committed).
+    private mutating func advanceLive(_ touched: [NextHop], now: WallTime, _ step: inout Step) {
+        var seen: Set<NextHop> = []
+        for hop in touched where seen.insert(hop).inserted {
+            guard hops[hop]?.isUp == true, var queue = hops.removeValue(forKey: hop) else { continue }
+            advance(hop, &queue, now: now, &step)
+            put(queue, hop)
+        }
+    }
+
+    /// Timers due by `now`, in deadline order: age limits, hold expiries (stored, one `queue.deferred`
+    /// per hop), retries.
+    private mutating func processDue(now: WallTime, _ step: inout Step) {
+        var overdue: [NextHop: [StanzaID]] = [:]
+        var overdueOrder: [NextHop] = []
+        var expiredOn: [NextHop] = []
+        while let entry = deadlines.top, entry.at <= now {
+            deadlines.pop()
+            guard isLive(entry) else { continue }
+            switch entry.due {
+            case .expiry(let id):
+                expiredOn.append(held[id: id].record.hop)
+                expire(id, now: now, &step)
+            case .hold(let id):
+                let hop = held[id: id].record.hop
+                if overdue[hop] == nil { overdueOrder.append(hop) }
+                overdue[hop, default: []].append(id)
+            case .retry(let hop):
+                guard case .waiting(let failures, _)? = hops[hop]?.state else { continue }
+                if hops[hop]?.pending.isEmpty == true {
+                    hops[hop] = nil  // idle and empty
+                } else {
+                    hops[hop]?.state = .connecting(failures: failures)
+                    step.actions.append(.connect(hop))
+                }
+            }
+        }
+        for hop in overdueOrder {
+            storeMemoryResident(overdue[hop] ?? [], hop: hop, logging: [.init("reason", "hold-expired")], &step)
+        }
+        advanceLive(expiredOn, now: now, &step)
+    }
+
+    /// Whether a heap entry still applies (see `DeadlineHeap`).
+    private func isLive(_ entry: DeadlineHeap.Entry) -> Bool {
+        switch entry.due {
+        case .expiry(let id):
+            guard let stanza = held[id] else { return false }
+            return stanza.sentAt == nil && deadline(of: stanza.record) == entry.at
+        case .hold(let id):
+            guard let stanza = held[id], let sentAt = stanza.sentAt else { return false }
+            return stanza.durability == .memory && sentAt + policy.hold == entry.at
+        case .retry(let hop):
+            guard case .waiting(_, let until)? = hops[hop]?.state else { return false }
+            return until == entry.at
         }
     }
 
@@ -365,37 +420,32 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
 
     /// A newer availability presence replaces an unsent one for the same addresses.
     private mutating func replaceAvailability(
-        _ addresses: PresenceAddresses, in queue: inout HopQueue, _ step: inout Step
+        _ addresses: PresenceAddresses, with newer: StanzaID, in queue: inout HopQueue, _ step: inout Step
     ) {
-        let replaced = queue.pending.filter { held[id: $0].record.kind == .availability(addresses) }
-        guard !replaced.isEmpty else { return }
-        queue.pending.removeAll { replaced.contains($0) }
-        for id in replaced { release(id, &step) }
+        if let older = queue.availability[addresses], let stanza = held[older], stanza.sentAt == nil {
+            queue.pending.left()
+            release(older, &step)
+        }
+        queue.availability[addresses] = newer
     }
 
-    /// Bounces (or drops) pending stanzas whose time is up: iqs after `iqHold`, the rest after `maxAge`.
-    private mutating func expire(_ hop: NextHop, _ queue: inout HopQueue, now: WallTime, _ step: inout Step) {
-        let expired = queue.pending.filter { deadline(of: held[id: $0].record) <= now }
-        guard !expired.isEmpty else { return }
-        queue.pending.removeAll { expired.contains($0) }
-        for id in expired {
-            let record = held[id: id].record
-            let outcome = record.kind.bounces ? "bounced" : "dropped"
-            step.actions.append(
-                .log(
-                    QueueLog(
-                        .expired,
-                        [
-                            .init("id", "\(id.value)"), .init("hop", "\(hop)"), .init("kind", record.kind.name),
-                            .init("age_ms", "\((now - record.acceptedAt).wholeMilliseconds)"),
-                            .init("outcome", outcome),
-                        ])))
-            if record.kind.bounces {
-                step.actions.append(
-                    .bounce(id, .remoteServerTimeout, text: "\(record.to) could not be reached in time"))
-            }
-            release(id, &step)
+    /// Bounces (or drops) a pending stanza whose time is up: iqs after `iqHold`, the rest after `maxAge`.
+    private mutating func expire(_ id: StanzaID, now: WallTime, _ step: inout Step) {
+        let record = held[id: id].record
+        hops[record.hop]?.pending.left()
+        let outcome = record.kind.bounces ? "bounced" : "dropped"
+        step.actions.append(
+            .log(
+                QueueLog(
+                    .expired,
+                    [
+                        .init("id", "\(id.value)"), .init("hop", "\(record.hop)"), .init("kind", record.kind.name),
+                        .init("age_ms", "\((now - record.acceptedAt).wholeMilliseconds)"), .init("outcome", outcome),
+                    ])))
+        if record.kind.bounces {
+            step.actions.append(.bounce(id, .remoteServerTimeout, text: "\(record.to) could not be reached in time"))
         }
+        release(id, &step)
     }
 
     private func deadline(of record: StanzaRecord) -> WallTime {
@@ -442,9 +492,8 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
     }
 
     private mutating func settle(_ upstream: Upstream, _ step: inout Step) {
-        guard var ledger = ledgers[upstream.link] else { return }  // the link closed meanwhile
-        let count = ledger.settle(upstream.sequence)
-        ledgers[upstream.link] = ledger
+        // Settled in place (a copy would copy its set); nil when the link closed meanwhile.
+        guard let count = ledgers[upstream.link]?.settle(upstream.sequence) else { return }
         guard count > 0 else { return }
         // One confirmation per link and step: several stanzas settled together make one `<a h/>`.
         if case .ackUpstream(let link, let earlier)? = step.actions.last, link == upstream.link {
@@ -461,6 +510,12 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
             return "max_bytes_per_domain"
         }
         return nil
+    }
+
+    /// Takes the hop's queue out of the table to change it (so its arrays are not copied on write);
+    /// `put` returns it.
+    private mutating func takeQueue(_ hop: NextHop) -> HopQueue {
+        hops.removeValue(forKey: hop) ?? HopQueue()
     }
 
     private mutating func put(_ queue: HopQueue, _ hop: NextHop) {
@@ -481,26 +536,16 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
         return actions
     }
 
-    /// The earliest hold expiry, age limit or retry. Linear in the stanzas held; a heap is the
-    /// next step if backlogs grow large (the benchmark will tell).
-    private func nextDeadline() -> WallTime? {
-        var earliest: WallTime?
-        func consider(_ time: WallTime) { earliest = min(earliest ?? time, time) }
-        for queue in hops.values {
-            for id in queue.pending { consider(deadline(of: held[id: id].record)) }
-            switch queue.state {
-            case .up(let live) where live.acks != .none:
-                for id in live.inFlight {
-                    let stanza = held[id: id]
-                    if stanza.durability == .memory, let sentAt = stanza.sentAt { consider(sentAt + policy.hold) }
-                }
-            case .waiting(_, let until):
-                consider(until)
-            case .idle, .connecting, .up:
-                break
-            }
+    /// The earliest hold expiry, age limit or retry that still applies.
+    private mutating func nextDeadline() -> WallTime? {
+        while let top = deadlines.top, !isLive(top) { deadlines.pop() }
+        // Stale entries (stanzas delivered long before their age limit) would otherwise stay for days.
+        if deadlines.count > 2 * (held.count + hops.count) + 64 {
+            var heap = deadlines
+            heap.retain { isLive($0) }
+            deadlines = heap
         }
-        return earliest
+        return deadlines.top?.at
     }
 }
 

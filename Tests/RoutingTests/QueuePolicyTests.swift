@@ -66,6 +66,28 @@ final class QueuePolicyTests: XCTestCase {
         XCTAssertLines(t.up(Net.toJabber), ["send #2 \(jabber)", "requestAck \(jabber) 1"])
     }
 
+    func testAnIqInFlightDoesNotExpireButBouncesOnceHandedBackPastItsTime() {
+        var t = Transcript()
+        _ = t.up(Net.toJabber)
+        XCTAssertLines(t.fromSmith(.iqRequest), ["send #1 \(jabber)", "requestAck \(jabber) 1", "schedule +500ms"])
+        t.wait(.milliseconds(500))
+        XCTAssertLines(t.timer(), ["queue.deferred hop=\(jabber) count=1 reason=hold-expired", "store #1"])
+        XCTAssertLines(t.stored(1), ["ackUpstream link1 1"])
+        t.wait(.seconds(61))
+        XCTAssertLines(t.timer(), [], "sent: the peer may be answering it")
+        let down = t.down(Net.toJabber, "peer closed")
+        XCTAssertEqual(down.last, "schedule +60000ms", "handed back past its time: due at once")
+        let expiry = t.timer()
+        XCTAssertLines(
+            Array(expiry.prefix(4)),
+            [
+                "queue.expired id=1 hop=\(jabber) kind=iq age_ms=61500 outcome=bounced",
+                "bounce #1 remote-server-timeout wait", "delete #1", "forget #1",
+            ])
+        XCTAssertEqual(expiry.count, 5, "and only the retry timer is left: \(expiry)")
+        XCTAssertEqual(t.engine.heldCount, 0)
+    }
+
     func testMessageBouncesWithRemoteServerTimeoutAfterMaxAge() {
         var t = Transcript()
         _ = t.fromSmith(.message)

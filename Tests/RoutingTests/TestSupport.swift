@@ -73,45 +73,49 @@ struct Transcript {
             id: StanzaID(nextID), kind: kind, from: from, to: to, bytes: bytes,
             origin: .link(Upstream(link: link, sequence: sequences[link]!), arrival: arrival))
         nextID += 1
-        return lines(engine.received(stanza, now: now))
+        return Self.lines(engine.received(stanza, now: now))
     }
 
     /// The relay writes a stanza itself (a bounce).
     mutating func fromRelay(_ kind: StanzaKind, from: DomainName, to: DomainName) -> [String] {
         let stanza = IncomingStanza(id: StanzaID(nextID), kind: kind, from: from, to: to, bytes: 50, origin: .relay)
         nextID += 1
-        return lines(engine.received(stanza, now: now))
+        return Self.lines(engine.received(stanza, now: now))
     }
 
     mutating func up(_ hop: NextHop, _ acks: NextHopAcks = .streamManagement) -> [String] {
-        lines(engine.nextHopUp(hop, acks: acks, now: now))
+        Self.lines(engine.nextHopUp(hop, acks: acks, now: now))
     }
 
     mutating func down(_ hop: NextHop, _ reason: String = "connection refused") -> [String] {
-        lines(engine.nextHopDown(hop, reason: reason, now: now))
+        Self.lines(engine.nextHopDown(hop, reason: reason, now: now))
     }
 
     mutating func acked(_ hop: NextHop, _ count: Int) -> [String] {
-        lines(engine.acknowledged(hop, count: count, now: now))
+        Self.lines(engine.acknowledged(hop, count: count, now: now))
     }
 
     mutating func stored(_ ids: UInt64...) -> [String] {
-        lines(engine.stored(ids.map(StanzaID.init), now: now))
+        Self.lines(engine.stored(ids.map(StanzaID.init), now: now))
     }
 
     mutating func storeFailed(_ failure: RoutingEngine<SeededRandom>.StoreFailure, _ ids: UInt64...) -> [String] {
-        lines(engine.storeFailed(ids.map(StanzaID.init), failure, now: now))
+        Self.lines(engine.storeFailed(ids.map(StanzaID.init), failure, now: now))
     }
 
-    mutating func timer() -> [String] { lines(engine.timer(now: now)) }
+    mutating func timer() -> [String] { Self.lines(engine.timer(now: now)) }
 
-    mutating func inbound(_ domain: DomainName) -> [String] { lines(engine.inboundAuthenticated(domain, now: now)) }
+    mutating func inbound(_ domain: DomainName) -> [String] {
+        Self.lines(engine.inboundAuthenticated(domain, now: now))
+    }
 
-    mutating func restarted(_ records: [StanzaRecord]) -> [String] { lines(engine.restarted(records, now: now)) }
+    mutating func restarted(_ records: [StanzaRecord]) -> [String] { Self.lines(engine.restarted(records, now: now)) }
 
-    func lines(_ actions: [RoutingAction]) -> [String] { actions.map(describe) }
+    /// Static, so that `Self.lines(engine.received(…))` does not copy `self` (and the engine with it)
+    /// as the base of the call before the engine mutates: that copy made every event O(held stanzas).
+    static func lines(_ actions: [RoutingAction]) -> [String] { actions.map(describe) }
 
-    func describe(_ action: RoutingAction) -> String {
+    static func describe(_ action: RoutingAction) -> String {
         func ids(_ list: [StanzaID]) -> String { list.map(\.description).joined(separator: " ") }
         switch action {
         case .send(let id, let hop): return "send \(id) \(hop)"
