@@ -74,6 +74,18 @@ final class RetryTests: XCTestCase {
         XCTAssertLines(t.timer(), [maxAge], "the backoff timer does not dial a second time")
     }
 
+    /// An inbound link made bidirectional (or any link) coming up while the hop backs off ends the wait.
+    func testAHopUpWhileBackingOffSendsAtOnceAndTheRetryTimerLapses() {
+        var t = Transcript()
+        _ = t.fromSmith()
+        _ = t.stored(1)
+        let delay = retryDelay(in: t.down(Net.toJabber)) ?? 0
+        XCTAssertLines(t.up(Net.toJabber), ["send #1 \(jabber)", "requestAck \(jabber) 1"])
+        t.wait(.milliseconds(delay))
+        XCTAssertLines(t.timer(), [], "no connect: the hop is up")
+        XCTAssertLines(t.acked(Net.toJabber, 1), ["delete #1", "forget #1"])
+    }
+
     /// RFC 6120 §10.1: what the link did not confirm goes out again before anything accepted later.
     func testOrderIsKeptAcrossARetry() {
         var t = Transcript()
