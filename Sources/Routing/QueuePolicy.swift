@@ -17,11 +17,15 @@ public struct QueuePolicy: Hashable, Sendable {
     public var maxBytes: Int
     /// Bytes held for one destination domain.
     public var maxBytesPerDomain: Int
+    /// Stanzas one hop may have in flight (sent, not yet confirmed); the rest wait their turn, so a
+    /// backlog released by a link coming up does not land in that link's output buffer at once
+    /// (RelayServer stops reading from links whose output passes `[limits] link_output_bytes`).
+    public var sendWindow: Int
 
     public init(
         hold: Duration = .milliseconds(500), maxAge: Duration = .seconds(3 * 86400), iqHold: Duration = .seconds(60),
         firstBackoff: Duration = .seconds(2), maxBackoff: Duration = .seconds(15 * 60),
-        maxBytes: Int = 64 * 1024 * 1024, maxBytesPerDomain: Int = 16 * 1024 * 1024
+        maxBytes: Int = 64 * 1024 * 1024, maxBytesPerDomain: Int = 16 * 1024 * 1024, sendWindow: Int = 100
     ) {
         self.hold = hold
         self.maxAge = maxAge
@@ -30,5 +34,6 @@ public struct QueuePolicy: Hashable, Sendable {
         self.maxBackoff = maxBackoff
         self.maxBytes = maxBytes
         self.maxBytesPerDomain = maxBytesPerDomain
+        self.sendWindow = max(1, sendWindow)
     }
 }

@@ -88,7 +88,7 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
         queue.pending.append(record.id)
         switch queue.state {
         case .up(let live) where live.acks != .none:
-            break  // sent below; stored only if the hop is slow to confirm
+            break  // sent below (or when the window opens); stored only if the hop is slow
         case .idle:
             storeMemoryResident([record.id], hop: hop, logging: [.init("reason", "next-hop-down")], &step)
         case .up, .connecting, .waiting:
@@ -98,7 +98,11 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
         }
         advance(hop, &queue, now: now, &step)
         put(queue, hop)
-        if held[record.id]?.sentAt == nil { deadlines.push(.expiry(record.id), at: deadline(of: record)) }
+        if let stanza = held[record.id], stanza.sentAt == nil {
+            deadlines.push(.expiry(record.id), at: deadline(of: record))
+            // Waiting for a full window to open: the hold runs from now.
+            if stanza.durability == .memory { deadlines.push(.hold(record.id), at: now + policy.hold) }
+        }
         return finish(step, now: now)
     }
 
@@ -133,7 +137,9 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
                 deadlines.push(.expiry(id), at: deadline(of: held[id: id].record))
             }
             queue.pending.prepend(returned)
-            storeMemoryResident(returned, hop: hop, logging: nil, &step)
+            // Everything still only in memory (handed back, or waiting for the window) goes to the store.
+            let waiting = queue.pending.ids.filter { held[$0] != nil }
+            storeMemoryResident(Array(waiting), hop: hop, logging: nil, &step)
         case .connecting(let previous):
             failures = previous + 1
         case .idle, .waiting:
@@ -173,8 +179,8 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
         live.inFlight.removeFirst(count)
         live.requested = max(0, live.requested - count)
         for id in confirmed { release(id, &step) }
-        requestAckIfDue(hop, &live, &step)
         queue.state = .up(live)
+        advance(hop, &queue, now: now, &step)  // the window moved
         put(queue, hop)
         return finish(step, now: now)
     }
@@ -297,21 +303,25 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
         var forgotten: [StanzaID] = []
     }
 
-    /// Moves the hop's pending stanzas as far as its state allows: out on a live link, or a `connect`
+    /// Moves the hop's pending stanzas as far as its state allows: out on a live link (up to the send
+    /// window), or a `connect`
     /// when nobody is trying. (Stanzas waiting for a hop that is not up were stored as they came.)
     private mutating func advance(_ hop: NextHop, _ queue: inout HopQueue, now: WallTime, _ step: inout Step) {
         switch queue.state {
         case .up(var live):
             switch live.acks {
             case .streamManagement, .ping:
-                for id in queue.pending.ids where held[id] != nil {
+                while live.inFlight.count < policy.sendWindow, let id = queue.pending.popFront() {
+                    guard let stanza = held[id] else { continue }  // left from the middle earlier
+                    queue.pending.left()
+                    if case .availability(let addresses) = stanza.record.kind, queue.availability[addresses] == id {
+                        queue.availability[addresses] = nil
+                    }
                     held[id]?.sentAt = now
                     step.actions.append(.send(id, on: hop))
                     live.inFlight.append(id)
-                    if held[id: id].durability == .memory { deadlines.push(.hold(id), at: now + policy.hold) }
+                    if stanza.durability == .memory { deadlines.push(.hold(id), at: now + policy.hold) }
                 }
-                queue.pending.removeAll()
-                queue.availability.removeAll()
                 requestAckIfDue(hop, &live, &step)
             case .none:
                 // Send in order only what is committed; written means delivered.
@@ -388,8 +398,9 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
             guard let stanza = held[id] else { return false }
             return stanza.sentAt == nil && deadline(of: stanza.record) == entry.at
         case .hold(let id):
-            guard let stanza = held[id], let sentAt = stanza.sentAt else { return false }
-            return stanza.durability == .memory && sentAt + policy.hold == entry.at
+            // Held in memory only: in flight since `sentAt`, or waiting for the window since acceptance.
+            guard let stanza = held[id], stanza.durability == .memory else { return false }
+            return (stanza.sentAt ?? stanza.record.acceptedAt) + policy.hold == entry.at
         case .retry(let hop):
             guard case .waiting(_, let until)? = hops[hop]?.state else { return false }
             return until == entry.at

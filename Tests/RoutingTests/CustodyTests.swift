@@ -47,6 +47,32 @@ final class CustodyTests: XCTestCase {
         XCTAssertLines(t.acked(Net.toJabber, 1), ["delete #1", "forget #1"], "confirmed late: the row goes")
     }
 
+    func testAFullSendWindowHoldsTheRestInOrderAndStoresWhatWaitsBeyondHold() {
+        var t = Transcript(policy: QueuePolicy(sendWindow: 2))
+        _ = t.up(Net.toJabber)
+        XCTAssertLines(t.fromSmith(), ["send #1 \(jabber)", "requestAck \(jabber) 1", "schedule +500ms"])
+        XCTAssertLines(t.fromSmith(), ["send #2 \(jabber)"])
+        XCTAssertLines(t.fromSmith(), [], "the window is full: #3 waits in memory")
+        t.wait(.milliseconds(100))
+        XCTAssertLines(t.fromSmith(), [])
+        XCTAssertLines(
+            t.acked(Net.toJabber, 1),
+            ["ackUpstream link1 1", "send #3 \(jabber)", "requestAck \(jabber) 2", "forget #1"])
+        t.wait(.milliseconds(400))
+        XCTAssertLines(
+            t.timer(), ["queue.deferred hop=\(jabber) count=1 reason=hold-expired", "store #2", "schedule +600ms"],
+            "#2 was sent at 0 ms; #3 (sent at 100 ms) and #4 (waiting since 100 ms) still have time")
+        t.wait(.milliseconds(100))
+        XCTAssertLines(
+            t.timer(),
+            ["queue.deferred hop=\(jabber) count=2 reason=hold-expired", "store #4 #3", "schedule +259200100ms"],
+            "a stanza waiting for the window is stored after hold too")
+        XCTAssertLines(t.stored(2, 3, 4), ["ackUpstream link1 3"])
+        XCTAssertLines(
+            t.acked(Net.toJabber, 2), ["send #4 \(jabber)", "requestAck \(jabber) 1", "delete #2 #3", "forget #2 #3"])
+        XCTAssertLines(t.acked(Net.toJabber, 1), ["delete #4", "forget #4"])
+    }
+
     func testAConfirmationDuringTheCommitSettlesUpstreamAndTheRowGoesAfterIt() {
         var t = Transcript()
         _ = t.up(Net.toJabber)
