@@ -27,6 +27,7 @@ let package = Package(
         .target(name: "DNS", dependencies: ["CUnbound", "EventLoop"]),
         .target(name: "Store", dependencies: ["CSQLite"]),
         .target(name: "S2S", dependencies: ["XMPPStream", "X509"]),
+        .target(name: "Routing", dependencies: ["S2S", "XMPPStream"]),
         .target(
             name: "RelayServer",
             dependencies: [
@@ -59,6 +60,7 @@ let package = Package(
         .testTarget(name: "DNSTests", dependencies: ["DNS", "EventLoop"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "EventLoop"]),
         .testTarget(name: "S2STests", dependencies: ["S2S", "XMPPStream"]),
+        .testTarget(name: "RoutingTests", dependencies: ["Routing", "S2S", "XMPPStream"]),
         .testTarget(
             name: "RelayServerTests",
             dependencies: [

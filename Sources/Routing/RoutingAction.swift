@@ -1,0 +1,33 @@
+import S2S
+
+/// What the routing engine asks RelayServer to do, in order. The engine never touches links, the
+/// store or a clock; RelayServer executes these and reports back through the engine's event methods.
+public enum RoutingAction: Hashable, Sendable {
+    /// Write this stanza on the hop's link (its bytes come from memory or the store).
+    case send(StanzaID, on: NextHop)
+    /// Ask the hop to confirm what was sent: `<r/>` on XEP-0198 links, a XEP-0199 ping otherwise.
+    /// On the ping's reply (a result or an error), report `acknowledged(hop, count: covering)`.
+    case requestAck(NextHop, covering: Int)
+    /// Write these stanzas (bytes + record) in one transaction; report `stored` after the commit
+    /// (`synchronous=FULL`) or `storeFailed`.
+    case store([StanzaRecord])
+    /// Delete these stanzas' rows: they were delivered, bounced or dropped.
+    case delete([StanzaID])
+    /// The engine is done with these stanzas: free any copy of their bytes (after any `bounce` or
+    /// `send` above, which still need them).
+    case forget([StanzaID])
+    /// Answer the stanza's sender with a stanza error (RFC 6120 §8.3) and hand the error stanza back
+    /// as `received(.relay)`.
+    case bounce(StanzaID, BounceCondition, text: String)
+    /// The routing rule refused the stanza (DESIGN.md §2): not-allowed bounces, invalid-from is only
+    /// logged (never answer a forged sender), as RelayServer's Router does today.
+    case refuse(StanzaID, RouteRule.Refusal, reason: String)
+    /// The upstream link's engine may count `count` more stanzas, in its delivery order, as in the
+    /// relay's custody: `InboundStream.custodyTaken(count)`.
+    case ackUpstream(LinkID, count: Int)
+    /// Open a link for this hop; report `nextHopUp` or `nextHopDown`.
+    case connect(NextHop)
+    /// Call `timer(now:)` at this time (replaces any earlier schedule).
+    case schedule(at: WallTime)
+    case log(QueueLog)
+}
