@@ -38,12 +38,24 @@ final class CrashDurabilityTests: XCTestCase {
         let output = Pipe()
         process.standardOutput = output
         try process.run()
-        usleep(UInt32.random(in: 150_000...600_000))
+        // Kill at a random moment after the first commit (start-up under an emulator takes a while).
+        var early = Data()
+        let deadline = Date().addingTimeInterval(30)
+        let descriptor = output.fileHandleForReading.fileDescriptor
+        while !String(decoding: early, as: UTF8.self).contains("committed "), Date() < deadline, process.isRunning {
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 100) == 1 else { continue }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = read(descriptor, &buffer, buffer.count)
+            if count <= 0 { break }
+            early.append(contentsOf: buffer[0..<count])
+        }
+        usleep(UInt32.random(in: 50_000...400_000))
         XCTAssertTrue(process.isRunning, "the writer died on its own")
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         XCTAssertEqual(process.terminationReason, .uncaughtSignal)
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let text = String(decoding: early + output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         // A line cut off by the kill has no newline; only complete lines count.
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         return lines.compactMap { line in
