@@ -7,21 +7,14 @@ import XCTest
 /// relay stops reading from it), closed after `write_stall`, and the relay's private memory stays
 /// within the link's cap while it lasts and comes back afterwards.
 final class BackpressureTests: XCTestCase {
-    private var directory = ""
-    private var relay: RelayProcess?
+    private var bed: RelayBed!
 
     override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "xmpp-relay-backpressure-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try ". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n"
-            .write(toFile: directory + "/root.key", atomically: true, encoding: .utf8)
+        bed = try RelayBed(name: "backpressure")
     }
 
     override func tearDownWithError() throws {
-        relay?.stop()
-        if ProcessInfo.processInfo.environment["XMPP_RELAY_TEST_PRINT_LOGS"] != nil { print(relay?.log ?? "") }
-        relay = nil
-        try? FileManager.default.removeItem(atPath: directory)
+        bed.tearDown()
     }
 
     /// Starts a relay for b.example (component b.example, so the s2s listener opens) with `limits`.
@@ -32,44 +25,24 @@ final class BackpressureTests: XCTestCase {
     func startRelayWithComponentPort(limits: String, extra: String = "") throws -> (
         relay: (RelayProcess, s2sPort: UInt16), componentPort: UInt16
     ) {
-        _ = try RelayBinary().run(["keygen", "b.example", "--out", directory])
+        let files = try bed.keygen("b.example")
         let s2sPort = freeLoopbackPort()
         let componentPort = freeLoopbackPort()
-        let text = """
-            [relay]
-            state_dir = "\(directory)/state"
-            allow_root = true
+        let text =
+            bed.commonSections(domain: "b.example", certificate: files.certificate, key: files.key) + """
+                [listen]
+                s2s = ["127.0.0.1:\(s2sPort)"]
+                s2s_direct_tls = []
+                home = []
+                component = ["127.0.0.1:\(componentPort)"]
 
-            [tls]
-            certificate = "\(directory)/b.example.crt"
-            key = "\(directory)/b.example.key"
+                [limits]
+                \(limits)
 
-            [dns]
-            trust_anchor = "\(directory)/root.key"
-            forwarders = ["127.0.0.1@9"]
+                \(extra)
 
-            [listen]
-            s2s = ["127.0.0.1:\(s2sPort)"]
-            s2s_direct_tls = []
-            home = []
-            component = ["127.0.0.1:\(componentPort)"]
-
-            [limits]
-            \(limits)
-
-            \(extra)
-
-            [[component]]
-            domain = "b.example"
-            secret = "secret-of-b"
-
-            """
-        let path = "\(directory)/b.example.toml"
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        chmod(path, 0o600)
-        let started = try RelayProcess(configPath: path)
-        relay = started
-        return ((started, s2sPort), componentPort)
+                """ + RelayBed.componentSection(domain: "b.example", secret: "secret-of-b")
+        return ((try bed.startRelay(domain: "b.example", text), s2sPort), componentPort)
     }
 
     /// RssAnon of `pid` in KiB (private memory: what a flood makes grow).
@@ -234,9 +207,9 @@ extension BackpressureTests {
     /// its max_links slot freed; the inbound link that asked, closed meanwhile, leaves no waiter.
     func testVerifyingLinkToASilentServerTimesOutAndTheWaiterIsDropped() throws {
         try RelayBinary.skipUnderEmulator("a handshake timeout measured in seconds")
-        _ = try RelayBinary().run(["keygen", "a.example", "--out", directory])
+        let files = try bed.keygen("a.example")
         let silent = try SilentAuthoritativeServer(
-            identity: TLSIdentity(certificateFile: "\(directory)/a.example.crt", keyFile: "\(directory)/a.example.key"))
+            identity: TLSIdentity(certificateFile: files.certificate, keyFile: files.key))
         let (relay, port) = try startRelay(
             limits: "handshake_timeout = \"3s\"\nmax_links = 2",
             extra: """
