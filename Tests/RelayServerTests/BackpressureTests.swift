@@ -45,6 +45,22 @@ final class BackpressureTests: XCTestCase {
         return ((try bed.startRelay(domain: "b.example", text), s2sPort), componentPort)
     }
 
+    /// Sends `batch` over `client` until a send stays blocked for a second (the relay stopped
+    /// reading) or 15 s pass, sampling the relay's private memory every 20 batches.
+    private func flood(
+        _ client: LoopbackClient, with batch: String, relay pid: Int32, idle: Int
+    ) throws -> (batches: Int, peak: Int, blocked: Bool) {
+        var peak = idle
+        var batches = 0
+        let end = Date().addingTimeInterval(15)
+        while Date() < end {
+            guard try client.sendUnlessBlocked(batch, milliseconds: 1000) else { return (batches, peak, true) }
+            batches += 1
+            if batches % 20 == 0 { peak = max(peak, try privateKiB(pid)) }
+        }
+        return (batches, peak, false)
+    }
+
     /// RssAnon of `pid` in KiB (private memory: what a flood makes grow).
     private func privateKiB(_ pid: Int32) throws -> Int {
         let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
@@ -88,13 +104,9 @@ final class BackpressureTests: XCTestCase {
         for index in 0..<100 {
             batch += "<db:verify from='a.example' to='c.example' id='f\(index)'>k</db:verify>"
         }
-        var peak = idle
-        var sentBatches = 0
-        let floodEnd = Date().addingTimeInterval(15)
-        while Date() < floodEnd, try peer.sendUnlessBlocked(batch, milliseconds: 1000) {
-            sentBatches += 1
-            if sentBatches % 20 == 0 { peak = max(peak, try privateKiB(pid)) }
-        }
+        let flooded = try flood(peer, with: batch, relay: pid, idle: idle)
+        let sentBatches = flooded.batches
+        var peak = flooded.peak
         let blockedAt = Date()
         // The relay stopped reading: our sends block. Watch its memory until it closes the link.
         var closed = false
@@ -290,21 +302,18 @@ extension BackpressureTests {
         for index in 0..<20 {
             batch += "<message from='a@x.example' to='b@b.example' id='m\(index)'><body>\(body)</body></message>"
         }
-        var peak = idle
-        var sent = 0
-        let floodEnd = Date().addingTimeInterval(15)
-        while Date() < floodEnd, try source.sendUnlessBlocked(batch, milliseconds: 1000) {
-            sent += 1
-            if sent % 20 == 0 { peak = max(peak, try privateKiB(pid)) }
-        }
-        XCTAssertLessThan(Date(), floodEnd, "the relay stopped reading from the sender")
+        let flooded = try flood(source, with: batch, relay: pid, idle: idle)
+        XCTAssertTrue(flooded.blocked, "the relay stopped reading from the sender")
+        var peak = flooded.peak
         for _ in 0..<10 {
             peak = max(peak, try privateKiB(pid))
             Thread.sleep(forTimeInterval: 0.1)
         }
         XCTAssertNotNil(relay.waitFor("limit.reached", ["limit=write_stall"], timeout: 10), relay.log)
         XCTAssertNotNil(relay.waitFor("component.down", ["domain=b.example", "write_stall"], timeout: 5), relay.log)
-        print("component flood: idle \(idle) KiB, peak \(peak) KiB (+\(peak - idle)); \(sent) batches of 20 sent")
+        print(
+            "component flood: idle \(idle) KiB, peak \(peak) KiB (+\(peak - idle)); \(flooded.batches) batches of 20 sent"
+        )
         XCTAssertLessThanOrEqual(peak - idle, linkCap / 1024 + 2048, "private memory grew past the cap")
         // The sink is gone: the sender is read again (its stanzas now bounce back to it).
         XCTAssertTrue(
