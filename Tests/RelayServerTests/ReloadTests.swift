@@ -14,6 +14,9 @@ final class ReloadTests: XCTestCase {
         /// nil: no pin; then `dialback` says whether `allow_dialback = true`.
         let pin: String?
         var dialback = false
+
+        /// `side` at its s2s port, pinned to its key.
+        static func pinned(_ side: Side) -> Peer { Peer(domain: side.domain, port: side.s2sPort, pin: side.pin) }
     }
 
     private var bed: RelayBed!
@@ -102,8 +105,8 @@ final class ReloadTests: XCTestCase {
         let a = try bed.makeSide("a.example")
         let b = try bed.makeSide("b.example")
         let other = try bed.keygen("c.example")
-        let relayA = try startRelay(a, configText(a, peers: [Peer(domain: b.domain, port: b.s2sPort, pin: b.pin)]))
-        let relayB = try startRelay(b, configText(b, peers: [Peer(domain: a.domain, port: a.s2sPort, pin: a.pin)]))
+        let relayA = try startRelay(a, configText(a, peers: [.pinned(b)]))
+        let relayB = try startRelay(b, configText(b, peers: [.pinned(a)]))
         let componentA = try component(a)
         let componentB = try component(b)
         try cross(componentA, componentB, from: "alice@a.example", to: "bob@b.example", id: "before1")
@@ -138,8 +141,8 @@ final class ReloadTests: XCTestCase {
     func testReloadWithTheSamePinsKeepsTheLink() throws {
         let a = try bed.makeSide("a.example")
         let b = try bed.makeSide("b.example")
-        let relayA = try startRelay(a, configText(a, peers: [Peer(domain: b.domain, port: b.s2sPort, pin: b.pin)]))
-        let bConfig = configText(b, peers: [Peer(domain: a.domain, port: a.s2sPort, pin: a.pin)])
+        let relayA = try startRelay(a, configText(a, peers: [.pinned(b)]))
+        let bConfig = configText(b, peers: [.pinned(a)])
         let relayB = try startRelay(b, bConfig)
         let componentA = try component(a)
         let componentB = try component(b)
@@ -158,7 +161,7 @@ final class ReloadTests: XCTestCase {
     func testDialbackLinkClosesWhenTheReloadNoLongerAllowsDialback() throws {
         let a = try bed.makeSide("a.invalid")
         let b = try bed.makeSide("b.invalid")
-        _ = try startRelay(a, configText(a, peers: [Peer(domain: b.domain, port: b.s2sPort, pin: b.pin)]))
+        _ = try startRelay(a, configText(a, peers: [.pinned(b)]))
         let relayB = try startRelay(
             b, configText(b, peers: [Peer(domain: a.domain, port: a.s2sPort, pin: nil, dialback: true)]))
         let componentA = try component(a)
@@ -244,8 +247,8 @@ final class ReloadTests: XCTestCase {
     func testNewCertificateServesNewLinksWhileEstablishedOnesStay() throws {
         let a = try bed.makeSide("a.example")
         var b = try bed.makeSide("b.example")
-        let relayA = try startRelay(a, configText(a, peers: [Peer(domain: b.domain, port: b.s2sPort, pin: b.pin)]))
-        let relayB = try startRelay(b, configText(b, peers: [Peer(domain: a.domain, port: a.s2sPort, pin: a.pin)]))
+        let relayA = try startRelay(a, configText(a, peers: [.pinned(b)]))
+        let relayB = try startRelay(b, configText(b, peers: [.pinned(a)]))
         let componentA = try component(a)
         let componentB = try component(b)
         try cross(componentA, componentB, from: "alice@a.example", to: "bob@b.example", id: "m1")
@@ -257,7 +260,7 @@ final class ReloadTests: XCTestCase {
         b.certificate = renewed.certificate
         b.key = renewed.key
         let line = try reload(
-            relayB, b, configText(b, peers: [Peer(domain: a.domain, port: a.s2sPort, pin: a.pin)]), count: 1)
+            relayB, b, configText(b, peers: [.pinned(a)]), count: 1)
         XCTAssertTrue(line.contains("links_closed=0"), line)
 
         XCTAssertEqual(try pinOf(port: b.directTLSPort), renewed.pin, "a new link must see the new certificate")
@@ -285,7 +288,7 @@ final class ReloadTests: XCTestCase {
         let a = try bed.makeSide("a.example")
         let b = try bed.makeSide("b.example")
         let deadPort = freeLoopbackPort()
-        let relayA = try startRelay(a, configText(a, peers: [Peer(domain: b.domain, port: b.s2sPort, pin: b.pin)]))
+        let relayA = try startRelay(a, configText(a, peers: [.pinned(b)]))
         let relayB = try startRelay(b, configText(b, peers: [Peer(domain: a.domain, port: deadPort, pin: a.pin)]))
         let componentA = try component(a)
         let componentB = try component(b)
