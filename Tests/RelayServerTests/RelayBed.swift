@@ -116,4 +116,13 @@ final class RelayBed {
         relays.append(relay)
         return relay
     }
+
+    /// A XEP-0114 client of `side`'s relay, handshaken as `side`'s component, its buffer cleared.
+    func component(_ side: Side) throws -> LoopbackClient {
+        let client = try LoopbackClient(port: side.componentPort)
+        let answer = try client.componentHandshake(domain: side.domain, secret: side.secret)
+        XCTAssertTrue(answer.contains("<handshake"), answer)
+        client.clear()
+        return client
+    }
 }

@@ -61,14 +61,6 @@ final class ReloadTests: XCTestCase {
         return try XCTUnwrap(relay.lines("config.reload").dropFirst(count - 1).first, relay.log)
     }
 
-    private func component(_ side: Side) throws -> LoopbackClient {
-        let client = try LoopbackClient(port: side.componentPort)
-        let answer = try client.componentHandshake(domain: side.domain, secret: side.secret)
-        XCTAssertTrue(answer.contains("<handshake"), answer)
-        client.clear()
-        return client
-    }
-
     private func message(from: String, to: String, id: String) -> String {
         "<message from='\(from)' to='\(to)' id='\(id)'><body>text</body></message>"
     }
@@ -107,8 +99,8 @@ final class ReloadTests: XCTestCase {
         let other = try bed.keygen("c.example")
         let relayA = try startRelay(a, configText(a, peers: [.pinned(b)]))
         let relayB = try startRelay(b, configText(b, peers: [.pinned(a)]))
-        let componentA = try component(a)
-        let componentB = try component(b)
+        let componentA = try bed.component(a)
+        let componentB = try bed.component(b)
         try cross(componentA, componentB, from: "alice@a.example", to: "bob@b.example", id: "before1")
         try cross(componentB, componentA, from: "bob@b.example", to: "alice@a.example", id: "before2")
 
@@ -144,8 +136,8 @@ final class ReloadTests: XCTestCase {
         let relayA = try startRelay(a, configText(a, peers: [.pinned(b)]))
         let bConfig = configText(b, peers: [.pinned(a)])
         let relayB = try startRelay(b, bConfig)
-        let componentA = try component(a)
-        let componentB = try component(b)
+        let componentA = try bed.component(a)
+        let componentB = try bed.component(b)
         try cross(componentA, componentB, from: "alice@a.example", to: "bob@b.example", id: "m1")
         let line = try reload(relayB, b, bConfig, count: 1)
         XCTAssertTrue(line.contains("links_closed=0") && line.contains("listeners_opened=none"), line)
@@ -164,8 +156,8 @@ final class ReloadTests: XCTestCase {
         _ = try startRelay(a, configText(a, peers: [.pinned(b)]))
         let relayB = try startRelay(
             b, configText(b, peers: [Peer(domain: a.domain, port: a.s2sPort, pin: nil, dialback: true)]))
-        let componentA = try component(a)
-        let componentB = try component(b)
+        let componentA = try bed.component(a)
+        let componentB = try bed.component(b)
         try cross(componentA, componentB, from: "alice@a.invalid", to: "bob@b.invalid", id: "d1")
         XCTAssertNotNil(relayB.waitFor("link.up", ["dir=in", "remote=a.invalid", "auth=dialback"]), relayB.log)
 
@@ -199,7 +191,7 @@ final class ReloadTests: XCTestCase {
         XCTAssertTrue(first.contains("s2s_direct_tls 127.0.0.1:\(side.directTLSPort)"), first)
         XCTAssertTrue(first.contains("listeners=component:127.0.0.1:\(side.componentPort),"), first)
         XCTAssertTrue(first.contains("level=info"), first)
-        let connected = try component(side)
+        let connected = try bed.component(side)
         XCTAssertNotNil(relay.waitFor("component.up", ["domain=a.example"]), relay.log)
 
         // Move the component listener; put s2s on a port something else holds.
@@ -249,8 +241,8 @@ final class ReloadTests: XCTestCase {
         var b = try bed.makeSide("b.example")
         let relayA = try startRelay(a, configText(a, peers: [.pinned(b)]))
         let relayB = try startRelay(b, configText(b, peers: [.pinned(a)]))
-        let componentA = try component(a)
-        let componentB = try component(b)
+        let componentA = try bed.component(a)
+        let componentB = try bed.component(b)
         try cross(componentA, componentB, from: "alice@a.example", to: "bob@b.example", id: "m1")
         let pinBefore = try pinOf(port: b.directTLSPort)
         XCTAssertEqual(pinBefore, b.pin)
@@ -290,8 +282,8 @@ final class ReloadTests: XCTestCase {
         let deadPort = freeLoopbackPort()
         let relayA = try startRelay(a, configText(a, peers: [.pinned(b)]))
         let relayB = try startRelay(b, configText(b, peers: [Peer(domain: a.domain, port: deadPort, pin: a.pin)]))
-        let componentA = try component(a)
-        let componentB = try component(b)
+        let componentA = try bed.component(a)
+        let componentB = try bed.component(b)
 
         try cross(componentA, componentB, from: "alice@a.example", to: "bob@b.example", id: "q1")
         try cross(componentB, componentA, from: "bob@b.example", to: "alice@a.example/x", id: "r1")

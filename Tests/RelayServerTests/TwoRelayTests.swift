@@ -41,14 +41,6 @@ final class TwoRelayTests: XCTestCase {
         return try bed.startRelay(domain: side.domain, text, journal: journal)
     }
 
-    private func component(_ side: Side) throws -> LoopbackClient {
-        let client = try LoopbackClient(port: side.componentPort)
-        let answer = try client.componentHandshake(domain: side.domain, secret: side.secret)
-        XCTAssertTrue(answer.contains("<handshake"), answer)
-        client.clear()
-        return client
-    }
-
     // MARK: Happy path
 
     func testComponentsFederateThroughTwoPinnedRelaysAndShutdownClosesStreams() throws {
@@ -56,8 +48,8 @@ final class TwoRelayTests: XCTestCase {
         let b = try bed.makeSide("b.example")
         let relayA = try startRelay(a, peers: [(b.domain, b.s2sPort, b.pin)])
         let relayB = try startRelay(b, peers: [(a.domain, a.s2sPort, a.pin)])
-        let componentA = try component(a)
-        let componentB = try component(b)
+        let componentA = try bed.component(a)
+        let componentB = try bed.component(b)
         XCTAssertNotNil(relayA.waitFor("component.up", ["domain=a.example"]), relayA.log)
 
         try componentA.send("<message from='alice@a.example/x' to='bob@b.example' id='m1'><body>hello</body></message>")
@@ -134,7 +126,7 @@ final class TwoRelayTests: XCTestCase {
         // A refusal first (counted), then the stanzas.
         let bad = try LoopbackClient(port: a.componentPort)
         XCTAssertTrue(try bad.componentHandshake(domain: a.domain, secret: "wrong").contains("<not-authorized"))
-        let componentA = try component(a)
+        let componentA = try bed.component(a)
         try componentA.send("<message from='alice@a.example' to='bob@a.example' id='m1'><body>to me</body></message>")
         XCTAssertTrue(try componentA.waitFor("</message>").contains("m1"))
         componentA.clear()
@@ -182,7 +174,7 @@ final class TwoRelayTests: XCTestCase {
         let silent = try SilentListener()
         let relayA = try startRelay(
             a, peers: [("b.example", silent.port, a.pin)], extra: "[limits]\nhandshake_timeout = \"2s\"\n")
-        let componentA = try component(a)
+        let componentA = try bed.component(a)
         try componentA.send("<message from='alice@a.example' to='bob@b.example' id='h1'><body>x</body></message>")
         XCTAssertNotNil(relayA.waitFor("link.state", ["dir=out", "remote=b.example"]), relayA.log)
 
@@ -215,7 +207,7 @@ final class TwoRelayTests: XCTestCase {
         let other = try bed.makeSide("c.example")
         let relayA = try startRelay(a, peers: [(b.domain, b.s2sPort, other.pin)])
         let relayB = try startRelay(b, peers: [(a.domain, a.s2sPort, a.pin)])
-        let componentA = try component(a)
+        let componentA = try bed.component(a)
 
         try componentA.send("<message from='alice@a.example' to='bob@b.example' id='m2'><body>x</body></message>")
         let bounce = try componentA.waitFor("</message>")
@@ -244,7 +236,7 @@ final class TwoRelayTests: XCTestCase {
     func testUnresolvableDomainBouncesRemoteServerNotFound() throws {
         let a = try bed.makeSide("a.example")
         let relayA = try startRelay(a, peers: [])
-        let componentA = try component(a)
+        let componentA = try bed.component(a)
 
         try componentA.send(
             "<iq type='get' from='alice@a.example' to='nowhere.invalid' id='q1'><ping xmlns='urn:xmpp:ping'/></iq>")
@@ -278,7 +270,7 @@ final class TwoRelayTests: XCTestCase {
         XCTAssertTrue(refused.contains("<not-authorized"), refused)
         XCTAssertNotNil(relayA.waitFor("component.refused", ["not-authorized"]), relayA.log)
 
-        let first = try component(a)
+        let first = try bed.component(a)
         let second = try LoopbackClient(port: a.componentPort)
         let conflict = try second.componentHandshake(domain: a.domain, secret: a.secret)
         XCTAssertTrue(conflict.contains("<conflict"), conflict)
@@ -327,8 +319,8 @@ final class TwoRelayTests: XCTestCase {
         let b = try bed.makeSide("b.invalid")
         let relayA = try startRelay(a, peers: [(b.domain, b.s2sPort, b.pin)])
         let relayB = try startRelay(b, peers: [(a.domain, a.s2sPort, nil)])
-        let componentA = try component(a)
-        let componentB = try component(b)
+        let componentA = try bed.component(a)
+        let componentB = try bed.component(b)
 
         try componentA.send(
             "<message from='alice@a.invalid' to='bob@b.invalid' id='d1'><body>via dialback</body></message>")
@@ -389,7 +381,7 @@ final class TwoRelayTests: XCTestCase {
     func testMaxLinksRefusesTheNextConnection() throws {
         let a = try bed.makeSide("a.example")
         let relayA = try startRelay(a, peers: [], extra: "[limits]\nmax_links = 1\n")
-        let first = try component(a)
+        let first = try bed.component(a)
         let second = try LoopbackClient(port: a.componentPort)
         XCTAssertThrowsError(try second.waitFor("<stream:stream", timeout: 5))
         XCTAssertTrue(second.peerClosed)
@@ -403,7 +395,7 @@ final class TwoRelayTests: XCTestCase {
         let relayA = try startRelay(
             a, peers: [], extra: "[limits]\nmax_stanza_bytes = 10000\nhandshake_timeout = \"1s\"\n")
 
-        let big = try component(a)
+        let big = try bed.component(a)
         let body = String(repeating: "x", count: 12_000)
         try big.send("<message from='alice@a.example' to='bob@b.example'><body>\(body)</body></message>")
         let error = try big.waitFor("</stream:error>")
