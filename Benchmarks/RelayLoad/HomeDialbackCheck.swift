@@ -20,8 +20,7 @@ final class HomeDialbackCheck {
     private var completion: ((String?) -> Void)?
     private var phase = Phase.connecting
     private var connector: TCPConnector?
-    private var connection: TCPConnection?
-    private var tls: TLSConnection?
+    private var wire: StreamWire?
     private var setupText = ""
 
     /// Checks `key`, which the relay sent as `originating` to `receiving` on the stream `streamID`.
@@ -35,16 +34,10 @@ final class HomeDialbackCheck {
         self.key = key
         self.context = context
         self.completion = completion
-        connector = TCPConnector(
-            loop: loop, to: SocketAddress(ipAddress: "127.0.0.1", port: port)!, timeout: .seconds(10)
-        ) { [weak self] result in
-            guard let self else { return }
-            self.connector = nil
-            switch result {
-            case .success(let connection): self.connected(connection)
-            case .failure(let error): self.finish("cannot reach the home listener: \(error)")
-            }
-        }
+        connector = .loopback(
+            loop: loop, port: port, timeout: .seconds(10),
+            connected: { [weak self] connection in self?.connected(connection) },
+            failed: { [weak self] error in self?.finish("cannot reach the home listener: \(error)") })
     }
 
     private var header: String {
@@ -53,8 +46,12 @@ final class HomeDialbackCheck {
     }
 
     private func connected(_ connection: TCPConnection) {
-        self.connection = connection
-        connection.onRead = { [weak self] bytes in self?.read(bytes) }
+        connector = nil
+        let wire = StreamWire(connection: connection)
+        self.wire = wire
+        wire.onBytes = { [weak self] bytes in self?.read(bytes) }
+        wire.onHandshakeComplete = { [weak self] in try self?.secured() }
+        wire.onFailure = { [weak self] why in self?.finish(why) }
         connection.onEndOfInput = { [weak self] in
             self?.finish("the relay closed the home listener stream: \(self?.setupText ?? "")")
         }
@@ -66,53 +63,27 @@ final class HomeDialbackCheck {
     private func finish(_ failure: String?) {
         guard phase != .done else { return }
         phase = .done
-        if let tls, failure == nil {
-            try? tls.write(plaintext: Array("</stream:stream>".utf8))
-            tls.close()
-            flushTLS()
-        }
-        connection?.close()
+        connector = nil
+        wire?.close(endingStream: failure == nil)
         let completion = self.completion
         self.completion = nil
         completion?(failure.map { "db:verify for \(originating): \($0)" })
     }
 
-    private func read(_ bytes: UnsafeRawBufferPointer) {
+    private func read(_ bytes: [UInt8]) {
         guard phase != .done else { return }
-        guard let tls else {
-            setupText += String(decoding: bytes, as: UTF8.self)
-            return advance()
-        }
-        tls.feed(ciphertext: Array(bytes))
-        do {
-            if phase == .handshake {
-                guard try tls.handshake() == .complete else { return flushTLS() }
-                phase = .tlsFeatures
-                setupText = ""
-                try send(header)
-            }
-            let plaintext = try tls.readPlaintext()
-            flushTLS()
-            if plaintext.isEmpty { return }
-            setupText += String(decoding: plaintext, as: UTF8.self)
-            advance()
-        } catch {
-            finish("TLS: \(error)")
-        }
+        setupText += String(decoding: bytes, as: UTF8.self)
+        advance()
     }
 
-    private func flushTLS() {
-        guard let tls, tls.hasCiphertextToSend else { return }
-        connection?.write(tls.takeCiphertext())
+    private func secured() throws {
+        phase = .tlsFeatures
+        setupText = ""
+        try send(header)
     }
 
     private func send(_ text: String) throws(TLSError) {
-        if let tls {
-            try tls.write(plaintext: Array(text.utf8))
-            flushTLS()
-        } else {
-            connection?.write(Array(text.utf8))
-        }
+        try wire?.send(text)
     }
 
     private func advance() {
@@ -128,10 +99,7 @@ final class HomeDialbackCheck {
             case .proceed where setupText.contains("<proceed"):
                 setupText = ""
                 phase = .handshake
-                let tls = try TLSConnection(context: context, serverName: originating)
-                self.tls = tls
-                try tls.handshake()
-                flushTLS()
+                try wire?.startClientTLS(context: context, serverName: originating)
             case .tlsFeatures where setupText.contains("</stream:features>"):
                 setupText = ""
                 phase = .verifying

@@ -21,9 +21,8 @@ final class HomeSinkStream {
     /// valid or why not. Nil: the key is taken as valid.
     var checkKey: ((String, String, String, @escaping (String?) -> Void) -> Void)?
 
-    private let connection: TCPConnection
+    private let wire: StreamWire
     private let context: TLSContext
-    private var tls: TLSConnection?
     private var setupText = ""
     /// The remote domain the relay speaks for on this stream (its header's `from`).
     private var remote = "?"
@@ -35,9 +34,11 @@ final class HomeSinkStream {
 
     init(connection: TCPConnection, context: TLSContext, serial: Int) {
         self.serial = serial
-        self.connection = connection
         self.context = context
-        connection.onRead = { [weak self] bytes in self?.read(bytes) }
+        wire = StreamWire(connection: connection)
+        wire.onBytes = { [weak self] bytes in self?.read(bytes) }
+        wire.onHandshakeComplete = { [weak self] in self?.secured() }
+        wire.onFailure = { [weak self] why in self?.fail(why) }
         connection.onEndOfInput = { [weak self] in
             guard let self else { return }
             self.fail("the relay closed the home link for \(self.remote) (\(self.phase)): \(self.setupText)")
@@ -51,46 +52,30 @@ final class HomeSinkStream {
         onFailure?(why)
     }
 
-    private func read(_ bytes: UnsafeRawBufferPointer) {
-        guard phase != .failed else { return }
-        guard let tls else {
+    private func secured() {
+        phase = .tlsHeader
+        setupText = ""
+    }
+
+    private func read(_ bytes: [UInt8]) {
+        switch phase {
+        case .failed:
+            return
+        case .counting:
+            count(bytes)
+        default:
             setupText += String(decoding: bytes, as: UTF8.self)
-            return advance()
-        }
-        tls.feed(ciphertext: Array(bytes))
-        do {
-            if phase == .handshake {
-                guard try tls.handshake() == .complete else { return flushTLS() }
-                phase = .tlsHeader
-                setupText = ""
-            }
-            let plaintext = try tls.readPlaintext()
-            flushTLS()
-            if plaintext.isEmpty { return }
-            if phase == .counting {
-                let found = plaintext.withUnsafeBytes { counter.add($0) }
-                if found > 0 { onCounted?(found) }
-                return
-            }
-            setupText += String(decoding: plaintext, as: UTF8.self)
             advance()
-        } catch {
-            fail("TLS: \(error)")
         }
     }
 
-    private func flushTLS() {
-        guard let tls, tls.hasCiphertextToSend else { return }
-        connection.write(tls.takeCiphertext())
+    private func count(_ bytes: [UInt8]) {
+        let found = bytes.withUnsafeBytes { counter.add($0) }
+        if found > 0 { onCounted?(found) }
     }
 
     private func send(_ text: String) throws(TLSError) {
-        if let tls {
-            try tls.write(plaintext: Array(text.utf8))
-            flushTLS()
-        } else {
-            connection.write(Array(text.utf8))
-        }
+        try wire.send(text)
     }
 
     /// The header we answer with; the relay's dialback key is bound to its id.
@@ -124,8 +109,8 @@ final class HomeSinkStream {
             case .starttls where setupText.contains("<starttls"):
                 setupText = ""
                 phase = .handshake
-                connection.write(Array("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>".utf8))
-                tls = try TLSConnection(context: context)
+                try send("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+                try wire.startServerTLS(context: context)
             case .dialback:
                 guard
                     let tag = XMLSnippets.openingTag("<db:result", in: setupText)
@@ -161,16 +146,10 @@ final class HomeSinkStream {
         phase = .counting
         try send(
             "<db:result xmlns:db='jabber:server:dialback' from='\(TestBed.sinkDomain)' to='\(remote)' type='valid'/>")
-        let found = rest.withUnsafeBytes { counter.add($0) }
-        if found > 0 { onCounted?(found) }
+        count(rest)
     }
 
     func close() {
-        if let tls, phase == .counting {
-            try? tls.write(plaintext: Array("</stream:stream>".utf8))
-            tls.close()
-            flushTLS()
-        }
-        connection.close()
+        wire.close(endingStream: phase == .counting)
     }
 }

@@ -22,8 +22,7 @@ final class PeerLink {
     private let streamManagement: Bool
     private let maxFragmentLength: TLSConfiguration.MaxFragmentLength?
     private var connector: TCPConnector?
-    private var connection: TCPConnection?
-    private var tls: TLSConnection?
+    private var wire: StreamWire?
     private var setupText = ""
     private let stanzaPrefix: [UInt8]
     private let stanzaSuffix: [UInt8]
@@ -41,20 +40,14 @@ final class PeerLink {
         stanzaPrefix = Array("<message from='user@\(domain)' to='sink@\(TestBed.sinkDomain)' id='".utf8)
         let body = String(repeating: "x", count: bodyBytes)
         stanzaSuffix = Array("'><body>\(body)</body></message>".utf8)
-        connector = TCPConnector(
-            loop: loop, to: SocketAddress(ipAddress: "127.0.0.1", port: port)!, timeout: .seconds(30)
-        ) { [weak self] result in
-            guard let self else { return }
-            self.connector = nil
-            switch result {
-            case .success(let connection): self.connected(connection)
-            case .failure(let error): self.fail("\(error)")
-            }
-        }
+        connector = .loopback(
+            loop: loop, port: port, timeout: .seconds(30),
+            connected: { [weak self] connection in self?.connected(connection) },
+            failed: { [weak self] error in self?.fail("\(error)") })
     }
 
     /// Bytes the socket has not taken yet: the relay's backpressure.
-    var pendingBytes: Int { connection?.pendingWriteByteCount ?? 0 }
+    var pendingBytes: Int { wire?.connection.pendingWriteByteCount ?? 0 }
 
     private var header: String {
         "<?xml version='1.0'?><stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams'"
@@ -62,8 +55,12 @@ final class PeerLink {
     }
 
     private func connected(_ connection: TCPConnection) {
-        self.connection = connection
-        connection.onRead = { [weak self] bytes in self?.read(bytes) }
+        connector = nil
+        let wire = StreamWire(connection: connection)
+        self.wire = wire
+        wire.onBytes = { [weak self] bytes in self?.read(bytes) }
+        wire.onHandshakeComplete = { [weak self] in try self?.secured() }
+        wire.onFailure = { [weak self] why in self?.fail(why) }
         connection.onEndOfInput = { [weak self] in
             self?.fail("the relay closed the connection: \(self?.setupText ?? "")")
         }
@@ -79,45 +76,21 @@ final class PeerLink {
         onFailure?("\(domain): \(why)")
     }
 
-    private func read(_ bytes: UnsafeRawBufferPointer) {
-        guard let tls else {
-            setupText += String(decoding: bytes, as: UTF8.self)
-            return advance()
-        }
-        tls.feed(ciphertext: Array(bytes))
-        do {
-            if phase == .handshake {
-                guard try tls.handshake() == .complete else {
-                    flushTLS()
-                    return
-                }
-                phase = .tlsFeatures
-                setupText = ""
-                try send(header)
-            }
-            let plaintext = try tls.readPlaintext()
-            flushTLS()
-            // Once established only XEP-0198 answers arrive; they need no reply.
-            if phase == .established || plaintext.isEmpty { return }
-            setupText += String(decoding: plaintext, as: UTF8.self)
-            advance()
-        } catch {
-            fail("TLS: \(error)")
-        }
+    private func secured() throws {
+        phase = .tlsFeatures
+        setupText = ""
+        try send(header)
     }
 
-    private func flushTLS() {
-        guard let tls, tls.hasCiphertextToSend else { return }
-        connection?.write(tls.takeCiphertext())
+    private func read(_ bytes: [UInt8]) {
+        // Once established only XEP-0198 answers arrive; they need no reply.
+        if phase == .established { return }
+        setupText += String(decoding: bytes, as: UTF8.self)
+        advance()
     }
 
     private func send(_ text: String) throws(TLSError) {
-        if let tls {
-            try tls.write(plaintext: Array(text.utf8))
-            flushTLS()
-        } else {
-            connection?.write(Array(text.utf8))
-        }
+        try wire?.send(text)
     }
 
     /// Moves the setup on when the answer the current phase waits for has arrived.
@@ -138,10 +111,7 @@ final class PeerLink {
                 let context = try TLSContext(
                     configuration: TLSConfiguration(
                         role: .client, identity: identity, maxFragmentLength: maxFragmentLength))
-                let tls = try TLSConnection(context: context, serverName: TestBed.sinkDomain)
-                self.tls = tls
-                try tls.handshake()
-                flushTLS()
+                try wire?.startClientTLS(context: context, serverName: TestBed.sinkDomain)
             case .tlsFeatures where setupText.contains("</stream:features>"):
                 guard setupText.contains("EXTERNAL") else {
                     fail("no SASL EXTERNAL offered: \(setupText)")
@@ -184,7 +154,7 @@ final class PeerLink {
 
     /// Sends `count` stanzas in one TLS write (and asks for an ack after them with XEP-0198).
     func sendBatch(_ count: Int) {
-        guard phase == .established, let tls else { return }
+        guard phase == .established, let wire else { return }
         batch.removeAll(keepingCapacity: true)
         for _ in 0..<count {
             sent += 1
@@ -194,19 +164,14 @@ final class PeerLink {
         }
         if streamManagement { batch.append(contentsOf: "<r xmlns='urn:xmpp:sm:3'/>".utf8) }
         do {
-            try tls.write(plaintext: batch)
-            flushTLS()
+            try wire.write(batch)
         } catch {
             fail("TLS write: \(error)")
         }
     }
 
     func close() {
-        if let tls, phase == .established {
-            try? tls.write(plaintext: Array("</stream:stream>".utf8))
-            tls.close()
-            flushTLS()
-        }
-        connection?.close()
+        connector = nil
+        wire?.close(endingStream: phase == .established)
     }
 }

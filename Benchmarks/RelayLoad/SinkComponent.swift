@@ -24,19 +24,14 @@ final class SinkComponent: StanzaSink {
     }
 
     func start() {
-        connector = TCPConnector(
-            loop: loop, to: SocketAddress(ipAddress: "127.0.0.1", port: port)!, timeout: .seconds(10)
-        ) { [weak self] result in
-            guard let self else { return }
-            self.connector = nil
-            switch result {
-            case .success(let connection): self.connected(connection)
-            case .failure(let error): self.onFailure?("sink: \(error)")
-            }
-        }
+        connector = .loopback(
+            loop: loop, port: port, timeout: .seconds(10),
+            connected: { [weak self] connection in self?.connected(connection) },
+            failed: { [weak self] error in self?.onFailure?("sink: \(error)") })
     }
 
     private func connected(_ connection: TCPConnection) {
+        connector = nil
         self.connection = connection
         connection.onRead = { [weak self] bytes in self?.read(bytes) }
         connection.onEndOfInput = { [weak self] in self?.onFailure?("sink: the relay closed the component stream") }

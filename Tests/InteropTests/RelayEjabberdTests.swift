@@ -104,6 +104,34 @@ final class RelayEjabberdTests: RelayInteropTestCase {
         XCTAssertNotEqual(eve.messages.first?["type"], "error")
     }
 
+    /// The relay's links in and out with e.interop.test came up authenticated by `auth`, the
+    /// streams by `streamAuth`.
+    private func assertBothLinksUp(
+        auth: String, streamAuth: String, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        for direction in ["in", "out"] {
+            let up = try XCTUnwrap(
+                relay.waitFor("link.up", ["dir=\(direction)", "remote=e.interop.test"]), relay.log, file: file,
+                line: line)
+            XCTAssertTrue(up.contains("auth=\(auth)"), up, file: file, line: line)
+            XCTAssertTrue(up.contains("stream_auth=\(streamAuth)"), up, file: file, line: line)
+        }
+    }
+
+    /// ejabberd logged that it accepted `method` ("dialback", "EXTERNAL") for its stream out to
+    /// the relay and for the relay's stream in.
+    private func assertEjabberdAccepted(
+        _ method: String, on server: EjabberdServer, file: StaticString = #filePath, line: UInt = #line
+    ) {
+        for (direction, from, to) in [
+            ("outbound", "e.interop.test", "r.interop.test"), ("inbound", "r.interop.test", "e.interop.test"),
+        ] {
+            XCTAssertTrue(
+                server.waitForLog(containing: "Accepted \(direction) s2s \(method) authentication \(from) -> \(to)"),
+                server.logTail(), file: file, line: line)
+        }
+    }
+
     /// Neither side can check the other's self-signed certificate (no TLSA for ejabberd, no
     /// `s2s_cafile` for the relay), so both authenticate by dialback, each asking the other as
     /// the authoritative server; `[policy] allow_dialback` lets the relay accept that.
@@ -113,23 +141,11 @@ final class RelayEjabberdTests: RelayInteropTestCase {
             relayExtra: "[policy]\nallow_dialback = [\"e.interop.test\"]\n")
         try exchangeMessages(with: server)
 
-        let inbound = try XCTUnwrap(relay.waitFor("link.up", ["dir=in", "remote=e.interop.test"]), relay.log)
-        XCTAssertTrue(inbound.contains("auth=dialback"), inbound)
-        XCTAssertTrue(inbound.contains("stream_auth=dialback"), inbound)
-        let outbound = try XCTUnwrap(relay.waitFor("link.up", ["dir=out", "remote=e.interop.test"]), relay.log)
-        XCTAssertTrue(outbound.contains("auth=dialback"), outbound)
-        XCTAssertTrue(outbound.contains("stream_auth=dialback"), outbound)
+        try assertBothLinksUp(auth: "dialback", streamAuth: "dialback")
         // ejabberd tried SASL EXTERNAL first (the relay offered none: it could not check the
         // certificate), then dialback; it asked the relay about its key on a stream of its own,
         // which is no refusal.
-        XCTAssertTrue(
-            server.waitForLog(
-                containing: "Accepted outbound s2s dialback authentication e.interop.test -> r.interop.test"),
-            server.logTail())
-        XCTAssertTrue(
-            server.waitForLog(
-                containing: "Accepted inbound s2s dialback authentication r.interop.test -> e.interop.test"),
-            server.logTail())
+        assertEjabberdAccepted("dialback", on: server)
         XCTAssertTrue(relay.lines("link.refused").isEmpty, relay.log)
     }
 
@@ -139,20 +155,8 @@ final class RelayEjabberdTests: RelayInteropTestCase {
         let server = try startEjabberdAndRelay(ejabberdTrustsRelay: true, ejabberdTLSA: .matching)
         try exchangeMessages(with: server)
 
-        let inbound = try XCTUnwrap(relay.waitFor("link.up", ["dir=in", "remote=e.interop.test"]), relay.log)
-        XCTAssertTrue(inbound.contains("auth=dane-ee"), inbound)
-        XCTAssertTrue(inbound.contains("stream_auth=sasl-external"), inbound)
-        let outbound = try XCTUnwrap(relay.waitFor("link.up", ["dir=out", "remote=e.interop.test"]), relay.log)
-        XCTAssertTrue(outbound.contains("auth=dane-ee"), outbound)
-        XCTAssertTrue(outbound.contains("stream_auth=sasl-external"), outbound)
-        XCTAssertTrue(
-            server.waitForLog(
-                containing: "Accepted outbound s2s EXTERNAL authentication e.interop.test -> r.interop.test"),
-            server.logTail())
-        XCTAssertTrue(
-            server.waitForLog(
-                containing: "Accepted inbound s2s EXTERNAL authentication r.interop.test -> e.interop.test"),
-            server.logTail())
+        try assertBothLinksUp(auth: "dane-ee", streamAuth: "sasl-external")
+        assertEjabberdAccepted("EXTERNAL", on: server)
         XCTAssertTrue(server.logLines(containing: "dialback authentication").isEmpty, server.logTail())
         XCTAssertTrue(relay.lines("link.refused").isEmpty, relay.log)
     }

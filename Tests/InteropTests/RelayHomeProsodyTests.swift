@@ -81,8 +81,10 @@ final class RelayHomeProsodyTests: RelayInteropTestCase {
         publish("conference.pub.test", servedBy: publicServer, certificate: certificate)
     }
 
-    func testHomeProsodyAndPublicProsodyTalkThroughTheRelay() throws {
-        try makeHomeAndRelay()
+    /// The usual cast, all started: the home Prosody with alice@smith.test behind the relay (see
+    /// `makeHomeAndRelay`), the public Prosody with bob@pub.test, the zone and the relay.
+    private func startHomeAlicePublicBobAndRelay(pinnedHome: TestCertificate? = nil) throws {
+        try makeHomeAndRelay(pinnedHome: pinnedHome)
         try makePublicServer()
         try zone.start()
         try home.register(user: "alice", host: "smith.test", password: "secret")
@@ -90,6 +92,10 @@ final class RelayHomeProsodyTests: RelayInteropTestCase {
         try home.start()
         try publicServer.start()
         relay = try startRelay(relaySetup)
+    }
+
+    func testHomeProsodyAndPublicProsodyTalkThroughTheRelay() throws {
+        try startHomeAlicePublicBobAndRelay()
         XCTAssertNotNil(relay.waitFor("relay.start", ["home:127.0.0.2:\(relaySetup.homePort!)"]), relay.log)
         XCTAssertTrue(home.waitForLog(containing: "Outgoing s2s goes to relay"), home.logTail())
 
@@ -186,14 +192,7 @@ final class RelayHomeProsodyTests: RelayInteropTestCase {
         // Prosody's own key for smith.test, not the relay's: the pin names it.
         let prosodyCertificate = try TestCertificate.make(
             domain: "smith.test", in: try InteropTools.makeDirectory("xr-home-cert"))
-        try makeHomeAndRelay(pinnedHome: prosodyCertificate)
-        try makePublicServer()
-        try zone.start()
-        try home.register(user: "alice", host: "smith.test", password: "secret")
-        try publicServer.register(user: "bob", host: "pub.test", password: "secret")
-        try home.start()
-        try publicServer.start()
-        relay = try startRelay(relaySetup)
+        try startHomeAlicePublicBobAndRelay(pinnedHome: prosodyCertificate)
         let bob = try client("bob@pub.test", on: publicServer, stay: true, timeout: 60)
         let alice = try client("alice@smith.test", on: home, stay: true, timeout: 60)
         XCTAssertTrue(bob.waitForEvent("online"), bob.output)
@@ -289,14 +288,7 @@ final class RelayHomeProsodyTests: RelayInteropTestCase {
     /// A reload that changes how the home server is trusted (plaintext → a pin its plaintext links
     /// cannot show) closes the home links it no longer allows, both directions.
     func testReloadClosesHomeLinksTheNewConfigurationNoLongerAllows() throws {
-        try makeHomeAndRelay()
-        try makePublicServer()
-        try zone.start()
-        try home.register(user: "alice", host: "smith.test", password: "secret")
-        try publicServer.register(user: "bob", host: "pub.test", password: "secret")
-        try home.start()
-        try publicServer.start()
-        relay = try startRelay(relaySetup)
+        try startHomeAlicePublicBobAndRelay()
         let bob = try client("bob@pub.test", on: publicServer, stay: true, timeout: 40)
         let alice = try client("alice@smith.test", on: home, stay: true, timeout: 40)
         XCTAssertTrue(bob.waitForEvent("online") && alice.waitForEvent("online"), bob.output + alice.output)

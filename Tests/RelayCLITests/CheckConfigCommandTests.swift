@@ -4,11 +4,13 @@ import XCTest
 
 @testable import RelayCLI
 
-final class CheckConfigCommandTests: XCTestCase {
-    private var out: [String] = []
-    private var err: [String] = []
-    private var io: CommandIO { CommandIO(out: { self.out.append($0) }, err: { self.err.append($0) }) }
-    private var directory = ""
+/// What both check-config test classes share: the command's output lines and a private directory
+/// for the files it checks.
+class CheckConfigTestCase: XCTestCase {
+    fileprivate var out: [String] = []
+    fileprivate var err: [String] = []
+    fileprivate var io: CommandIO { CommandIO(out: { self.out.append($0) }, err: { self.err.append($0) }) }
+    fileprivate var directory = ""
 
     override func setUpWithError() throws {
         directory = NSTemporaryDirectory() + "checkconfig-\(UUID().uuidString)"
@@ -19,13 +21,15 @@ final class CheckConfigCommandTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    private func write(_ name: String, _ text: String, mode: Int = 0o644) throws -> String {
+    fileprivate func write(_ name: String, _ text: String, mode: Int = 0o644) throws -> String {
         let path = directory + "/" + name
         try text.write(toFile: path, atomically: false, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
         return path
     }
+}
 
+final class CheckConfigCommandTests: CheckConfigTestCase {
     private func run(_ arguments: [String]) -> Int32 {
         CheckConfigCommand.run(arguments, io: io) {
             var config = RelayConfiguration.embeddedDefault(environment: ["HOME": "/home/test"], effectiveUserID: 1000)
@@ -92,28 +96,7 @@ final class CheckConfigCommandTests: XCTestCase {
 
 /// check-config makes the checks `run` makes at start (`StartChecks`): TLS identities, expiry,
 /// state directory, warnings, the service user.
-final class CheckConfigStartChecksTests: XCTestCase {
-    private var out: [String] = []
-    private var err: [String] = []
-    private var io: CommandIO { CommandIO(out: { self.out.append($0) }, err: { self.err.append($0) }) }
-    private var directory = ""
-
-    override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "checkconfig-start-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    private func write(_ name: String, _ text: String, mode: Int = 0o644) throws -> String {
-        let path = directory + "/" + name
-        try text.write(toFile: path, atomically: false, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
-        return path
-    }
-
+final class CheckConfigStartChecksTests: CheckConfigTestCase {
     private func run(_ arguments: [String]) -> Int32 {
         CheckConfigCommand.run(arguments, io: io) { RelayConfiguration.embeddedDefault() }
     }

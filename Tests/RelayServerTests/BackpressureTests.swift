@@ -7,21 +7,14 @@ import XCTest
 /// relay stops reading from it), closed after `write_stall`, and the relay's private memory stays
 /// within the link's cap while it lasts and comes back afterwards.
 final class BackpressureTests: XCTestCase {
-    private var directory = ""
-    private var relay: RelayProcess?
+    private var bed: RelayBed!
 
     override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "xmpp-relay-backpressure-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try ". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n"
-            .write(toFile: directory + "/root.key", atomically: true, encoding: .utf8)
+        bed = try RelayBed(name: "backpressure")
     }
 
     override func tearDownWithError() throws {
-        relay?.stop()
-        if ProcessInfo.processInfo.environment["XMPP_RELAY_TEST_PRINT_LOGS"] != nil { print(relay?.log ?? "") }
-        relay = nil
-        try? FileManager.default.removeItem(atPath: directory)
+        bed.tearDown()
     }
 
     /// Starts a relay for b.example (component b.example, so the s2s listener opens) with `limits`.
@@ -32,44 +25,40 @@ final class BackpressureTests: XCTestCase {
     func startRelayWithComponentPort(limits: String, extra: String = "") throws -> (
         relay: (RelayProcess, s2sPort: UInt16), componentPort: UInt16
     ) {
-        _ = try RelayBinary().run(["keygen", "b.example", "--out", directory])
+        let files = try bed.keygen("b.example")
         let s2sPort = freeLoopbackPort()
         let componentPort = freeLoopbackPort()
-        let text = """
-            [relay]
-            state_dir = "\(directory)/state"
-            allow_root = true
+        let text =
+            bed.commonSections(domain: "b.example", certificate: files.certificate, key: files.key) + """
+                [listen]
+                s2s = ["127.0.0.1:\(s2sPort)"]
+                s2s_direct_tls = []
+                home = []
+                component = ["127.0.0.1:\(componentPort)"]
 
-            [tls]
-            certificate = "\(directory)/b.example.crt"
-            key = "\(directory)/b.example.key"
+                [limits]
+                \(limits)
 
-            [dns]
-            trust_anchor = "\(directory)/root.key"
-            forwarders = ["127.0.0.1@9"]
+                \(extra)
 
-            [listen]
-            s2s = ["127.0.0.1:\(s2sPort)"]
-            s2s_direct_tls = []
-            home = []
-            component = ["127.0.0.1:\(componentPort)"]
+                """ + RelayBed.componentSection(domain: "b.example", secret: "secret-of-b")
+        return ((try bed.startRelay(domain: "b.example", text), s2sPort), componentPort)
+    }
 
-            [limits]
-            \(limits)
-
-            \(extra)
-
-            [[component]]
-            domain = "b.example"
-            secret = "secret-of-b"
-
-            """
-        let path = "\(directory)/b.example.toml"
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        chmod(path, 0o600)
-        let started = try RelayProcess(configPath: path)
-        relay = started
-        return ((started, s2sPort), componentPort)
+    /// Sends `batch` over `client` until a send stays blocked for a second (the relay stopped
+    /// reading) or 15 s pass, sampling the relay's private memory every 20 batches.
+    private func flood(
+        _ client: LoopbackClient, with batch: String, relay pid: Int32, idle: Int
+    ) throws -> (batches: Int, peak: Int, blocked: Bool) {
+        var peak = idle
+        var batches = 0
+        let end = Date().addingTimeInterval(15)
+        while Date() < end {
+            guard try client.sendUnlessBlocked(batch, milliseconds: 1000) else { return (batches, peak, true) }
+            batches += 1
+            if batches % 20 == 0 { peak = max(peak, try privateKiB(pid)) }
+        }
+        return (batches, peak, false)
     }
 
     /// RssAnon of `pid` in KiB (private memory: what a flood makes grow).
@@ -115,13 +104,9 @@ final class BackpressureTests: XCTestCase {
         for index in 0..<100 {
             batch += "<db:verify from='a.example' to='c.example' id='f\(index)'>k</db:verify>"
         }
-        var peak = idle
-        var sentBatches = 0
-        let floodEnd = Date().addingTimeInterval(15)
-        while Date() < floodEnd, try peer.sendUnlessBlocked(batch, milliseconds: 1000) {
-            sentBatches += 1
-            if sentBatches % 20 == 0 { peak = max(peak, try privateKiB(pid)) }
-        }
+        let flooded = try flood(peer, with: batch, relay: pid, idle: idle)
+        let sentBatches = flooded.batches
+        var peak = flooded.peak
         let blockedAt = Date()
         // The relay stopped reading: our sends block. Watch its memory until it closes the link.
         var closed = false
@@ -234,9 +219,9 @@ extension BackpressureTests {
     /// its max_links slot freed; the inbound link that asked, closed meanwhile, leaves no waiter.
     func testVerifyingLinkToASilentServerTimesOutAndTheWaiterIsDropped() throws {
         try RelayBinary.skipUnderEmulator("a handshake timeout measured in seconds")
-        _ = try RelayBinary().run(["keygen", "a.example", "--out", directory])
+        let files = try bed.keygen("a.example")
         let silent = try SilentAuthoritativeServer(
-            identity: TLSIdentity(certificateFile: "\(directory)/a.example.crt", keyFile: "\(directory)/a.example.key"))
+            identity: TLSIdentity(certificateFile: files.certificate, keyFile: files.key))
         let (relay, port) = try startRelay(
             limits: "handshake_timeout = \"3s\"\nmax_links = 2",
             extra: """
@@ -317,21 +302,18 @@ extension BackpressureTests {
         for index in 0..<20 {
             batch += "<message from='a@x.example' to='b@b.example' id='m\(index)'><body>\(body)</body></message>"
         }
-        var peak = idle
-        var sent = 0
-        let floodEnd = Date().addingTimeInterval(15)
-        while Date() < floodEnd, try source.sendUnlessBlocked(batch, milliseconds: 1000) {
-            sent += 1
-            if sent % 20 == 0 { peak = max(peak, try privateKiB(pid)) }
-        }
-        XCTAssertLessThan(Date(), floodEnd, "the relay stopped reading from the sender")
+        let flooded = try flood(source, with: batch, relay: pid, idle: idle)
+        XCTAssertTrue(flooded.blocked, "the relay stopped reading from the sender")
+        var peak = flooded.peak
         for _ in 0..<10 {
             peak = max(peak, try privateKiB(pid))
             Thread.sleep(forTimeInterval: 0.1)
         }
         XCTAssertNotNil(relay.waitFor("limit.reached", ["limit=write_stall"], timeout: 10), relay.log)
         XCTAssertNotNil(relay.waitFor("component.down", ["domain=b.example", "write_stall"], timeout: 5), relay.log)
-        print("component flood: idle \(idle) KiB, peak \(peak) KiB (+\(peak - idle)); \(sent) batches of 20 sent")
+        print(
+            "component flood: idle \(idle) KiB, peak \(peak) KiB (+\(peak - idle)); \(flooded.batches) batches of 20 sent"
+        )
         XCTAssertLessThanOrEqual(peak - idle, linkCap / 1024 + 2048, "private memory grew past the cap")
         // The sink is gone: the sender is read again (its stanzas now bounce back to it).
         XCTAssertTrue(

@@ -6,16 +6,7 @@ import XCTest
 /// pins, listeners following `[listen]` (also the first time a domain is added), a new certificate
 /// for new links only; and XEP-0288, where the reply goes back over the link the peer opened.
 final class ReloadTests: XCTestCase {
-    struct Side {
-        let domain: String
-        var certificate: String
-        var key: String
-        var pin: String
-        let s2sPort: UInt16
-        let directTLSPort: UInt16
-        var componentPort: UInt16
-        var secret: String { "secret-of-\(domain)" }
-    }
+    typealias Side = RelayBed.Side
 
     struct Peer {
         let domain: String
@@ -23,46 +14,19 @@ final class ReloadTests: XCTestCase {
         /// nil: no pin; then `dialback` says whether `allow_dialback = true`.
         let pin: String?
         var dialback = false
+
+        /// `side` at its s2s port, pinned to its key.
+        static func pinned(_ side: Side) -> Peer { Peer(domain: side.domain, port: side.s2sPort, pin: side.pin) }
     }
 
-    private var directory = ""
-    private var relays: [RelayProcess] = []
+    private var bed: RelayBed!
 
     override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "xmpp-relay-reload-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try ". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n"
-            .write(toFile: directory + "/root.key", atomically: true, encoding: .utf8)
+        bed = try RelayBed(name: "reload")
     }
 
     override func tearDownWithError() throws {
-        for relay in relays {
-            relay.stop()
-            if ProcessInfo.processInfo.environment["XMPP_RELAY_TEST_PRINT_LOGS"] != nil { print(relay.log) }
-        }
-        relays = []
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    /// A key and certificate for `domain` from `xmpp-relay keygen` (in `subdirectory`, as keygen
-    /// never overwrites), and its pin.
-    private func keygen(_ domain: String, subdirectory: String = "") throws -> (
-        certificate: String, key: String, pin: String
-    ) {
-        let out = subdirectory.isEmpty ? directory : directory + "/" + subdirectory
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let output = try RelayBinary().run(["keygen", domain, "--out", out]).stdout
-        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("pins = [\"") }) else {
-            throw XCTSkip("xmpp-relay keygen printed no pins line: \(output)")
-        }
-        return ("\(out)/\(domain).crt", "\(out)/\(domain).key", String(line.dropFirst("pins = [\"".count).dropLast(2)))
-    }
-
-    private func makeSide(_ domain: String) throws -> Side {
-        let files = try keygen(domain)
-        return Side(
-            domain: domain, certificate: files.certificate, key: files.key, pin: files.pin,
-            s2sPort: freeLoopbackPort(), directTLSPort: freeLoopbackPort(), componentPort: freeLoopbackPort())
+        bed.tearDown()
     }
 
     private func configText(_ side: Side, peers: [Peer], component: Bool = true, listen: String? = nil) -> String {
@@ -70,56 +34,22 @@ final class ReloadTests: XCTestCase {
             listen
             ?? "s2s = [\"127.0.0.1:\(side.s2sPort)\"]\ns2s_direct_tls = [\"127.0.0.1:\(side.directTLSPort)\"]\n"
             + "home = []\ncomponent = [\"127.0.0.1:\(side.componentPort)\"]"
-        var text = """
-            [relay]
-            state_dir = "\(directory)/state-\(side.domain)"
-            allow_root = true
-
-            [tls]
-            certificate = "\(side.certificate)"
-            key = "\(side.key)"
-
-            [dns]
-            trust_anchor = "\(directory)/root.key"
-            forwarders = ["127.0.0.1@9"]
-
-            [listen]
-            \(listenLines)
-
-            """
-        if component {
-            text += """
-
-                [[component]]
-                domain = "\(side.domain)"
-                secret = "\(side.secret)"
-
-                """
-        }
+        var text =
+            bed.commonSections(domain: side.domain, certificate: side.certificate, key: side.key)
+            + "[listen]\n\(listenLines)\n"
+        if component { text += RelayBed.componentSection(domain: side.domain, secret: side.secret) }
         for peer in peers {
-            text += """
-
-                [[peer]]
-                domain = "\(peer.domain)"
-                \(peer.pin.map { "pins = [\"\($0)\"]" } ?? "allow_dialback = \(peer.dialback)")
-                server = "127.0.0.1:\(peer.port)"
-
-                """
+            text += RelayBed.peerSection(domain: peer.domain, port: peer.port, pin: peer.pin, dialback: peer.dialback)
         }
         return text
     }
 
     private func writeConfig(_ side: Side, _ text: String) throws -> String {
-        let path = "\(directory)/\(side.domain).toml"
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        chmod(path, 0o600)
-        return path
+        try bed.writeConfig(domain: side.domain, text)
     }
 
     private func startRelay(_ side: Side, _ text: String) throws -> RelayProcess {
-        let relay = try RelayProcess(configPath: try writeConfig(side, text))
-        relays.append(relay)
-        return relay
+        try bed.startRelay(domain: side.domain, text)
     }
 
     /// Rewrites the relay's file, sends SIGHUP and returns the `config.reload` line it logged.
@@ -129,14 +59,6 @@ final class ReloadTests: XCTestCase {
         XCTAssertTrue(
             eventually(timeout: 15) { relay.lines("config.reload").count >= count }, "no config.reload: \(relay.log)")
         return try XCTUnwrap(relay.lines("config.reload").dropFirst(count - 1).first, relay.log)
-    }
-
-    private func component(_ side: Side) throws -> LoopbackClient {
-        let client = try LoopbackClient(port: side.componentPort)
-        let answer = try client.componentHandshake(domain: side.domain, secret: side.secret)
-        XCTAssertTrue(answer.contains("<handshake"), answer)
-        client.clear()
-        return client
     }
 
     private func message(from: String, to: String, id: String) -> String {
@@ -172,13 +94,13 @@ final class ReloadTests: XCTestCase {
     /// B revokes A's pin (replaces it with another key's) and reloads: the established link closes
     /// with the reason, and nothing crosses either way any more (each sender gets a bounce).
     func testRevokedPinClosesTheEstablishedLinkAndStanzasStopBothWays() throws {
-        let a = try makeSide("a.example")
-        let b = try makeSide("b.example")
-        let other = try keygen("c.example")
-        let relayA = try startRelay(a, configText(a, peers: [Peer(domain: b.domain, port: b.s2sPort, pin: b.pin)]))
-        let relayB = try startRelay(b, configText(b, peers: [Peer(domain: a.domain, port: a.s2sPort, pin: a.pin)]))
-        let componentA = try component(a)
-        let componentB = try component(b)
+        let a = try bed.makeSide("a.example")
+        let b = try bed.makeSide("b.example")
+        let other = try bed.keygen("c.example")
+        let relayA = try startRelay(a, configText(a, peers: [.pinned(b)]))
+        let relayB = try startRelay(b, configText(b, peers: [.pinned(a)]))
+        let componentA = try bed.component(a)
+        let componentB = try bed.component(b)
         try cross(componentA, componentB, from: "alice@a.example", to: "bob@b.example", id: "before1")
         try cross(componentB, componentA, from: "bob@b.example", to: "alice@a.example", id: "before2")
 
@@ -209,13 +131,13 @@ final class ReloadTests: XCTestCase {
 
     /// A reload that changes nothing about A keeps its link up.
     func testReloadWithTheSamePinsKeepsTheLink() throws {
-        let a = try makeSide("a.example")
-        let b = try makeSide("b.example")
-        let relayA = try startRelay(a, configText(a, peers: [Peer(domain: b.domain, port: b.s2sPort, pin: b.pin)]))
-        let bConfig = configText(b, peers: [Peer(domain: a.domain, port: a.s2sPort, pin: a.pin)])
+        let a = try bed.makeSide("a.example")
+        let b = try bed.makeSide("b.example")
+        let relayA = try startRelay(a, configText(a, peers: [.pinned(b)]))
+        let bConfig = configText(b, peers: [.pinned(a)])
         let relayB = try startRelay(b, bConfig)
-        let componentA = try component(a)
-        let componentB = try component(b)
+        let componentA = try bed.component(a)
+        let componentB = try bed.component(b)
         try cross(componentA, componentB, from: "alice@a.example", to: "bob@b.example", id: "m1")
         let line = try reload(relayB, b, bConfig, count: 1)
         XCTAssertTrue(line.contains("links_closed=0") && line.contains("listeners_opened=none"), line)
@@ -229,13 +151,13 @@ final class ReloadTests: XCTestCase {
     /// B let A in by dialback; a reload that no longer allows dialback for A closes the link.
     /// (`.invalid` names: B's DANE lookup for A is answered NXDOMAIN locally.)
     func testDialbackLinkClosesWhenTheReloadNoLongerAllowsDialback() throws {
-        let a = try makeSide("a.invalid")
-        let b = try makeSide("b.invalid")
-        _ = try startRelay(a, configText(a, peers: [Peer(domain: b.domain, port: b.s2sPort, pin: b.pin)]))
+        let a = try bed.makeSide("a.invalid")
+        let b = try bed.makeSide("b.invalid")
+        _ = try startRelay(a, configText(a, peers: [.pinned(b)]))
         let relayB = try startRelay(
             b, configText(b, peers: [Peer(domain: a.domain, port: a.s2sPort, pin: nil, dialback: true)]))
-        let componentA = try component(a)
-        let componentB = try component(b)
+        let componentA = try bed.component(a)
+        let componentB = try bed.component(b)
         try cross(componentA, componentB, from: "alice@a.invalid", to: "bob@b.invalid", id: "d1")
         XCTAssertNotNil(relayB.waitFor("link.up", ["dir=in", "remote=a.invalid", "auth=dialback"]), relayB.log)
 
@@ -257,7 +179,7 @@ final class ReloadTests: XCTestCase {
     /// and the component connects. Then the listener moves: the old port closes, the connected
     /// component stays; an address that cannot be bound is named, not claimed to be in force.
     func testListenersFollowTheConfigurationFromNoDomainOn() throws {
-        var side = try makeSide("a.example")
+        var side = try bed.makeSide("a.example")
         let listenNothing = "s2s = []\ns2s_direct_tls = []\nhome = []\ncomponent = []"
         let relay = try startRelay(side, configText(side, peers: [], component: false, listen: listenNothing))
         XCTAssertNotNil(relay.waitFor("relay.start", ["listeners=none"]), relay.log)
@@ -269,7 +191,7 @@ final class ReloadTests: XCTestCase {
         XCTAssertTrue(first.contains("s2s_direct_tls 127.0.0.1:\(side.directTLSPort)"), first)
         XCTAssertTrue(first.contains("listeners=component:127.0.0.1:\(side.componentPort),"), first)
         XCTAssertTrue(first.contains("level=info"), first)
-        let connected = try component(side)
+        let connected = try bed.component(side)
         XCTAssertNotNil(relay.waitFor("component.up", ["domain=a.example"]), relay.log)
 
         // Move the component listener; put s2s on a port something else holds.
@@ -315,22 +237,22 @@ final class ReloadTests: XCTestCase {
     /// A new certificate and key: the established link stays up and keeps carrying stanzas, a new
     /// TLS connection gets the new certificate (its pin, as `xmpp-relay pin` prints it).
     func testNewCertificateServesNewLinksWhileEstablishedOnesStay() throws {
-        let a = try makeSide("a.example")
-        var b = try makeSide("b.example")
-        let relayA = try startRelay(a, configText(a, peers: [Peer(domain: b.domain, port: b.s2sPort, pin: b.pin)]))
-        let relayB = try startRelay(b, configText(b, peers: [Peer(domain: a.domain, port: a.s2sPort, pin: a.pin)]))
-        let componentA = try component(a)
-        let componentB = try component(b)
+        let a = try bed.makeSide("a.example")
+        var b = try bed.makeSide("b.example")
+        let relayA = try startRelay(a, configText(a, peers: [.pinned(b)]))
+        let relayB = try startRelay(b, configText(b, peers: [.pinned(a)]))
+        let componentA = try bed.component(a)
+        let componentB = try bed.component(b)
         try cross(componentA, componentB, from: "alice@a.example", to: "bob@b.example", id: "m1")
         let pinBefore = try pinOf(port: b.directTLSPort)
         XCTAssertEqual(pinBefore, b.pin)
 
-        let renewed = try keygen("b.example", subdirectory: "renewed")
+        let renewed = try bed.keygen("b.example", subdirectory: "renewed")
         XCTAssertNotEqual(renewed.pin, b.pin)
         b.certificate = renewed.certificate
         b.key = renewed.key
         let line = try reload(
-            relayB, b, configText(b, peers: [Peer(domain: a.domain, port: a.s2sPort, pin: a.pin)]), count: 1)
+            relayB, b, configText(b, peers: [.pinned(a)]), count: 1)
         XCTAssertTrue(line.contains("links_closed=0"), line)
 
         XCTAssertEqual(try pinOf(port: b.directTLSPort), renewed.pin, "a new link must see the new certificate")
@@ -355,13 +277,13 @@ final class ReloadTests: XCTestCase {
     /// B's `[[peer]] server` for A is a dead port (A behind NAT). A opens the link and negotiates
     /// bidi; B's replies go back over it: one link for the pair, and B never dials.
     func testRepliesGoBackOverTheBidiLinkThePeerOpened() throws {
-        let a = try makeSide("a.example")
-        let b = try makeSide("b.example")
+        let a = try bed.makeSide("a.example")
+        let b = try bed.makeSide("b.example")
         let deadPort = freeLoopbackPort()
-        let relayA = try startRelay(a, configText(a, peers: [Peer(domain: b.domain, port: b.s2sPort, pin: b.pin)]))
+        let relayA = try startRelay(a, configText(a, peers: [.pinned(b)]))
         let relayB = try startRelay(b, configText(b, peers: [Peer(domain: a.domain, port: deadPort, pin: a.pin)]))
-        let componentA = try component(a)
-        let componentB = try component(b)
+        let componentA = try bed.component(a)
+        let componentB = try bed.component(b)
 
         try cross(componentA, componentB, from: "alice@a.example", to: "bob@b.example", id: "q1")
         try cross(componentB, componentA, from: "bob@b.example", to: "alice@a.example/x", id: "r1")

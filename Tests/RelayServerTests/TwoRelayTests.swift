@@ -7,113 +7,49 @@ import XCTest
 /// with pins (`[[peer]] server` + `pins`), and the ways that goes wrong, asserted on the log and on
 /// the stanzas the components get back.
 final class TwoRelayTests: XCTestCase {
-    /// One relay's domain (also its component's domain), key, pin and ports.
-    struct Side {
-        let domain: String
-        let certificate: String
-        let key: String
-        let pin: String
-        let s2sPort: UInt16
-        let directTLSPort: UInt16
-        let componentPort: UInt16
-        var secret: String { "secret-of-\(domain)" }
-    }
+    typealias Side = RelayBed.Side
 
-    private var directory = ""
-    private var relays: [RelayProcess] = []
+    private var bed: RelayBed!
+    private var directory: String { bed.directory }
 
     override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "xmpp-relay-links-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try ". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n"
-            .write(toFile: directory + "/root.key", atomically: true, encoding: .utf8)
+        bed = try RelayBed(name: "links")
     }
 
     override func tearDownWithError() throws {
-        for relay in relays {
-            relay.stop()
-            // For debugging: XMPP_RELAY_TEST_PRINT_LOGS=1 shows what each relay logged.
-            if ProcessInfo.processInfo.environment["XMPP_RELAY_TEST_PRINT_LOGS"] != nil { print(relay.log) }
-        }
-        relays = []
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    private func makeSide(_ domain: String) throws -> Side {
-        let output = try RelayBinary().run(["keygen", domain, "--out", directory]).stdout
-        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("pins = [\"") }) else {
-            throw XCTSkip("xmpp-relay keygen printed no pins line: \(output)")
-        }
-        let pin = String(line.dropFirst("pins = [\"".count).dropLast(2))
-        return Side(
-            domain: domain, certificate: "\(directory)/\(domain).crt", key: "\(directory)/\(domain).key", pin: pin,
-            s2sPort: freeLoopbackPort(), directTLSPort: freeLoopbackPort(), componentPort: freeLoopbackPort())
+        bed.tearDown()
     }
 
     private func startRelay(
         _ side: Side, peers: [(domain: String, port: UInt16, pin: String?)], extra: String = "", journal: Bool = false
     ) throws -> RelayProcess {
-        var text = """
-            [relay]
-            state_dir = "\(directory)/state-\(side.domain)"
-            allow_root = true
+        var text =
+            bed.commonSections(domain: side.domain, certificate: side.certificate, key: side.key) + """
+                [listen]
+                s2s = ["127.0.0.1:\(side.s2sPort)"]
+                s2s_direct_tls = ["127.0.0.1:\(side.directTLSPort)"]
+                home = []
+                component = ["127.0.0.1:\(side.componentPort)"]
 
-            [tls]
-            certificate = "\(side.certificate)"
-            key = "\(side.key)"
-
-            [dns]
-            trust_anchor = "\(directory)/root.key"
-            forwarders = ["127.0.0.1@9"]
-
-            [listen]
-            s2s = ["127.0.0.1:\(side.s2sPort)"]
-            s2s_direct_tls = ["127.0.0.1:\(side.directTLSPort)"]
-            home = []
-            component = ["127.0.0.1:\(side.componentPort)"]
-
-            \(extra)
-
-            [[component]]
-            domain = "\(side.domain)"
-            secret = "\(side.secret)"
-
-            """
-        for peer in peers {
-            text += """
-
-                [[peer]]
-                domain = "\(peer.domain)"
-                \(peer.pin.map { "pins = [\"\($0)\"]" } ?? "allow_dialback = true")
-                server = "127.0.0.1:\(peer.port)"
+                \(extra)
 
                 """
+        text += RelayBed.componentSection(domain: side.domain, secret: side.secret)
+        for peer in peers {
+            text += RelayBed.peerSection(domain: peer.domain, port: peer.port, pin: peer.pin, dialback: true)
         }
-        let path = "\(directory)/\(side.domain).toml"
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        chmod(path, 0o600)
-        let relay = try RelayProcess(configPath: path, journal: journal)
-        relays.append(relay)
-        return relay
-    }
-
-    private func component(_ side: Side) throws -> LoopbackClient {
-        let client = try LoopbackClient(port: side.componentPort)
-        let answer = try client.componentHandshake(domain: side.domain, secret: side.secret)
-        XCTAssertTrue(answer.contains("<handshake"), answer)
-        client.clear()
-        return client
+        return try bed.startRelay(domain: side.domain, text, journal: journal)
     }
 
     // MARK: Happy path
 
     func testComponentsFederateThroughTwoPinnedRelaysAndShutdownClosesStreams() throws {
-        let a = try makeSide("a.example")
-        let b = try makeSide("b.example")
+        let a = try bed.makeSide("a.example")
+        let b = try bed.makeSide("b.example")
         let relayA = try startRelay(a, peers: [(b.domain, b.s2sPort, b.pin)])
         let relayB = try startRelay(b, peers: [(a.domain, a.s2sPort, a.pin)])
-        let componentA = try component(a)
-        let componentB = try component(b)
+        let componentA = try bed.component(a)
+        let componentB = try bed.component(b)
         XCTAssertNotNil(relayA.waitFor("component.up", ["domain=a.example"]), relayA.log)
 
         try componentA.send("<message from='alice@a.example/x' to='bob@b.example' id='m1'><body>hello</body></message>")
@@ -172,7 +108,7 @@ final class TwoRelayTests: XCTestCase {
     /// happened to each stanza is in the log, SIGUSR1 gives the counters at once without ending
     /// the relay, and with JOURNAL_STREAM naming stderr every line carries its syslog priority.
     func testLogTellsWhatHappenedToEachStanzaAndSIGUSR1GivesTheCounters() throws {
-        let a = try makeSide("a.example")
+        let a = try bed.makeSide("a.example")
         let relayA = try startRelay(
             a, peers: [],
             // Config order: this [[component]] comes before a.example's.
@@ -190,7 +126,7 @@ final class TwoRelayTests: XCTestCase {
         // A refusal first (counted), then the stanzas.
         let bad = try LoopbackClient(port: a.componentPort)
         XCTAssertTrue(try bad.componentHandshake(domain: a.domain, secret: "wrong").contains("<not-authorized"))
-        let componentA = try component(a)
+        let componentA = try bed.component(a)
         try componentA.send("<message from='alice@a.example' to='bob@a.example' id='m1'><body>to me</body></message>")
         XCTAssertTrue(try componentA.waitFor("</message>").contains("m1"))
         componentA.clear()
@@ -234,11 +170,11 @@ final class TwoRelayTests: XCTestCase {
     /// A peer that accepts TCP and then says nothing: the stanza is held while the link tries to
     /// come up (stats: held=1, one outbound link), then bounced when the handshake times out.
     func testHeldStanzaIsCountedThenBouncedWhenTheLinkNeverComesUp() throws {
-        let a = try makeSide("a.example")
+        let a = try bed.makeSide("a.example")
         let silent = try SilentListener()
         let relayA = try startRelay(
             a, peers: [("b.example", silent.port, a.pin)], extra: "[limits]\nhandshake_timeout = \"2s\"\n")
-        let componentA = try component(a)
+        let componentA = try bed.component(a)
         try componentA.send("<message from='alice@a.example' to='bob@b.example' id='h1'><body>x</body></message>")
         XCTAssertNotNil(relayA.waitFor("link.state", ["dir=out", "remote=b.example"]), relayA.log)
 
@@ -266,12 +202,12 @@ final class TwoRelayTests: XCTestCase {
     // MARK: Refusals
 
     func testWrongPinIsRefusedAndTheSenderGetsRemoteServerTimeout() throws {
-        let a = try makeSide("a.example")
-        let b = try makeSide("b.example")
-        let other = try makeSide("c.example")
+        let a = try bed.makeSide("a.example")
+        let b = try bed.makeSide("b.example")
+        let other = try bed.makeSide("c.example")
         let relayA = try startRelay(a, peers: [(b.domain, b.s2sPort, other.pin)])
         let relayB = try startRelay(b, peers: [(a.domain, a.s2sPort, a.pin)])
-        let componentA = try component(a)
+        let componentA = try bed.component(a)
 
         try componentA.send("<message from='alice@a.example' to='bob@b.example' id='m2'><body>x</body></message>")
         let bounce = try componentA.waitFor("</message>")
@@ -298,9 +234,9 @@ final class TwoRelayTests: XCTestCase {
     }
 
     func testUnresolvableDomainBouncesRemoteServerNotFound() throws {
-        let a = try makeSide("a.example")
+        let a = try bed.makeSide("a.example")
         let relayA = try startRelay(a, peers: [])
-        let componentA = try component(a)
+        let componentA = try bed.component(a)
 
         try componentA.send(
             "<iq type='get' from='alice@a.example' to='nowhere.invalid' id='q1'><ping xmlns='urn:xmpp:ping'/></iq>")
@@ -326,7 +262,7 @@ final class TwoRelayTests: XCTestCase {
     }
 
     func testComponentWithBadSecretAndSecondConnectionAreRefused() throws {
-        let a = try makeSide("a.example")
+        let a = try bed.makeSide("a.example")
         let relayA = try startRelay(a, peers: [])
 
         let bad = try LoopbackClient(port: a.componentPort)
@@ -334,7 +270,7 @@ final class TwoRelayTests: XCTestCase {
         XCTAssertTrue(refused.contains("<not-authorized"), refused)
         XCTAssertNotNil(relayA.waitFor("component.refused", ["not-authorized"]), relayA.log)
 
-        let first = try component(a)
+        let first = try bed.component(a)
         let second = try LoopbackClient(port: a.componentPort)
         let conflict = try second.componentHandshake(domain: a.domain, secret: a.secret)
         XCTAssertTrue(conflict.contains("<conflict"), conflict)
@@ -343,8 +279,8 @@ final class TwoRelayTests: XCTestCase {
     }
 
     func testSpoofedFromOnAnInboundStreamIsInvalidFrom() throws {
-        let a = try makeSide("a.example")
-        let b = try makeSide("b.example")
+        let a = try bed.makeSide("a.example")
+        let b = try bed.makeSide("b.example")
         let relayB = try startRelay(b, peers: [(a.domain, a.s2sPort, a.pin)])
 
         // Play a.example by hand: STARTTLS, TLS with a.example's pinned key, SASL EXTERNAL, then lie.
@@ -379,12 +315,12 @@ final class TwoRelayTests: XCTestCase {
     /// B offers dialback only; B checks A's key over its own verifying link to A (XEP-0220), and
     /// the message gets through. (`.invalid` names: B's DANE lookup for A is answered NXDOMAIN locally.)
     func testDialbackWhereThePolicyAllowsIt() throws {
-        let a = try makeSide("a.invalid")
-        let b = try makeSide("b.invalid")
+        let a = try bed.makeSide("a.invalid")
+        let b = try bed.makeSide("b.invalid")
         let relayA = try startRelay(a, peers: [(b.domain, b.s2sPort, b.pin)])
         let relayB = try startRelay(b, peers: [(a.domain, a.s2sPort, nil)])
-        let componentA = try component(a)
-        let componentB = try component(b)
+        let componentA = try bed.component(a)
+        let componentB = try bed.component(b)
 
         try componentA.send(
             "<message from='alice@a.invalid' to='bob@b.invalid' id='d1'><body>via dialback</body></message>")
@@ -399,8 +335,8 @@ final class TwoRelayTests: XCTestCase {
     // MARK: Direct TLS and limits
 
     func testDirectTLSListenerAuthenticatesAPinnedPeerWithoutSTARTTLS() throws {
-        let a = try makeSide("a.example")
-        let b = try makeSide("b.example")
+        let a = try bed.makeSide("a.example")
+        let b = try bed.makeSide("b.example")
         let relayB = try startRelay(b, peers: [(a.domain, a.s2sPort, a.pin)])
 
         let peer = try LoopbackClient(port: b.directTLSPort)
@@ -423,7 +359,7 @@ final class TwoRelayTests: XCTestCase {
     }
 
     func testConnectionsPerIPLimitRefusesTheNextConnectionAndSaysHowToRaiseIt() throws {
-        let a = try makeSide("a.example")
+        let a = try bed.makeSide("a.example")
         let relayA = try startRelay(a, peers: [], extra: "[limits]\nconnections_per_ip = 2\n")
         let first = try LoopbackClient(port: a.componentPort)
         let second = try LoopbackClient(port: a.componentPort)
@@ -443,9 +379,9 @@ final class TwoRelayTests: XCTestCase {
     }
 
     func testMaxLinksRefusesTheNextConnection() throws {
-        let a = try makeSide("a.example")
+        let a = try bed.makeSide("a.example")
         let relayA = try startRelay(a, peers: [], extra: "[limits]\nmax_links = 1\n")
-        let first = try component(a)
+        let first = try bed.component(a)
         let second = try LoopbackClient(port: a.componentPort)
         XCTAssertThrowsError(try second.waitFor("<stream:stream", timeout: 5))
         XCTAssertTrue(second.peerClosed)
@@ -455,11 +391,11 @@ final class TwoRelayTests: XCTestCase {
     }
 
     func testStanzaSizeAndHandshakeTimeLimitsComeFromTheConfiguration() throws {
-        let a = try makeSide("a.example")
+        let a = try bed.makeSide("a.example")
         let relayA = try startRelay(
             a, peers: [], extra: "[limits]\nmax_stanza_bytes = 10000\nhandshake_timeout = \"1s\"\n")
 
-        let big = try component(a)
+        let big = try bed.component(a)
         let body = String(repeating: "x", count: 12_000)
         try big.send("<message from='alice@a.example' to='bob@b.example'><body>\(body)</body></message>")
         let error = try big.waitFor("</stream:error>")
@@ -481,7 +417,7 @@ final class TwoRelayTests: XCTestCase {
     func testOpenSSLCompletesStartTLSWithTLS12AndAEADAndIsRefusedTLS11() throws {
         guard let openssl = ["/usr/bin/openssl"].first(where: { FileManager.default.isExecutableFile(atPath: $0) })
         else { throw XCTSkip("openssl is not installed (Debian package openssl)") }
-        let b = try makeSide("b.example")
+        let b = try bed.makeSide("b.example")
         _ = try startRelay(b, peers: [])
 
         func sClient(_ version: String) throws -> (status: Int32, output: String) {

@@ -28,27 +28,29 @@ struct EjabberdConfiguration {
 /// distribution listens on 127.0.0.1 at a free port without epmd (ERL_DIST_PORT), and all its DNS
 /// goes to a `LoopbackResolver`: `inet_res` (SRV lookups) through ERL_INETRC, glibc (SRV targets)
 /// through a private /etc/resolv.conf bind-mounted in a mount namespace of its own (`unshare --mount`).
-final class EjabberdServer {
+final class EjabberdServer: LoopbackServer {
     private(set) var configuration: EjabberdConfiguration
-    let directory: String
+    /// Stopped with SIGTERM (the Erlang VM shuts down cleanly), SIGKILL after 10 s; su and
+    /// unshare exit with it.
+    let daemon: LoopbackDaemon
     private let resolver: LoopbackResolver
     private let nodeName: String
     private let distributionPort: Int
-    private(set) var pid: pid_t = 0
-    private var launcher: Process?
 
     var address: String { configuration.address }
     var s2sPort: Int { configuration.s2sPort }
     var c2sPort: Int { configuration.c2sPort }
     var domain: String { configuration.host.domain }
-    var logPath: String { directory + "/logs/ejabberd.log" }
-    private var pidPath: String { directory + "/ejabberd.pid" }
+    private var pidPath: String { daemon.pidPath }
 
     /// Picks the free ports and writes the configuration; nothing runs until `start()`.
     init(_ configuration: EjabberdConfiguration, resolver: LoopbackResolver) throws {
         self.configuration = configuration
         self.resolver = resolver
-        directory = try InteropTools.makeDirectory("xr-ejabberd")
+        let directory = try InteropTools.makeDirectory("xr-ejabberd")
+        daemon = LoopbackDaemon(
+            name: "ejabberd", directory: directory, logPath: directory + "/logs/ejabberd.log",
+            pidPath: directory + "/ejabberd.pid", grace: 10)
         nodeName = "xr-\(getpid())-\(UInt32.random(in: 0...UInt32.max))@localhost"
         distributionPort = try InteropTools.freePort()
         if self.configuration.s2sPort == 0 { self.configuration.s2sPort = try InteropTools.freePort(on: address) }
@@ -73,8 +75,6 @@ final class EjabberdServer {
         try InteropTools.run("/bin/chown", ["-R", "ejabberd:ejabberd", directory])
     }
 
-    deinit { stop() }
-
     private var controlArguments: [String] {
         ["--config-dir", directory, "--logs", directory + "/logs", "--spool", directory + "/spool"]
     }
@@ -88,74 +88,14 @@ final class EjabberdServer {
     /// Starts ejabberd and waits (the Erlang VM takes seconds) until its pidfile exists and its
     /// ports accept connections.
     func start(timeout: TimeInterval = 30) throws {
-        let launcher = Process()
-        self.launcher = launcher
-        launcher.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
         // The bind mount lives and dies with this mount namespace; the host's resolv.conf is untouched.
         let command =
             "mount --bind '\(directory)/resolv.conf' /etc/resolv.conf && exec /usr/sbin/ejabberdctl "
             + controlArguments.map { "'\($0)'" }.joined(separator: " ") + " foreground"
-        launcher.arguments = ["--mount", "--propagation", "private", "/bin/sh", "-c", command]
-        let startupLog = directory + "/startup.out"
-        _ = FileManager.default.createFile(atPath: startupLog, contents: nil)
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: startupLog))
-        launcher.standardOutput = output
-        launcher.standardError = output
-        launcher.standardInput = FileHandle.nullDevice
-        try launcher.run()
-        let up = eventually(timeout: timeout) {
-            if pid == 0, let text = try? String(contentsOfFile: pidPath, encoding: .utf8),
-                let number = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
-            {
-                pid = number
-            }
-            return pid != 0 && [s2sPort, c2sPort].allSatisfy { InteropTools.isListening(address, $0) }
-        }
-        try? output.close()
-        guard up else {
-            let said = (try? String(contentsOfFile: startupLog, encoding: .utf8)) ?? ""
-            stop()
-            throw InteropSetupError(
-                "ejabberd did not come up on \(address) [\(s2sPort), \(c2sPort)] within \(timeout) s; "
-                    + "\(said.suffix(2000)) see \(logPath)")
-        }
+        try daemon.start(
+            "/usr/bin/unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", command], address: address,
+            ports: [s2sPort, c2sPort], timeout: timeout)
     }
-
-    /// SIGTERM to the Erlang VM (it shuts down cleanly), SIGKILL after `grace` seconds; su and
-    /// unshare exit with it.
-    func stop(grace: TimeInterval = 10) {
-        if pid != 0 { InteropTools.stop(pid: pid, grace: grace) }
-        pid = 0
-        if let launcher, launcher.isRunning {
-            if !eventually(timeout: 3, { !launcher.isRunning }) {
-                InteropTools.stop(pid: launcher.processIdentifier, grace: 2)
-            }
-        }
-        launcher = nil
-    }
-
-    /// Stops ejabberd and removes its directory.
-    func remove() {
-        stop()
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    var isRunning: Bool { pid != 0 && InteropTools.isAlive(pid) }
-
-    var logLines: [String] {
-        guard let text = try? String(contentsOfFile: logPath, encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").map(String.init)
-    }
-
-    func logLines(containing text: String) -> [String] { logLines.filter { $0.contains(text) } }
-
-    /// Polls the log until a line contains `text`; false after `timeout` seconds.
-    @discardableResult
-    func waitForLog(containing text: String, timeout: TimeInterval = 20) -> Bool {
-        eventually(timeout: timeout) { !logLines(containing: text).isEmpty }
-    }
-
-    func logTail(_ count: Int = 60) -> String { logLines.suffix(count).joined(separator: "\n") }
 
     private func controlConfigText() -> String {
         """

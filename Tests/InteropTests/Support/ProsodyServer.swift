@@ -48,21 +48,19 @@ extension ProsodyConfiguration {
 /// so runuser reaps it and we reap runuser; a daemonized -D Prosody is left a zombie where PID 1
 /// does not reap), DNS only from the given TestZone through its libunbound (validating with the
 /// zone's DS), stopped by the PID in its pidfile.
-final class ProsodyServer {
+final class ProsodyServer: LoopbackServer {
     private(set) var configuration: ProsodyConfiguration
     /// The installed Prosody's version (InteropRequirements skips when it cannot be told).
     let version: ProsodyVersion
-    let directory: String
+    /// Stopped with SIGTERM, SIGKILL after 5 s.
+    let daemon: LoopbackDaemon
     private let zone: TestZone?
-    private(set) var pid: pid_t = 0
-    private var launcher: Process?
 
     var address: String { configuration.address }
     var s2sPort: Int { configuration.s2sPort }
     var c2sPort: Int { configuration.c2sPort }
     var componentPort: Int? { configuration.componentPort }
     var configPath: String { directory + "/prosody.cfg.lua" }
-    var logPath: String { directory + "/prosody.log" }
     /// This instance's plugin_paths: copies of the shipped modules it loads, and nothing else, so a
     /// shipped module never shadows a Prosody module of the same name it did not ask for.
     var pluginDirectory: String { directory + "/plugins" }
@@ -76,7 +74,10 @@ final class ProsodyServer {
         self.zone = zone
         guard let version = ProsodyVersion.installed else { throw InteropSetupError("cannot tell Prosody's version") }
         self.version = version
-        directory = try InteropTools.makeDirectory("xr-prosody")
+        let directory = try InteropTools.makeDirectory("xr-prosody")
+        daemon = LoopbackDaemon(
+            name: "Prosody", directory: directory, logPath: directory + "/prosody.log",
+            pidPath: directory + "/prosody.pid", grace: 5)
         if self.configuration.s2sPort == 0 { self.configuration.s2sPort = try InteropTools.freePort(on: address) }
         if self.configuration.c2sPort == 0 { self.configuration.c2sPort = try InteropTools.freePort(on: address) }
         if self.configuration.componentPort == 0 {
@@ -94,8 +95,6 @@ final class ProsodyServer {
         try InteropTools.giveToProsody(directory)
     }
 
-    deinit { stop() }
-
     /// Adds a c2s account (prosodyctl, which drops to user prosody itself).
     func register(user: String, host: String, password: String) throws {
         try InteropTools.run("/usr/bin/prosodyctl", ["--config", configPath, "register", user, host, password])
@@ -109,72 +108,11 @@ final class ProsodyServer {
 
     /// Starts Prosody and waits until its pidfile exists and its ports accept connections.
     func start(timeout: TimeInterval = 10) throws {
-        let launcher = Process()
-        self.launcher = launcher
-        launcher.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-        launcher.arguments = ["-u", "prosody", "--", "/usr/bin/prosody", "--config", configPath, "-F"]
-        let startupLog = directory + "/startup.out"
-        _ = FileManager.default.createFile(atPath: startupLog, contents: nil)
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: startupLog))
-        launcher.standardOutput = output
-        launcher.standardError = output
-        launcher.standardInput = FileHandle.nullDevice
-        try launcher.run()
-        let pidFile = directory + "/prosody.pid"
         let ports = [s2sPort, c2sPort] + (componentPort.map { [$0] } ?? [])
-        let up = eventually(timeout: timeout) {
-            if pid == 0, let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
-                let number = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
-            {
-                pid = number
-            }
-            return pid != 0 && ports.allSatisfy { InteropTools.isListening(address, $0) }
-        }
-        try? output.close()
-        guard up else {
-            let said = (try? String(contentsOfFile: startupLog, encoding: .utf8)) ?? ""
-            stop()
-            throw InteropSetupError("Prosody did not come up on \(address) \(ports); \(said) see \(logPath)")
-        }
+        try daemon.start(
+            "/usr/sbin/runuser", ["-u", "prosody", "--", "/usr/bin/prosody", "--config", configPath, "-F"],
+            address: address, ports: ports, timeout: timeout)
     }
-
-    /// SIGTERM, then SIGKILL after `grace` seconds.
-    func stop(grace: TimeInterval = 5) {
-        if pid != 0 { InteropTools.stop(pid: pid, grace: grace) }
-        pid = 0
-        if let launcher, launcher.isRunning {
-            // runuser exits once Prosody has; without a pidfile (start failed) stop it directly.
-            if !eventually(timeout: 2, { !launcher.isRunning }) {
-                InteropTools.stop(pid: launcher.processIdentifier, grace: 2)
-            }
-        }
-        launcher = nil
-    }
-
-    /// Stops Prosody and removes its directory.
-    func remove() {
-        stop()
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    var isRunning: Bool { pid != 0 && InteropTools.isAlive(pid) }
-
-    /// Every line of Prosody's debug log so far.
-    var logLines: [String] {
-        guard let text = try? String(contentsOfFile: logPath, encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").map(String.init)
-    }
-
-    func logLines(containing text: String) -> [String] { logLines.filter { $0.contains(text) } }
-
-    /// Polls the log until a line contains `text`; false after `timeout` seconds.
-    @discardableResult
-    func waitForLog(containing text: String, timeout: TimeInterval = 20) -> Bool {
-        eventually(timeout: timeout) { !logLines(containing: text).isEmpty }
-    }
-
-    /// The last lines of the log, for failure messages.
-    func logTail(_ count: Int = 40) -> String { logLines.suffix(count).joined(separator: "\n") }
 
     private func luaString(_ text: String) -> String {
         "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
@@ -194,7 +132,7 @@ final class ProsodyServer {
         let modules = ["tls", "saslauth", "disco"] + (c.dialback ? ["dialback"] : []) + c.modules
         var lines = [
             "-- Written by the interop test harness.",
-            "pidfile = \(luaString(directory + "/prosody.pid"))",
+            "pidfile = \(luaString(daemon.pidPath))",
             "data_path = \(luaString(directory + "/data"))",
             "certificates = \(luaString(directory + "/certs"))",
             "plugin_paths = { \(luaString(pluginDirectory)) }",
