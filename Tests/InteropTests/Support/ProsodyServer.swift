@@ -108,7 +108,7 @@ final class ProsodyServer: LoopbackServer {
 
     /// Starts Prosody and waits until its pidfile exists and its ports accept connections.
     func start(timeout: TimeInterval = 10) throws {
-        let ports = [s2sPort, c2sPort] + (componentPort.map { [$0] } ?? [])
+        let ports: [Int] = [s2sPort, c2sPort] + (componentPort.map { [$0] } ?? [])
         try daemon.start(
             "/usr/sbin/runuser", ["-u", "prosody", "--", "/usr/bin/prosody", "--config", configPath, "-F"],
             address: address, ports: ports, timeout: timeout)
