@@ -28,7 +28,8 @@ final class Router: LinkOwner {
     private var links: [Int: Link] = [:]
     private var components: [DomainName: Link] = [:]
     private(set) var outbound: [DomainPair: OutboundRoute] = [:]
-    /// XEP-0288 inbound links found carrying (local → remote), remembered until they close.
+    /// XEP-0288 inbound links that carry (local → remote), registered when a pair authenticates on
+    /// them, so routing a stanza is a lookup, never a walk over every link.
     private var bidiWays: [DomainPair: Link] = [:]
     /// XEP-0220 verifying links, by (receiving, originating), and the inbound links waiting for answers.
     private var verifyRoutes: [DomainPair: OutboundRoute] = [:]
@@ -202,6 +203,7 @@ final class Router: LinkOwner {
     // MARK: LinkOwner
 
     func linkUp(_ link: Link, _ info: LinkInfo) {
+        registerBidiWays(of: link)
         guard link.direction == .outbound, let route = route(of: link) else { return }
         route.isUp = true
         let held = route.pending
@@ -209,16 +211,33 @@ final class Router: LinkOwner {
         for stanza in held { link.send(stanza) }
     }
 
-    func pairAuthenticated(_ link: Link, _ pair: DomainPair) {}
+    func pairAuthenticated(_ link: Link, _ pair: DomainPair) { registerBidiWays(of: link) }
+
+    /// Where a bidi link (XEP-0288) carries an authenticated pair, it is that pair's way out (the
+    /// first such link wins; another takes over when it closes).
+    private func registerBidiWays(of link: Link) {
+        guard link.direction == .inbound, !link.isClosed else { return }
+        for pair in link.engine.authenticatedPairs where bidiWays[pair] == nil && link.engine.carriesOutbound(pair) {
+            bidiWays[pair] = link
+        }
+    }
+
+    /// Where an accepted stanza went, for `stanza.routed`.
+    enum Routed {
+        case sent(Link)
+        case held
+        case bounced
+    }
 
     func deliver(_ link: Link, _ stanza: Element, from: JID, to: JID) {
         stanzasRelayed += 1
+        let routed: Routed
         switch setup.routeRule.decide(arrival: arrival(of: link), from: from.domain, to: to.domain) {
         case .deliver(.component):
-            deliverToComponent(stanza, to: to)
-        case .deliver(.home(let home)), .deliver(.remote(let home)):
+            routed = deliverToComponent(stanza, to: to)
+        case .deliver(.home(let domain)), .deliver(.remote(let domain)):
             // A home domain's server is found by its [[home]] entry, a remote one by DNS (findAddresses).
-            routeOut(stanza, pair: DomainPair(local: from.domain, remote: home))
+            routed = routeOut(stanza, pair: DomainPair(local: from.domain, remote: domain))
         case .refuse(.notAllowed, let why):
             bounce(stanza, .notAllowed, text: why, reason: why, link: link)
             return
@@ -233,19 +252,16 @@ final class Router: LinkOwner {
             return
         }
         // The hot path: with debug off this is one inlined level compare, nothing else.
-        if logger.isEnabled(.debug) { logRouted(stanza, from: from, to: to, link: link) }
+        if logger.isEnabled(.debug) { logRouted(stanza, from: from, to: to, link: link, routed) }
     }
 
-    /// `stanza.routed` (debug): where an accepted stanza went, found after the fact so routing
-    /// itself does no logging work. Nothing is logged when it bounced (`stanza.bounced` says so).
-    private func logRouted(_ stanza: Element, from: JID, to: JID, link: Link) {
+    /// `stanza.routed` (debug). Nothing is logged when it bounced (`stanza.bounced` says so).
+    private func logRouted(_ stanza: Element, from: JID, to: JID, link: Link, _ routed: Routed) {
         let out: String
-        if setup.isComponentDomain(to.domain) {
-            guard let component = components[to.domain], !component.isClosed else { return }
-            out = String(component.id)
-        } else {
-            guard let route = outbound[DomainPair(local: from.domain, remote: to.domain)] else { return }
-            if route.isUp, let outLink = route.link { out = String(outLink.id) } else { out = "held" }
+        switch routed {
+        case .sent(let outLink): out = String(outLink.id)
+        case .held: out = "held"
+        case .bounced: return
         }
         let bytes = (try? ElementSerializer.server.serialize(stanza).count).map { String($0) } ?? "-"
         logger.debug(
@@ -294,7 +310,11 @@ final class Router: LinkOwner {
         links[link.id] = nil
         closedBytesIn += link.bytesIn
         closedBytesOut += link.bytesOut
-        for (pair, way) in bidiWays where way === link { bidiWays[pair] = nil }
+        if bidiWays.values.contains(where: { $0 === link }) {
+            bidiWays = bidiWays.filter { $0.value !== link }
+            // Another bidi link for the same pairs takes over: one walk per closed way, not per stanza.
+            for other in links.values.sorted(by: { $0.id < $1.id }) { registerBidiWays(of: other) }
+        }
         limits.release(link.direction == .outbound ? nil : link.address)
         switch link.direction {
         case .component:
@@ -340,45 +360,41 @@ final class Router: LinkOwner {
 
     // MARK: Routing
 
-    private func deliverToComponent(_ stanza: Element, to: JID) {
+    @discardableResult
+    private func deliverToComponent(_ stanza: Element, to: JID) -> Routed {
         guard let link = components[to.domain], !link.isClosed else {
             let why = "\(to.domain) is not connected"
             bounce(stanza, .serviceUnavailable, text: why, reason: why, link: nil)
-            return
+            return .bounced
         }
         link.send(stanza)
+        return .sent(link)
     }
 
-    private func routeOut(_ stanza: Element, pair: DomainPair) {
+    @discardableResult
+    private func routeOut(_ stanza: Element, pair: DomainPair) -> Routed {
         if let route = outbound[pair], route.isUp, let link = route.link {
             link.send(stanza)
-            return
+            return .sent(link)
         }
-        if let way = bidiWay(for: pair) {
+        if let way = bidiWays[pair], !way.isClosed, way.engine.carriesOutbound(pair) {
             way.send(stanza)
-            return
+            return .sent(way)
         }
         if let route = outbound[pair] {
             route.pending.append(stanza)
-            return
+            return .held
         }
         guard stopping == nil else {
             let why = "the relay is stopping"
             bounce(stanza, .remoteServerTimeout, text: why, reason: why, link: nil)
-            return
+            return .bounced
         }
         let route = OutboundRoute(pair: pair)
         route.pending = [stanza]
         outbound[pair] = route
         findAddresses(route)
-    }
-
-    /// An inbound link from `pair.remote` that negotiated XEP-0288 and authenticated the pair.
-    private func bidiWay(for pair: DomainPair) -> Link? {
-        if let way = bidiWays[pair], !way.isClosed, way.engine.carriesOutbound(pair) { return way }
-        let found = links.values.filter { !$0.isClosed && $0.engine.carriesOutbound(pair) }.min { $0.id < $1.id }
-        bidiWays[pair] = found
-        return found
+        return .held
     }
 
     /// A stanza from a local domain that an inbound bidi link handed back: routed once more.
