@@ -86,6 +86,25 @@ xctest_totals() {
             -e 's/.*Executed ([0-9]+) tests?, with ([0-9]+) failures?.*/\1 \2 0/' || true
 }
 
+# The XCTest cases a leg's log reports as failed, one "Module.Suite/test" per line (the module is
+# the Tests/ folder that defines the suite), for the summary and for a rerun.
+failed_tests() {
+    grep -E "^Test Case '[A-Za-z0-9_]+\.[A-Za-z0-9_]+' failed" "$1" |
+        sed -E "s/^Test Case '([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)' failed.*/\1 \2/" | sort -u |
+        while read -r suite test; do
+            module=$(grep -rlE "class $suite\b" "$REPO_ROOT/Tests" --include='*.swift' | head -n 1)
+            module=${module#"$REPO_ROOT/Tests/"}
+            printf '%s.%s/%s\n' "${module%%/*}" "$suite" "$test"
+        done
+}
+
+# XMPP_RELAY_RETEST (comma-separated Module.Suite/test, set by Scripts/test for a rerun) as a
+# `swift test --filter` pattern; empty when unset.
+retest_filter() {
+    [ -n "${XMPP_RELAY_RETEST:-}" ] || return 0
+    printf '^(%s)$' "$(printf '%s' "$XMPP_RELAY_RETEST" | sed -e 's/\./\\./g' -e 's/,/|/g')"
+}
+
 # One run at a time may use the cached rootfs and its build directories.
 lock_ci_cache() {
     mkdir -p "$CI_CACHE"
