@@ -16,6 +16,8 @@ final class PeerLink {
     var onEstablished: (() -> Void)?
     var onDrained: (() -> Void)?
     var onFailure: ((String) -> Void)?
+    /// XEP-0198: the relay's `<a h/>`, the count of this stream's stanzas it has taken custody of.
+    var onAcked: ((Int) -> Void)?
 
     private let loop: Loop
     private let identity: TLSIdentity
@@ -27,6 +29,8 @@ final class PeerLink {
     private let stanzaPrefix: [UInt8]
     private let stanzaSuffix: [UInt8]
     private var batch: [UInt8] = []
+    /// Established-phase text not yet searched for `<a h/>` (a tag may be split across reads).
+    private var ackText = ""
 
     init(
         loop: Loop, port: UInt16, domain: String, identity: TLSIdentity, streamManagement: Bool, bodyBytes: Int,
@@ -84,7 +88,10 @@ final class PeerLink {
 
     private func read(_ bytes: [UInt8]) {
         // Once established only XEP-0198 answers arrive; they need no reply.
-        if phase == .established { return }
+        if phase == .established {
+            if let onAcked { readAcks(bytes, onAcked) }
+            return
+        }
         setupText += String(decoding: bytes, as: UTF8.self)
         advance()
     }
@@ -152,14 +159,29 @@ final class PeerLink {
         onEstablished?()
     }
 
+    /// The `h` of every `<a h/>` in `bytes`, in order.
+    private func readAcks(_ bytes: [UInt8], _ acked: (Int) -> Void) {
+        ackText += String(decoding: bytes, as: UTF8.self)
+        while let tag = XMLSnippets.openingTag("<a ", in: ackText) {
+            if let h = XMLSnippets.attribute("h", in: tag).flatMap({ Int($0) }) { acked(h) }
+            ackText = String(ackText[tag.endIndex...])
+        }
+        if ackText.count > 4096 { ackText = String(ackText.suffix(256)) }
+    }
+
     /// Sends `count` stanzas in one TLS write (and asks for an ack after them with XEP-0198).
     func sendBatch(_ count: Int) {
+        send(ids: (0..<count).map { String(sent + 1 + $0) })
+    }
+
+    /// Sends one stanza per id in one TLS write (and asks for an ack after them with XEP-0198).
+    func send(ids: [String]) {
         guard phase == .established, let wire else { return }
         batch.removeAll(keepingCapacity: true)
-        for _ in 0..<count {
+        for id in ids {
             sent += 1
             batch.append(contentsOf: stanzaPrefix)
-            batch.append(contentsOf: String(sent).utf8)
+            batch.append(contentsOf: id.utf8)
             batch.append(contentsOf: stanzaSuffix)
         }
         if streamManagement { batch.append(contentsOf: "<r xmlns='urn:xmpp:sm:3'/>".utf8) }

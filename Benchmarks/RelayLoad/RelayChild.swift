@@ -50,6 +50,15 @@ final class RelayChild {
         return log.contains(marker)
     }
 
+    /// `kill -9`: the relay gets no chance to finish anything (the crash test).
+    func killHard() {
+        guard isRunning else { return }
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        exited = true
+    }
+
     func stop() {
         guard isRunning else { return }
         kill(pid, SIGTERM)

@@ -17,6 +17,10 @@ final class SinkComponent: StanzaSink {
     private var setupText = ""
     private var handshakeSent = false
     private var counter = MessageCounter()
+    /// With `collectsIDs`: the `id` of every message read, in order, duplicates included.
+    private(set) var ids: [String] = []
+    var collectsIDs = false
+    private var idText = ""
 
     init(loop: Loop, port: UInt16) {
         self.loop = loop
@@ -75,7 +79,22 @@ final class SinkComponent: StanzaSink {
     }
 
     private func count(_ bytes: UnsafeRawBufferPointer) {
+        if collectsIDs { collectIDs(bytes) }
         if counter.add(bytes) > 0 { onReceived?() }
+    }
+
+    /// Slower than counting, for the crash test: each whole `<message …>…</message>`'s id.
+    private func collectIDs(_ bytes: UnsafeRawBufferPointer) {
+        idText += String(decoding: bytes, as: UTF8.self)
+        while let end = idText.firstRange(of: "</message>") {
+            let stanza = idText[..<end.lowerBound]
+            if let tag = XMLSnippets.openingTag("<message", in: String(stanza)),
+                let id = XMLSnippets.attribute("id", in: tag)
+            {
+                ids.append(id)
+            }
+            idText = String(idText[end.upperBound...])
+        }
     }
 
     func close() { connection?.close() }

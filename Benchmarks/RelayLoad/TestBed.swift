@@ -125,7 +125,8 @@ struct TestBed {
     }
 
     /// Removes the directory (files are ours and flat, but the relay's state_dir is one level down).
-    func remove() {
+    func remove(extraLogs: Int = 0) {
+        for round in 0...extraLogs { unlink(directory + "/relay-\(round).log") }
         let state = directory + "/state"
         if let listing = opendir(state) {
             while let entry = readdir(listing) {

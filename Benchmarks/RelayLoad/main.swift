@@ -20,7 +20,42 @@ func fixed(_ value: Double, _ digits: Int) -> String {
     return digits == 0 ? String(Int(rounded)) : String(rounded)
 }
 
+/// `relay-load crash …`: the durable queue's crash test (CrashRun).
+func crashTest(_ arguments: [String]) throws(LoadError) {
+    let options = try CrashOptions.parse(arguments)
+    var load = LoadOptions()
+    load.relay = options.relay
+    let binary = load.relayBinary()
+    guard access(binary, X_OK) == 0 else { throw LoadError("no relay at \(binary): pass --relay PATH") }
+    print(
+        "relay-load crash: \(options.rounds) SIGKILLs, \(options.links) peers with XEP-0198, \(options.batch) stanzas"
+            + " per peer every \(options.intervalMilliseconds) ms, lives of \(options.minLifeMilliseconds)-"
+            + "\(options.maxLifeMilliseconds) ms; relay \(binary)")
+    let bed = try TestBed(links: options.links)
+    defer { if !options.keep { bed.remove(extraLogs: options.rounds + 1) } }
+    let figures = try CrashRun(options: options, bed: bed, binary: binary, loop: Loop()).run()
+    let duplicates = figures.deliveredTotal - figures.deliveredUnique
+    print(
+        "relay lives:              \(figures.kills) ended by SIGKILL, 1 stopped; sink down in \(figures.sinkDownRounds)"
+    )
+    print("stanzas sent:             \(figures.sent) (each resent until acknowledged)")
+    print("acknowledged by the relay: \(figures.acknowledged)")
+    print("delivered:                \(figures.deliveredUnique) distinct, \(duplicates) duplicates")
+    if figures.drainTimedOut {
+        print("the last round ended at --drain-seconds \(options.drainSeconds) with stanzas still on the way")
+    }
+    print(
+        "lost:                     \(figures.lost.count)\(figures.lost.isEmpty ? "" : " e.g. " + figures.lost.prefix(5).joined(separator: ", "))"
+    )
+    if options.keep { print("kept: \(bed.directory)") }
+    guard figures.lost.isEmpty else { throw LoadError("\(figures.lost.count) acknowledged stanzas were lost") }
+}
+
 do throws(LoadError) {
+    if CommandLine.arguments.dropFirst().first == "crash" {
+        try crashTest(Array(CommandLine.arguments.dropFirst(2)))
+        exit(0)
+    }
     let options = try LoadOptions.parse(Array(CommandLine.arguments.dropFirst()))
     let binary = options.relayBinary()
     guard access(binary, X_OK) == 0 else {
