@@ -29,13 +29,18 @@ struct LoadOptions {
     var bodyBytes = 100
     var logLevel = "info"
     var keep = false
+    /// A board profile (Hardware/profiles/*.toml) laid over the run's config.
+    var profilePath: String?
+    /// Queue a backlog: the sink connects only once every stanza was sent (and, with XEP-0198,
+    /// acknowledged by the relay), so the relay holds them all first.
+    var sinkLate = false
     /// RFC 6066 max_fragment_length the peers ask for (512, 1024, 2048 or 4096), or nil.
     var maxFragmentLength: TLSConfiguration.MaxFragmentLength?
 
     static let usage = """
         usage: relay-load [--links N] [--messages M] [--relay PATH] [--sm on|off] [--window W] [--batch B]
                           [--body BYTES] [--mfl BYTES] [--sink component|home]
-                          [--home-verify] [--log-level LEVEL] [--keep]
+                          [--home-verify] [--log-level LEVEL] [--keep] [--profile FILE] [--sink-late]
 
         Starts `xmpp-relay run` on loopback ports with N pinned peers and one component (the sink), opens
         N s2s links (STARTTLS, SASL EXTERNAL) and sends M message stanzas in total through the relay to
@@ -56,6 +61,9 @@ struct LoadOptions {
                            home listener, as a real home server does (default: the sink takes it as valid)
           --log-level L    the relay's log level (default info)
           --keep           keep the temporary directory (config, keys, relay.log)
+          --profile FILE   lay a board profile's tables (Hardware/profiles/*.toml) over the relay's config
+          --sink-late      the sink connects only after every stanza was sent (and acknowledged with
+                           --sm on): the relay queues the whole run first, then delivers the backlog
         """
 
     static func parse(_ arguments: [String]) throws(LoadError) -> LoadOptions {
@@ -82,6 +90,8 @@ struct LoadOptions {
             case "--body": options.bodyBytes = try number(argument)
             case "--log-level": options.logLevel = try value(argument)
             case "--keep": options.keep = true
+            case "--profile": options.profilePath = try value(argument)
+            case "--sink-late": options.sinkLate = true
             case "--home-verify": options.homeVerify = true
             case "--sink":
                 let text = try value(argument)
@@ -102,6 +112,7 @@ struct LoadOptions {
             }
         }
         if options.homeVerify && options.sink != .home { throw LoadError("--home-verify needs --sink home") }
+        if options.sinkLate && options.sink != .component { throw LoadError("--sink-late needs the component sink") }
         options.messages = max(options.messages / options.links, 1) * options.links
         options.batch = min(options.batch, options.window)
         return options

@@ -16,6 +16,9 @@ final class LoadRun {
         var setupSeconds = 0.0
         var sendSeconds = 0.0
         var ownCPUSeconds = 0.0
+        /// With `--sink-late`: the relay holding the whole run, and how long the sink took to get it.
+        var backlog: ProcessStats?
+        var drainSeconds = 0.0
     }
 
     private let options: LoadOptions
@@ -53,9 +56,13 @@ final class LoadRun {
 
     func run() throws(LoadError) -> Figures {
         sink.onFailure = { [unowned self] why in self.stop(failing: why) }
-        sink.onReady = { [unowned self] in self.openLinks() }
         sink.onReceived = { [unowned self] in self.pump() }
-        sink.start()
+        if options.sinkLate {
+            openLinks()
+        } else {
+            sink.onReady = { [unowned self] in self.openLinks() }
+            sink.start()
+        }
         lastProgress = monotonicSeconds()
         watchdog = loop.scheduleRepeating(every: .seconds(1)) { [unowned self] in self.checkProgress() }
         loop.run()
@@ -75,7 +82,7 @@ final class LoadRun {
     /// Fails the run when nothing moved for 30 s (a stuck link or a dead relay).
     private func checkProgress() {
         let now = monotonicSeconds()
-        let progress = established + sink.received
+        let progress = established + sink.received + acked + links.reduce(0) { $0 + $1.sent }
         if progress != lastReceived {
             lastReceived = progress
             lastProgress = now
@@ -96,6 +103,13 @@ final class LoadRun {
             link.onFailure = { [unowned self] why in self.stop(failing: why) }
             link.onEstablished = { [unowned self] in self.linkEstablished() }
             link.onDrained = { [unowned self] in self.pump() }
+            if options.sinkLate && options.streamManagement {
+                link.onAcked = { [unowned self] h in
+                    self.acked += h - (self.ackedPerLink[peer.domain] ?? 0)
+                    self.ackedPerLink[peer.domain] = h
+                    self.pump()
+                }
+            }
             links.append(link)
         }
     }
@@ -128,6 +142,7 @@ final class LoadRun {
     /// Tops the window up, round robin over the links that have stanzas left and an empty socket
     /// buffer (a full one means the relay is not reading: it pushes back).
     private func pump() {
+        if options.sinkLate { return pumpBacklog() }
         if !warmedUp, established == links.count, sink.received >= warmUp * links.count { return startMeasuring() }
         guard sending else { return }
         if sink.received >= options.messages + warmUp * links.count {
@@ -158,4 +173,44 @@ final class LoadRun {
     }
 
     private var totalSent = 0
+    private var acked = 0
+    private var ackedPerLink: [String: Int] = [:]
+    private var backlogDone = false
+    private var quiet: Cancellable?
+
+    /// `--sink-late`: send everything with only the sockets' backpressure, wait for the relay's
+    /// acknowledgements (or, without XEP-0198, a quiet second), sample its memory with the whole run
+    /// held, then connect the sink and time the delivery.
+    private func pumpBacklog() {
+        guard sending else { return }
+        if backlogDone {
+            guard !done, sink.received >= options.messages else { return }
+            done = true
+            figures.drainSeconds = monotonicSeconds() - startWall
+            figures.atEnd = ProcessStats.of(relay.pid)
+            stop(failing: nil)
+            return
+        }
+        for link in links where link.pendingBytes == 0 {
+            let left = perLink - link.sent
+            if left > 0 { link.sendBatch(min(left, options.batch)) }
+        }
+        guard links.allSatisfy({ $0.sent >= perLink && $0.pendingBytes == 0 }) else { return }
+        if options.streamManagement {
+            guard acked >= options.messages else { return }
+            backlogQueued()
+        } else if quiet == nil {
+            quiet = loop.schedule(after: .seconds(1)) { [unowned self] in self.backlogQueued() }
+        }
+    }
+
+    private func backlogQueued() {
+        guard !backlogDone else { return }
+        backlogDone = true
+        figures.sendSeconds = monotonicSeconds() - startWall
+        figures.ownCPUSeconds = ownCPUSeconds() - startOwnCPU
+        figures.backlog = ProcessStats.of(relay.pid)
+        startWall = monotonicSeconds()
+        sink.start()
+    }
 }

@@ -31,7 +31,8 @@ struct TestBed {
     /// The relay's home listener (with `home` only, else 0).
     let homeListenerPort: UInt16
 
-    init(links: Int, home: HomeServer? = nil) throws(LoadError) {
+    /// `profile`: a board profile's tables (Hardware/profiles), laid over this config (ProfileMerge).
+    init(links: Int, home: HomeServer? = nil, profile: String? = nil) throws(LoadError) {
         var template = Array("/tmp/relay-load-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw LoadError("cannot create a temporary directory: \(String(cString: strerror(errno)))")
@@ -113,7 +114,10 @@ struct TestBed {
 
             """ + sinkSection + peerSections
         configPath = directory + "/relay.toml"
-        try writeText(configPath, config)
+        let merged = try profile.map { (profile) throws(LoadError) in
+            try ProfileMerge.merge(base: config, profile: profile, minimumLinks: 2 * links + 16)
+        }
+        try writeText(configPath, merged ?? config)
     }
 
     private static func generate(_ domain: String, now: Int64) throws(LoadError) -> SelfSignedCertificate {

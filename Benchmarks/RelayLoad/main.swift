@@ -20,6 +20,52 @@ func fixed(_ value: Double, _ digits: Int) -> String {
     return digits == 0 ? String(Int(rounded)) : String(rounded)
 }
 
+func printBacklog(_ backlog: ProcessStats, _ figures: LoadRun.Figures, _ options: LoadOptions) {
+    let held = backlog.rssAnonKB - figures.linksIdle.rssAnonKB
+    print(
+        "backlog queued:           \(options.messages) stanzas in \(fixed(figures.sendSeconds, 3)) s"
+            + " (\(options.streamManagement ? "all acknowledged by the relay" : "all written; no XEP-0198"))")
+    print(
+        "relay RssAnon, backlog:   \(kb(backlog.rssAnonKB)) (+\(kb(held)) over the idle links ="
+            + " \(fixed(Double(held) * 1024 / Double(options.messages), 1)) bytes per queued stanza),"
+            + " VmRSS \(kb(backlog.rssKB))")
+    print(
+        "backlog delivered:        in \(fixed(figures.drainSeconds, 3)) s"
+            + " (\(fixed(Double(options.messages) / figures.drainSeconds, 0)) stanzas/s)")
+    print("relay VmRSS / RssAnon end: \(kb(figures.atEnd.rssKB)) / \(kb(figures.atEnd.rssAnonKB))")
+}
+
+func printThroughput(_ figures: LoadRun.Figures, _ options: LoadOptions, _ homeSink: HomeSink?) {
+    let stanzas = Double(options.messages)
+    let relayCPU = figures.atEnd.cpuSeconds - figures.linksIdle.cpuSeconds
+    let perLink = Double(figures.linksIdle.rssAnonKB - figures.beforeLinks.rssAnonKB) / Double(options.links)
+    if let homeSink {
+        print(
+            "links established:        \(options.links) peer links and \(homeSink.authenticatedStreams) home links"
+                + " (after one warm-up stanza per link) in \(fixed(figures.setupSeconds, 3)) s")
+    } else {
+        print("links established:        \(options.links) in \(fixed(figures.setupSeconds, 3)) s")
+    }
+    print("stanzas relayed:          \(options.messages) in \(fixed(figures.sendSeconds, 3)) s wall")
+    print("throughput:               \(fixed(stanzas / figures.sendSeconds, 0)) stanzas/s")
+    print(
+        "relay CPU (send phase):   \(fixed(relayCPU, 2)) s = \(fixed(relayCPU / stanzas * 1e6, 1)) µs/stanza"
+            + " (\(fixed(relayCPU / figures.sendSeconds * 100, 0))% of one core)")
+    print(
+        "load CPU (send phase):    \(fixed(figures.ownCPUSeconds, 2)) s = \(fixed(figures.ownCPUSeconds / stanzas * 1e6, 1)) µs/stanza"
+            + " (\(fixed(figures.ownCPUSeconds / figures.sendSeconds * 100, 0))% of one core)")
+    print(
+        "relay VmRSS / RssAnon:    before links \(kb(figures.beforeLinks.rssKB)) / \(kb(figures.beforeLinks.rssAnonKB)),"
+            + " links idle \(kb(figures.linksIdle.rssKB)) / \(kb(figures.linksIdle.rssAnonKB)),"
+            + " end \(kb(figures.atEnd.rssKB)) / \(kb(figures.atEnd.rssAnonKB))")
+    // With a home sink each peer link has its home link: the figure is per pair.
+    let pairNote = homeSink == nil ? "" : " (a peer link and its home link)"
+    print("RssAnon per link (idle):  \(fixed(perLink, 1)) KB\(pairNote)")
+    print(
+        "RssAnon per link (end):   \(fixed(Double(figures.atEnd.rssAnonKB - figures.beforeLinks.rssAnonKB) / Double(options.links), 1)) KB\(pairNote)"
+    )
+}
+
 /// `relay-load crash …`: the durable queue's crash test (CrashRun).
 func crashTest(_ arguments: [String]) throws(LoadError) {
     let options = try CrashOptions.parse(arguments)
@@ -71,7 +117,10 @@ do throws(LoadError) {
     let keysStart = monotonicSeconds()
     let loop = Loop()
     let homeSink = options.sink == .home ? try HomeSink(loop: loop) : nil
-    let bed = try TestBed(links: options.links, home: homeSink.map { .init(port: $0.port, pin: $0.pin) })
+    let profile = options.profilePath.map { readText($0) }
+    if let path = options.profilePath, profile?.isEmpty != false { throw LoadError("cannot read the profile \(path)") }
+    let bed = try TestBed(
+        links: options.links, home: homeSink.map { .init(port: $0.port, pin: $0.pin) }, profile: profile)
     if options.homeVerify { homeSink?.verifyPort = bed.homeListenerPort }
     print(
         "keys and config for \(options.links) peers: \(fixed(monotonicSeconds() - keysStart, 2)) s (\(bed.directory))")
@@ -91,34 +140,11 @@ do throws(LoadError) {
         let log = relay.log.split(separator: "\n").suffix(20).joined(separator: "\n")
         throw LoadError("\(error.description)\nlast relay log lines:\n\(log)")
     }
-    let stanzas = Double(options.messages)
-    let relayCPU = figures.atEnd.cpuSeconds - figures.linksIdle.cpuSeconds
-    let perLink = Double(figures.linksIdle.rssAnonKB - figures.beforeLinks.rssAnonKB) / Double(options.links)
-    if let homeSink {
-        print(
-            "links established:        \(options.links) peer links and \(homeSink.authenticatedStreams) home links"
-                + " (after one warm-up stanza per link) in \(fixed(figures.setupSeconds, 3)) s")
+    if let backlog = figures.backlog {
+        printBacklog(backlog, figures, options)
     } else {
-        print("links established:        \(options.links) in \(fixed(figures.setupSeconds, 3)) s")
+        printThroughput(figures, options, homeSink)
     }
-    print("stanzas relayed:          \(options.messages) in \(fixed(figures.sendSeconds, 3)) s wall")
-    print("throughput:               \(fixed(stanzas / figures.sendSeconds, 0)) stanzas/s")
-    print(
-        "relay CPU (send phase):   \(fixed(relayCPU, 2)) s = \(fixed(relayCPU / stanzas * 1e6, 1)) µs/stanza"
-            + " (\(fixed(relayCPU / figures.sendSeconds * 100, 0))% of one core)")
-    print(
-        "load CPU (send phase):    \(fixed(figures.ownCPUSeconds, 2)) s = \(fixed(figures.ownCPUSeconds / stanzas * 1e6, 1)) µs/stanza"
-            + " (\(fixed(figures.ownCPUSeconds / figures.sendSeconds * 100, 0))% of one core)")
-    print(
-        "relay VmRSS / RssAnon:    before links \(kb(figures.beforeLinks.rssKB)) / \(kb(figures.beforeLinks.rssAnonKB)),"
-            + " links idle \(kb(figures.linksIdle.rssKB)) / \(kb(figures.linksIdle.rssAnonKB)),"
-            + " end \(kb(figures.atEnd.rssKB)) / \(kb(figures.atEnd.rssAnonKB))")
-    // With a home sink each peer link has its home link: the figure is per pair.
-    let pairNote = homeSink == nil ? "" : " (a peer link and its home link)"
-    print("RssAnon per link (idle):  \(fixed(perLink, 1)) KB\(pairNote)")
-    print(
-        "RssAnon per link (end):   \(fixed(Double(figures.atEnd.rssAnonKB - figures.beforeLinks.rssAnonKB) / Double(options.links), 1)) KB\(pairNote)"
-    )
 } catch {
     let text = Array("relay-load: \(error.description)\n".utf8)
     _ = text.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
