@@ -71,7 +71,8 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "RelayCLITests", dependencies: ["RelayCLI", "RelayServer", "Store", "RelayTestSupport"],
+            name: "RelayCLITests",
+            dependencies: ["RelayCLI", "RelayServer", "Store", "EventLoop", "RelayLog", "RelayTestSupport"],
             exclude: ["Fixtures"]),
         .testTarget(name: "InteropTests", dependencies: ["RelayCLI", "RelayTestSupport"], exclude: ["Fixtures"]),
     ]

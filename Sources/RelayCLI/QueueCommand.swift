@@ -164,7 +164,10 @@ struct QueueCommand: Command {
             }
             guard !rest.isEmpty else { throw QueueError(.badRequest, "queue drop needs IDs or --domain D") }
             var ids: [RecordID] = []
-            for text in rest { ids.append(try QueueWire.recordID(text)) }
+            for text in rest {
+                let id = try QueueWire.recordID(text)
+                if !ids.contains(id) { ids.append(id) }
+            }
             return .drop(.ids(ids), bounce: bounce)
         default:
             throw QueueError(.badRequest, "unknown queue command '\(action)': list, show, flush or drop")

@@ -40,6 +40,8 @@ public final class RelayDaemon {
     private var storeLock: StoreLock?
     /// `<state_dir>/control.sock`, for the `queue` tools.
     private var control: QueueControlServer?
+    /// How long start waits for the store lock a `queue` tool may hold for a moment (milliseconds).
+    var storeLockWait = 3_000
     /// How long SIGTERM waits for links to close their streams before the relay exits anyway.
     static var shutdownGrace: Duration { .seconds(3) }
 
@@ -121,7 +123,7 @@ public final class RelayDaemon {
     private func startControl() throws(StartFailure) {
         let directory = configuration.relay.stateDirectory
         do {
-            storeLock = try StoreLock(stateDirectory: directory)
+            storeLock = try StoreLock(stateDirectory: directory, waitMilliseconds: storeLockWait)
         } catch .held(let path) {
             throw StartFailure(
                 "another relay (or a queue tool) holds \(path): stop it first; two relays must not share "

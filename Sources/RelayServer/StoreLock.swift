@@ -28,8 +28,10 @@ public final class StoreLock {
         }
     }
 
-    /// Takes the lock without waiting. Creates the file (mode 0600) if it is missing.
-    public init(stateDirectory: String) throws(Failure) {
+    /// Takes the lock, trying again for up to `waitMilliseconds` while another process holds it (a
+    /// `queue` tool holds it for a moment; the relay waits that out rather than refuse to start).
+    /// Creates the file (mode 0600) if it is missing.
+    public init(stateDirectory: String, waitMilliseconds: Int = 0) throws(Failure) {
         let path = StateDirectory.queueLock(in: stateDirectory)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else {
@@ -38,9 +40,15 @@ public final class StoreLock {
                 "cannot open the queue lock \(path): \(reason); run as the relay's user (the owner of \(stateDirectory))"
             )
         }
+        var waited = 0
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            if errno == EINTR { continue }
             let code = errno
+            if code == EINTR { continue }
+            if code == EWOULDBLOCK && waited < waitMilliseconds {
+                usleep(50_000)
+                waited += 50
+                continue
+            }
             close(fd)
             if code == EWOULDBLOCK { throw .held(path: path) }
             throw .failed("cannot lock \(path): \(String(cString: strerror(code)))")

@@ -1,4 +1,6 @@
+import EventLoop
 import Foundation
+import RelayLog
 import RelayServer
 import RelayTestSupport
 import Store
@@ -186,6 +188,27 @@ final class QueueCommandTests: XCTestCase {
         XCTAssertEqual(try storedIDs(), ids, "nothing may be written while another holds the lock")
     }
 
+    /// The relay's side in-process: the lock, the store and the control socket on a loop of its own
+    /// thread, as RelayDaemon will run them; the command must go through the socket.
+    func testWhileTheRelayRunsCommandsGoThroughItsSocket() throws {
+        let relay = RelayThread(stateDirectory: stateDirectory)
+        XCTAssertTrue(relay.waitUntilServing(), relay.failure ?? "the relay thread did not start")
+        let listed = queue(["list", "--json"])
+        XCTAssertEqual(listed.status, ExitCode.ok, listed.err)
+        XCTAssertEqual(listed.out.split(separator: "\n").count, 3, listed.out)
+        let shown = queue(["show", "\(ids[0])", "--stanza"])
+        XCTAssertTrue(shown.out.hasSuffix("stanza:\n" + stanzaWithSpecials), shown.out)
+        let dropped = queue(["drop", "\(ids[1])", "\(ids[1])"])
+        XCTAssertEqual(dropped.status, ExitCode.ok, dropped.err)
+        XCTAssertEqual(dropped.out, "dropped 1 stanza (\(ids[1]))")
+        let log = relay.stop()
+        XCTAssertTrue(
+            log.contains { $0.hasSuffix("event=queue.dropped dropped=1 ids=\(ids[1]) bounced=0 missing=0") },
+            log.joined(separator: "\n"))
+        XCTAssertEqual(try storedIDs(), [ids[0], ids[2]])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: StateDirectory.controlSocket(in: stateDirectory)))
+    }
+
     /// Run as `nobody` (setpriv): a store the user cannot read, and a state directory of another user.
     func testStoreTheUserCannotReadIsAClearError() throws {
         guard geteuid() == 0 else { throw XCTSkip("needs root to run the command as another user") }
@@ -225,5 +248,66 @@ final class QueueCommandTests: XCTestCase {
         XCTAssertEqual(unreadable.status, ExitCode.failure, unreadable.stdout)
         XCTAssertTrue(unreadable.stderr.hasPrefix("xmpp-relay queue: cannot open the queue store:"), unreadable.stderr)
         XCTAssertTrue(unreadable.stderr.contains(StateDirectory.queueDatabase(in: stateDirectory)), unreadable.stderr)
+    }
+}
+
+/// A stand-in for the running relay: its own thread and loop, holding the store lock and serving
+/// the store's operations on the control socket until `stop`.
+private final class RelayThread: @unchecked Sendable {
+    private let state = NSCondition()
+    private var serving = false
+    private var stopping = false
+    private var finished = false
+    private(set) var failure: String?
+    private var log: [String] = []
+
+    init(stateDirectory: String) {
+        Thread.detachNewThread { [self] in run(stateDirectory) }
+    }
+
+    private func run(_ directory: String) {
+        let sink = MemorySink()
+        do {
+            let lock = try StoreLock(stateDirectory: directory)
+            let store = try Store(path: StateDirectory.queueDatabase(in: directory))
+            let loop = Loop()
+            let server = try QueueControlServer(
+                stateDirectory: directory, loop: loop, logger: Logger(sink: sink, now: { 0 }),
+                operations: StoredQueueOperations(store: store))
+            state.withLock { serving = true }
+            state.broadcast()
+            while !state.withLock({ stopping }) {
+                loop.runOnce(blocking: false)
+                usleep(1000)
+            }
+            server.close()
+            store.close()
+            lock.release()
+        } catch {
+            state.withLock { failure = "\(error)" }
+        }
+        state.withLock {
+            log = sink.lines
+            finished = true
+        }
+        state.broadcast()
+    }
+
+    func waitUntilServing() -> Bool {
+        state.withLock {
+            let deadline = Date().addingTimeInterval(10)
+            while !serving && failure == nil && state.wait(until: deadline) {}
+            return serving
+        }
+    }
+
+    /// Stops the thread and returns what the relay logged.
+    func stop() -> [String] {
+        state.withLock { stopping = true }
+        return state.withLock {
+            let deadline = Date().addingTimeInterval(10)
+            while !finished && state.wait(until: deadline) {}
+            return log
+        }
     }
 }

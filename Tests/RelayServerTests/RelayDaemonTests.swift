@@ -1,4 +1,5 @@
 import EventLoop
+import Foundation
 import RelayLog
 import TLS
 import XCTest
@@ -112,10 +113,13 @@ final class RelayDaemonTests: XCTestCase {
         XCTAssertEqual(QueueControlClient(stateDirectory: stateDirectory).probe(), .answers)
         // The store has one writer: a second relay on the same state directory refuses to start.
         let (second, _) = makeDaemon(reload: { .failure(ConfigErrors([])) })
+        second.storeLockWait = 200
+        let tried = Date()
         XCTAssertThrowsError(try second.start()) {
             XCTAssertTrue(
                 "\($0)".contains("another relay (or a queue tool) holds \(stateDirectory)/queue.lock"), "\($0)")
         }
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(tried), 0.2, "it waits for a lock a tool holds briefly")
         let trigger = daemon.loop.schedule(after: .zero) { raise(SIGTERM) }
         let safety = daemon.loop.schedule(after: .seconds(10)) { XCTFail("SIGTERM never arrived") }
         daemon.run()
