@@ -140,11 +140,12 @@ public final class RelayDaemon {
         loop.run()
         control?.close()
         control = nil
-        storeLock = nil
         statsSignal = nil
         listeners.closeAll()
         router = nil
         resolver = nil
+        // Last: whatever holds the store has let it go (a tool may open it from now on).
+        storeLock = nil
     }
 
     /// Local domains to serve: the router comes up (the first time there are any, at start or on a
