@@ -31,13 +31,15 @@ let package = Package(
         .target(
             name: "RelayServer",
             dependencies: [
-                "RelayLog", "RelayConfig", "EventLoop", "DNS", "TLS", "Trust", "X509", "XMPPStream", "S2S",
+                "RelayLog", "RelayConfig", "EventLoop", "DNS", "TLS", "Trust", "X509", "XMPPStream", "S2S", "Store",
+                "Routing",
             ]
         ),
         .target(
             name: "RelayCLI",
             dependencies: [
                 "RelayLog", "RelayConfig", "RelayServer", "EventLoop", "TLS", "Trust", "X509", "DNS", "XMPPStream",
+                "Store",
             ]
         ),
         .executableTarget(name: "xmpp-relay", dependencies: ["RelayCLI"]),
@@ -65,10 +67,13 @@ let package = Package(
             name: "RelayServerTests",
             dependencies: [
                 "RelayServer", "RelayConfig", "RelayLog", "EventLoop", "Trust", "X509", "TLS", "XMPPStream", "S2S",
-                "RelayTestSupport",
+                "Store", "RelayTestSupport",
             ]
         ),
-        .testTarget(name: "RelayCLITests", dependencies: ["RelayCLI", "RelayTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "RelayCLITests",
+            dependencies: ["RelayCLI", "RelayServer", "Store", "EventLoop", "RelayLog", "RelayTestSupport"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "InteropTests", dependencies: ["RelayCLI", "RelayTestSupport"], exclude: ["Fixtures"]),
     ]
 )

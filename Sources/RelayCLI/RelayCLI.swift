@@ -3,7 +3,8 @@ public enum RelayCLI {
     /// Every command, in the order `help` lists them.
     public static var commands: [any Command.Type] {
         [
-            RunCommand.self, CheckConfigCommand.self, KeygenCommand.self, PinCommand.self, ProbeCommand.self,
+            RunCommand.self, CheckConfigCommand.self, QueueCommand.self, KeygenCommand.self, PinCommand.self,
+            ProbeCommand.self,
             HelpCommand.self,
             VersionCommand.self,
         ]

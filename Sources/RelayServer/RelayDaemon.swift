@@ -35,6 +35,13 @@ public final class RelayDaemon {
     /// Links, routes and limits; nil until a local domain is configured (nothing to serve).
     private var router: Router?
     private let listeners = ListenerSet()
+    /// The queue store's one-writer lock, held while the relay runs (the `queue` tools then go
+    /// through `control` instead of opening the store).
+    private var storeLock: StoreLock?
+    /// `<state_dir>/control.sock`, for the `queue` tools.
+    private var control: QueueControlServer?
+    /// How long start waits for the store lock a `queue` tool may hold for a moment (milliseconds).
+    var storeLockWait = 3_000
     /// How long SIGTERM waits for links to close their streams before the relay exits anyway.
     static var shutdownGrace: Duration { .seconds(3) }
 
@@ -64,6 +71,7 @@ public final class RelayDaemon {
             throw StartFailure(checked.errors.map(\.description).joined(separator: "; "))
         }
         tlsServer = checked.tlsServer
+        try startControl()
         resolver = try ResolverSetup.start(loop: loop, config: configuration)
         let setup = try LinkSetup(configuration: configuration, serverTLS: tlsServer)
         _ = try bringUpListeners(setup, strict: true)
@@ -110,13 +118,34 @@ public final class RelayDaemon {
         }
     }
 
+    /// Takes the store lock and serves the control socket. The queue is not kept on disk yet:
+    /// `UnavailableQueueOperations` answers until the router's queue replaces it (issue 11).
+    private func startControl() throws(StartFailure) {
+        let directory = configuration.relay.stateDirectory
+        do {
+            storeLock = try StoreLock(stateDirectory: directory, waitMilliseconds: storeLockWait)
+        } catch .held(let path) {
+            throw StartFailure(
+                "another relay (or a queue tool) holds \(path): stop it first; two relays must not share "
+                    + "[relay] state_dir")
+        } catch {
+            throw StartFailure(error.description)
+        }
+        control = try QueueControlServer(
+            stateDirectory: directory, loop: loop, logger: logger, operations: UnavailableQueueOperations())
+    }
+
     /// Runs the loop until SIGTERM/SIGINT.
     public func run() {
         loop.run()
+        control?.close()
+        control = nil
         statsSignal = nil
         listeners.closeAll()
         router = nil
         resolver = nil
+        // Last: whatever holds the store has let it go (a tool may open it from now on).
+        storeLock = nil
     }
 
     /// Local domains to serve: the router comes up (the first time there are any, at start or on a
@@ -143,6 +172,8 @@ public final class RelayDaemon {
         expiryTimer = nil
         watches = []
         listeners.closeAll()
+        // No new queue requests while links close; the socket file goes with it.
+        control?.close()
         guard let router else {
             resolver = nil
             loop.stop()

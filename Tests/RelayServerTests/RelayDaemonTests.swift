@@ -1,4 +1,5 @@
 import EventLoop
+import Foundation
 import RelayLog
 import TLS
 import XCTest
@@ -20,6 +21,7 @@ final class RelayDaemonTests: XCTestCase {
 
     override func tearDown() {
         unlink(stateDirectory + "/root.key")
+        unlink(stateDirectory + "/queue.lock")
         rmdir(stateDirectory)
         rmdir("/tmp/xmpp-relay-daemon-test-\(getpid())/nested")
         rmdir("/tmp/xmpp-relay-daemon-test-\(getpid())")
@@ -101,6 +103,31 @@ final class RelayDaemonTests: XCTestCase {
         XCTAssertTrue(sink.lines[1].hasSuffix("signal=TERM"))
     }
 
+    func testControlSocketIsServedWhileRunningAndRemovedAtStop() throws {
+        let (daemon, _) = makeDaemon(reload: { .failure(ConfigErrors([])) })
+        try daemon.start()
+        let socketPath = StateDirectory.controlSocket(in: stateDirectory)
+        var info = stat()
+        XCTAssertEqual(lstat(socketPath, &info), 0)
+        XCTAssertEqual(info.st_mode & 0o777, 0o600)
+        XCTAssertEqual(QueueControlClient(stateDirectory: stateDirectory).probe(), .answers)
+        // The store has one writer: a second relay on the same state directory refuses to start.
+        let (second, _) = makeDaemon(reload: { .failure(ConfigErrors([])) })
+        second.storeLockWait = 200
+        let tried = Date()
+        XCTAssertThrowsError(try second.start()) {
+            XCTAssertTrue(
+                "\($0)".contains("another relay (or a queue tool) holds \(stateDirectory)/queue.lock"), "\($0)")
+        }
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(tried), 0.2, "it waits for a lock a tool holds briefly")
+        let trigger = daemon.loop.schedule(after: .zero) { raise(SIGTERM) }
+        let safety = daemon.loop.schedule(after: .seconds(10)) { XCTFail("SIGTERM never arrived") }
+        daemon.run()
+        _ = (trigger, safety)
+        XCTAssertNotEqual(lstat(socketPath, &info), 0, "the socket file is removed at stop")
+        XCTAssertNoThrow(try StoreLock(stateDirectory: stateDirectory), "the lock is released at stop")
+    }
+
     func testSIGHUPWithBrokenFileKeepsTheOldConfiguration() throws {
         let broken = ConfigError(
             code: .unknownKey, file: "/etc/xmpp-relay/test.toml", line: 7, message: "unknown key 'prot'")
@@ -121,12 +148,15 @@ final class RelayDaemonTests: XCTestCase {
     func testSIGHUPAppliesANewLogLevelUnlessOverridden() throws {
         var fresh = configuration(level: .warn)
         fresh.source = "/etc/xmpp-relay/new.toml"
-        let (daemon, sink) = makeDaemon(reload: { .success(fresh) })
-        try daemon.start()
-        daemon.reload()
-        XCTAssertEqual(daemon.configuration.source, "/etc/xmpp-relay/new.toml")
-        XCTAssertEqual(daemon.logger.level, .warn)
-        XCTAssertEqual(events(sink), ["relay.start", "config.reload"])
+        // One relay at a time per state directory (StoreLock): the first is released before the second.
+        do {
+            let (daemon, sink) = makeDaemon(reload: { .success(fresh) })
+            try daemon.start()
+            daemon.reload()
+            XCTAssertEqual(daemon.configuration.source, "/etc/xmpp-relay/new.toml")
+            XCTAssertEqual(daemon.logger.level, .warn)
+            XCTAssertEqual(events(sink), ["relay.start", "config.reload"])
+        }
 
         let (pinned, _) = makeDaemon(override: .debug, reload: { .success(fresh) })
         try pinned.start()
