@@ -23,6 +23,25 @@
 #include <mbedtls/pem.h>
 
 static inline int shim_mbedtls_version_major(void) { return MBEDTLS_VERSION_MAJOR; }
+// Whether the CPU has AES instructions: cpuid's AES-NI bit on x86-64, the ARMv8 crypto extensions'
+// AES bit in the auxiliary vector on aarch64 (no /proc/cpuinfo: the systemd unit's ProcSubset=pid
+// hides it). 0 elsewhere: ChaCha20 is the safe guess.
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+static inline int shim_cpu_has_aes(void) {
+    unsigned int eax = 0, ebx = 0, ecx = 0, edx = 0;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
+    return (ecx & bit_AES) != 0;
+}
+#elif defined(__aarch64__)
+#include <sys/auxv.h>
+static inline int shim_cpu_has_aes(void) {
+    return (getauxval(AT_HWCAP) & (1UL << 3)) != 0;  // HWCAP_AES
+}
+#else
+static inline int shim_cpu_has_aes(void) { return 0; }
+#endif
+
 
 // 3.x needs psa_crypto_init() once before any direct PSA use; 2.x has nothing to do.
 static inline int shim_mbedtls_global_init(void) {
@@ -150,6 +169,62 @@ static inline const int *shim_ssl_allowed_ciphersuites(void) {
         0
     };
     return suites;
+}
+
+// The same suites with ChaCha20-Poly1305 first: for CPUs without AES instructions (the Pi Zero 2 W,
+// Pi 3 and Pi 4 have no ARMv8 crypto extensions), where software AES-GCM costs several times more.
+static inline const int *shim_ssl_allowed_ciphersuites_chacha_first(void) {
+    static const int suites[] = {
+#if MBEDTLS_VERSION_MAJOR >= 3 && defined(MBEDTLS_SSL_PROTO_TLS1_3)
+        MBEDTLS_TLS1_3_CHACHA20_POLY1305_SHA256,
+        MBEDTLS_TLS1_3_AES_256_GCM_SHA384,
+        MBEDTLS_TLS1_3_AES_128_GCM_SHA256,
+#endif
+        MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        0
+    };
+    return suites;
+}
+
+// Key exchange groups in order of preference: X25519, then P-256, P-384, P-521. mbedTLS 2.28's
+// default list starts with secp521r1, and its TLS 1.2 server picks by its own order: every
+// handshake paid for a P-521 ECDHE (several times X25519's cost). 3.x starts with X25519 already;
+// the list is set on both so the order is ours.
+static inline void shim_ssl_conf_preferred_groups(mbedtls_ssl_config *conf) {
+#if MBEDTLS_VERSION_MAJOR >= 3
+    static const uint16_t groups[] = {
+#if defined(MBEDTLS_ECP_DP_CURVE25519_ENABLED) || defined(PSA_WANT_ECC_MONTGOMERY_255)
+        MBEDTLS_SSL_IANA_TLS_GROUP_X25519,
+#endif
+        MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1,
+        MBEDTLS_SSL_IANA_TLS_GROUP_SECP384R1,
+        MBEDTLS_SSL_IANA_TLS_GROUP_SECP521R1,
+        MBEDTLS_SSL_IANA_TLS_GROUP_NONE
+    };
+    mbedtls_ssl_conf_groups(conf, groups);
+#else
+    static const mbedtls_ecp_group_id curves[] = {
+#if defined(MBEDTLS_ECP_DP_CURVE25519_ENABLED)
+        MBEDTLS_ECP_DP_CURVE25519,
+#endif
+#if defined(MBEDTLS_ECP_DP_SECP256R1_ENABLED)
+        MBEDTLS_ECP_DP_SECP256R1,
+#endif
+#if defined(MBEDTLS_ECP_DP_SECP384R1_ENABLED)
+        MBEDTLS_ECP_DP_SECP384R1,
+#endif
+#if defined(MBEDTLS_ECP_DP_SECP521R1_ENABLED)
+        MBEDTLS_ECP_DP_SECP521R1,
+#endif
+        MBEDTLS_ECP_DP_NONE
+    };
+    mbedtls_ssl_conf_curves(conf, curves);
+#endif
 }
 
 // Probe only: suites with static RSA key exchange (no forward secrecy), to ask whether a server

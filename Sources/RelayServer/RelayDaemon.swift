@@ -97,6 +97,12 @@ public final class RelayDaemon {
                 ("resolver", ResolverSummary.mode(configuration.dns)),
                 ("trust_anchor", ResolverSummary.trustAnchor(configuration)),
                 ("listeners", listeners.roleSummary),
+                // The AEAD the relay prefers as a TLS server, from the CPU's AES instructions.
+                (
+                    "tls_cipher",
+                    TLSConfiguration.CipherOrder.forThisCPU.rawValue
+                        + (CPUFeatures.hasAESInstructions ? " (cpu has aes)" : " (cpu has no aes)")
+                ),
             ])
         if configuration.source == RelayConfiguration.embeddedSource {
             logger.warn(

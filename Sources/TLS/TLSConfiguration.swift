@@ -2,11 +2,13 @@
 ///
 /// Fixed policy, not configurable:
 /// - TLS 1.2 minimum; TLS 1.3 too where the mbedTLS build has it (3.x with MBEDTLS_SSL_PROTO_TLS1_3).
-/// - Cipher suites, ECDHE + AEAD only, in this order of preference:
+/// - Cipher suites, ECDHE + AEAD only, in this order of preference (`cipherOrder` .aesFirst):
 ///   TLS 1.3 (3.x only): TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, TLS_AES_128_GCM_SHA256;
 ///   TLS 1.2: ECDHE-ECDSA-AES256-GCM-SHA384, ECDHE-RSA-AES256-GCM-SHA384,
 ///   ECDHE-ECDSA-CHACHA20-POLY1305, ECDHE-RSA-CHACHA20-POLY1305,
-///   ECDHE-ECDSA-AES128-GCM-SHA256, ECDHE-RSA-AES128-GCM-SHA256.
+///   ECDHE-ECDSA-AES128-GCM-SHA256, ECDHE-RSA-AES128-GCM-SHA256;
+///   with .chachaFirst (CPUs without AES instructions) the ChaCha20-Poly1305 suites lead.
+/// - Key exchange groups: X25519, P-256, P-384, P-521, in that order.
 /// - No renegotiation; no compression (2.28 builds without zlib, 3.x removed it).
 /// - Peer certificates are always requested/checked in mbedTLS's OPTIONAL mode: the handshake
 ///   never fails over trust; the caller gets the chain and decides (Trust module, `TLSTrustStore`).
@@ -66,6 +68,19 @@ public struct TLSConfiguration: Sendable, Hashable {
     public var maximumVersion: ProtocolVersion? = nil
     /// Probe only (client role): see `ProbeCipherSuites`; nil keeps the fixed policy above.
     public var probeCipherSuites: ProbeCipherSuites? = nil
+    /// Which AEAD leads the suite list; a server's order decides what is used. Defaults to what
+    /// suits this CPU (`CipherOrder.forThisCPU`).
+    public var cipherOrder: CipherOrder = .forThisCPU
+
+    /// AES-GCM where the CPU has AES instructions (x86-64 AES-NI, ARMv8 crypto extensions), else
+    /// ChaCha20-Poly1305, which is faster in software.
+    public enum CipherOrder: String, Sendable, Hashable {
+        case aesFirst = "aes-gcm"
+        case chachaFirst = "chacha20-poly1305"
+
+        /// From the CPU itself (`CPUFeatures`).
+        public static var forThisCPU: CipherOrder { CPUFeatures.hasAESInstructions ? .aesFirst : .chachaFirst }
+    }
 
     public init(
         role: Role,

@@ -113,11 +113,16 @@ public final class TLSContext {
         shim_ssl_conf_version_range(
             config, Int32(configuration.minimumVersion.rawValue), Int32(configuration.maximumVersion?.rawValue ?? 3))
         switch configuration.probeCipherSuites {
-        case nil: mbedtls_ssl_conf_ciphersuites(config, shim_ssl_allowed_ciphersuites())
+        case nil:
+            switch configuration.cipherOrder {
+            case .aesFirst: mbedtls_ssl_conf_ciphersuites(config, shim_ssl_allowed_ciphersuites())
+            case .chachaFirst: mbedtls_ssl_conf_ciphersuites(config, shim_ssl_allowed_ciphersuites_chacha_first())
+            }
         case .everything: mbedtls_ssl_conf_ciphersuites(config, mbedtls_ssl_list_ciphersuites())
         case .withoutForwardSecrecy:
             mbedtls_ssl_conf_ciphersuites(config, shim_ssl_ciphersuites_without_forward_secrecy())
         }
+        shim_ssl_conf_preferred_groups(config)
         shim_ssl_conf_no_renegotiation(config)
         mbedtls_ssl_conf_cert_profile(config, shim_x509_profile_sha256_rsa2048())
         let askPeer = configuration.role == .client || configuration.requestClientCertificate

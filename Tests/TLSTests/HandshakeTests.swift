@@ -29,6 +29,20 @@ final class HandshakeTests: XCTestCase {
         XCTAssertEqual(try transfer(big, from: server, to: client), big)
     }
 
+    func testTheServersCipherOrderDecides() throws {
+        for (order, expected) in [
+            (TLSConfiguration.CipherOrder.chachaFirst, "CHACHA20"), (.aesFirst, "AES-256-GCM"),
+        ] {
+            var configuration = TLSConfiguration(role: .server, identity: identity("a.example"))
+            configuration.cipherOrder = order
+            let server = try TLSConnection(context: try TLSContext(configuration: configuration))
+            let client = try TLSConnection(context: try clientContext(), serverName: "a.example")
+            try completeHandshake(client, server)
+            let suite = try XCTUnwrap(server.sessionInfo).cipherSuite
+            XCTAssertTrue(suite.contains(expected), "\(order): \(suite)")
+        }
+    }
+
     func testRSAServerCertificate() throws {
         let server = try TLSConnection(context: try serverContext("b.example"))
         let client = try TLSConnection(context: try clientContext(), serverName: "b.example")

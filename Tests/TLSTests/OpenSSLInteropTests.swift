@@ -52,6 +52,13 @@ final class OpenSSLInteropTests: XCTestCase {
             ) != nil, output)
     }
 
+    func testOurServerPrefersX25519OverTheP521OpenSSLAlsoOffers() throws {
+        // mbedTLS 2.28's own default order starts with secp521r1, which its server then chose.
+        let (_, failure, output) = try serveOpenSSLClient(["-tls1_2", "-groups", "P-521:P-384:P-256:X25519"])
+        XCTAssertNil(failure, "\(String(describing: failure))\n\(output)")
+        XCTAssertTrue(output.contains("Server Temp Key: X25519"), output)
+    }
+
     func testOurServerWithOpenSSLClientDefaultVersion() throws {
         let (connection, failure, output) = try serveOpenSSLClient([], server: "a.example")
         XCTAssertNil(failure, "\(String(describing: failure))\n\(output)")
