@@ -35,6 +35,11 @@ public final class RelayDaemon {
     /// Links, routes and limits; nil until a local domain is configured (nothing to serve).
     private var router: Router?
     private let listeners = ListenerSet()
+    /// READY/RELOADING/STOPPING, STATUS and the watchdog for a `Type=notify` unit; nil when the
+    /// caller asked for none (tests that run the daemon in-process).
+    private let systemd: SystemdSupervision?
+    /// What `STATUS=` says before the figures: a refused reload, until a reload succeeds.
+    private var statusNote: String?
     /// How long SIGTERM waits for links to close their streams before the relay exits anyway.
     static var shutdownGrace: Duration { .seconds(3) }
 
@@ -44,6 +49,7 @@ public final class RelayDaemon {
         logger: Logger,
         logLevelOverride: LogLevel?,
         loop: Loop = Loop(),
+        systemd: SystemdSettings? = nil,
         reloadConfiguration: @escaping () -> Result<RelayConfiguration, ConfigErrors>
     ) {
         self.configuration = configuration
@@ -52,6 +58,7 @@ public final class RelayDaemon {
         self.logLevelOverride = logLevelOverride
         self.loop = loop
         self.reloadConfiguration = reloadConfiguration
+        self.systemd = systemd.map { SystemdSupervision(settings: $0, logger: logger) }
         logger.level = logLevelOverride ?? configuration.log.level
     }
 
@@ -90,6 +97,7 @@ public final class RelayDaemon {
                 ("trust_anchor", ResolverSummary.trustAnchor(configuration)),
                 ("listeners", listeners.roleSummary),
             ])
+        systemd?.logSettings()
         if configuration.source == RelayConfiguration.embeddedSource {
             logger.warn(
                 "relay.defaults",
@@ -108,7 +116,11 @@ public final class RelayDaemon {
         expiryTimer = loop.scheduleRepeating(every: .seconds(86_400)) { [unowned self] in
             self.checkCertificateExpiry()
         }
+        // Listeners are bound and every start check passed: systemd may start what comes after us.
+        systemd?.ready(serviceStatus, scheduler: loop) { [unowned self] in self.serviceStatus }
     }
+
+    private var serviceStatus: ServiceStatus { ServiceStatus(traffic: router?.traffic, note: statusNote) }
 
     /// Runs the loop until SIGTERM/SIGINT.
     public func run() {
@@ -139,6 +151,7 @@ public final class RelayDaemon {
 
     func shutDown(signal: String) {
         logger.info("relay.stop", [("signal", signal)])
+        systemd?.stopping(ServiceStatus(traffic: router?.traffic, note: "stopping on SIG\(signal)").text)
         statsTimer = nil
         expiryTimer = nil
         watches = []
@@ -154,13 +167,24 @@ public final class RelayDaemon {
     }
 
     func reload() {
+        systemd?.reloading(at: loop.now)
+        if let refused = applyReload() {
+            statusNote = ServiceStatus.reloadRefused(refused)
+        } else {
+            statusNote = nil
+        }
+        // Also after a refused reload: the relay goes on serving, on the old configuration.
+        systemd?.ready(serviceStatus)
+    }
+
+    /// Reads and applies the configuration again; returns the problems when it was refused.
+    private func applyReload() -> [String]? {
         switch reloadConfiguration() {
         case .success(let fresh):
             // The checks of start and check-config; any problem keeps the old configuration whole.
             let checked = StartChecks.run(fresh, now: loop.unixSeconds, stateDirectory: .inspect)
             guard checked.errors.isEmpty else {
-                reloadFailed(checked.errors.map(\.description))
-                return
+                return reloadFailed(checked.errors.map(\.description))
             }
             // New links get the new certificate.
             let freshTLS = checked.tlsServer
@@ -168,8 +192,7 @@ public final class RelayDaemon {
             do {
                 setup = try LinkSetup(configuration: fresh, serverTLS: freshTLS)
             } catch {
-                reloadFailed([error.description])
-                return
+                return reloadFailed([error.description])
             }
             // Links already up are checked again against the new pins and policy.
             let linksClosed = router?.reload(setup) ?? 0
@@ -182,8 +205,9 @@ public final class RelayDaemon {
             logger.level = logLevelOverride ?? fresh.log.level
             scheduleStats()
             checkCertificateExpiry()
+            return nil
         case .failure(let errors):
-            reloadFailed(errors.errors.map(\.description))
+            return reloadFailed(errors.errors.map(\.description))
         }
     }
 
@@ -219,13 +243,14 @@ public final class RelayDaemon {
         if let tlsServer { TLSSetup.logExpiries(of: tlsServer, now: loop.unixSeconds, logger: logger) }
     }
 
-    private func reloadFailed(_ problems: [String]) {
+    private func reloadFailed(_ problems: [String]) -> [String] {
         logger.error(
             "config.reload_failed",
             [
                 ("config", configuration.source), ("errors", String(problems.count)),
                 ("reason", problems.joined(separator: "; ")), ("kept", "previous configuration stays in force"),
             ])
+        return problems
     }
 
     private func scheduleStats() {
