@@ -17,7 +17,7 @@ BUILD_PACKAGES=(libmbedtls-dev libexpat1-dev libevent-dev libunbound-dev libsqli
     dns-root-data ca-certificates)
 # What the tests and the trixie/arm64 legs need on top.
 TEST_PACKAGES=(openssl unbound ldnsutils bind9-dnsutils knot prosody lua-unbound python3 python3-slixmpp ejabberd
-    debootstrap qemu-user-static valgrind util-linux binutils)
+    debootstrap qemu-user-static valgrind util-linux binutils systemd)  # systemd: systemd-analyze for SystemdUnitTests
 
 # Caches that outlive one checkout (a fresh clone reuses them when /tmp survived).
 CI_CACHE="${XMPP_RELAY_CI_CACHE:-/tmp/xmpp-relay-ci}"

@@ -72,13 +72,14 @@ struct RunCommand: Command {
         if geteuid() == 0 && !(options.isSet("--allow-root") || configuration.relay.allowRoot) {
             io.err(
                 "xmpp-relay run: refusing to run as root: the relay needs no privilege (ports 5269/5270 are "
-                    + "unprivileged). Run it as its own user (Hardware/xmpp-relay.service does), or pass "
+                    + "unprivileged). Run it as its own user (Config/systemd/xmpp-relay.service does), or pass "
                     + "--allow-root / set [relay] allow_root = true.")
             return ExitCode.usage
         }
         let daemon = RelayDaemon(
             configuration: configuration, version: RelayVersion.string, logger: Logger(),
-            logLevelOverride: levelOverride, reloadConfiguration: load)
+            logLevelOverride: levelOverride, systemd: SystemdSettings.fromProcessEnvironment(),
+            reloadConfiguration: load)
         do {
             try daemon.start()
         } catch {

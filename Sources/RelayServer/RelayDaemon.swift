@@ -42,6 +42,11 @@ public final class RelayDaemon {
     private var control: QueueControlServer?
     /// How long start waits for the store lock a `queue` tool may hold for a moment (milliseconds).
     var storeLockWait = 3_000
+    /// READY/RELOADING/STOPPING, STATUS and the watchdog for a `Type=notify` unit; nil when the
+    /// caller asked for none (tests that run the daemon in-process).
+    private let systemd: SystemdSupervision?
+    /// What `STATUS=` says before the figures: a refused reload, until a reload succeeds.
+    private var statusNote: String?
     /// How long SIGTERM waits for links to close their streams before the relay exits anyway.
     static var shutdownGrace: Duration { .seconds(3) }
 
@@ -51,6 +56,7 @@ public final class RelayDaemon {
         logger: Logger,
         logLevelOverride: LogLevel?,
         loop: Loop = Loop(),
+        systemd: SystemdSettings? = nil,
         reloadConfiguration: @escaping () -> Result<RelayConfiguration, ConfigErrors>
     ) {
         self.configuration = configuration
@@ -59,6 +65,7 @@ public final class RelayDaemon {
         self.logLevelOverride = logLevelOverride
         self.loop = loop
         self.reloadConfiguration = reloadConfiguration
+        self.systemd = systemd.map { SystemdSupervision(settings: $0, logger: logger) }
         logger.level = logLevelOverride ?? configuration.log.level
     }
 
@@ -104,6 +111,7 @@ public final class RelayDaemon {
                         + (CPUFeatures.hasAESInstructions ? " (cpu has aes)" : " (cpu has no aes)")
                 ),
             ])
+        systemd?.logSettings()
         if configuration.source == RelayConfiguration.embeddedSource {
             logger.warn(
                 "relay.defaults",
@@ -122,6 +130,8 @@ public final class RelayDaemon {
         expiryTimer = loop.scheduleRepeating(every: .seconds(86_400)) { [unowned self] in
             self.checkCertificateExpiry()
         }
+        // Listeners are bound and every start check passed: systemd may start what comes after us.
+        systemd?.ready(serviceStatus, scheduler: loop) { [unowned self] in self.serviceStatus }
     }
 
     /// Takes the store lock and serves the control socket. The queue is not kept on disk yet:
@@ -140,6 +150,7 @@ public final class RelayDaemon {
         control = try QueueControlServer(
             stateDirectory: directory, loop: loop, logger: logger, operations: UnavailableQueueOperations())
     }
+    private var serviceStatus: ServiceStatus { ServiceStatus(traffic: router?.traffic, note: statusNote) }
 
     /// Runs the loop until SIGTERM/SIGINT.
     public func run() {
@@ -174,6 +185,7 @@ public final class RelayDaemon {
 
     func shutDown(signal: String) {
         logger.info("relay.stop", [("signal", signal)])
+        systemd?.stopping(ServiceStatus(traffic: router?.traffic, note: "stopping on SIG\(signal)").text)
         statsTimer = nil
         expiryTimer = nil
         watches = []
@@ -191,13 +203,24 @@ public final class RelayDaemon {
     }
 
     func reload() {
+        systemd?.reloading(at: loop.now)
+        if let refused = applyReload() {
+            statusNote = ServiceStatus.reloadRefused(refused)
+        } else {
+            statusNote = nil
+        }
+        // Also after a refused reload: the relay goes on serving, on the old configuration.
+        systemd?.ready(serviceStatus)
+    }
+
+    /// Reads and applies the configuration again; returns the problems when it was refused.
+    private func applyReload() -> [String]? {
         switch reloadConfiguration() {
         case .success(let fresh):
             // The checks of start and check-config; any problem keeps the old configuration whole.
             let checked = StartChecks.run(fresh, now: loop.unixSeconds, stateDirectory: .inspect)
             guard checked.errors.isEmpty else {
-                reloadFailed(checked.errors.map(\.description))
-                return
+                return reloadFailed(checked.errors.map(\.description))
             }
             // New links get the new certificate.
             let freshTLS = checked.tlsServer
@@ -205,8 +228,7 @@ public final class RelayDaemon {
             do {
                 setup = try LinkSetup(configuration: fresh, serverTLS: freshTLS)
             } catch {
-                reloadFailed([error.description])
-                return
+                return reloadFailed([error.description])
             }
             // Links already up are checked again against the new pins and policy.
             let linksClosed = router?.reload(setup) ?? 0
@@ -219,8 +241,9 @@ public final class RelayDaemon {
             logger.level = logLevelOverride ?? fresh.log.level
             scheduleStats()
             checkCertificateExpiry()
+            return nil
         case .failure(let errors):
-            reloadFailed(errors.errors.map(\.description))
+            return reloadFailed(errors.errors.map(\.description))
         }
     }
 
@@ -256,13 +279,14 @@ public final class RelayDaemon {
         if let tlsServer { TLSSetup.logExpiries(of: tlsServer, now: loop.unixSeconds, logger: logger) }
     }
 
-    private func reloadFailed(_ problems: [String]) {
+    private func reloadFailed(_ problems: [String]) -> [String] {
         logger.error(
             "config.reload_failed",
             [
                 ("config", configuration.source), ("errors", String(problems.count)),
                 ("reason", problems.joined(separator: "; ")), ("kept", "previous configuration stays in force"),
             ])
+        return problems
     }
 
     private func scheduleStats() {

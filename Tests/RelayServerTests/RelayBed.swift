@@ -111,8 +111,11 @@ final class RelayBed {
     }
 
     /// Starts `xmpp-relay run` on `text` (written as `<domain>.toml`); `tearDown` stops it.
-    func startRelay(domain: String, _ text: String, journal: Bool = false) throws -> RelayProcess {
-        let relay = try RelayProcess(configPath: try writeConfig(domain: domain, text), journal: journal)
+    func startRelay(
+        domain: String, _ text: String, journal: Bool = false, environment: [String: String] = [:]
+    ) throws -> RelayProcess {
+        let relay = try RelayProcess(
+            configPath: try writeConfig(domain: domain, text), journal: journal, environment: environment)
         relays.append(relay)
         return relay
     }

@@ -31,12 +31,16 @@ public final class RelayProcess {
 
     /// Starts the relay and waits (bounded) for its `relay.start` line; throws with its log if it
     /// does not come. With `journal`, JOURNAL_STREAM names the stderr pipe as systemd would name
-    /// the journal stream, so the relay prefixes syslog priorities.
-    public init(configPath: String, startTimeout: TimeInterval = 10, journal: Bool = false) throws {
+    /// the journal stream, so the relay prefixes syslog priorities. `environment` adds variables
+    /// (NOTIFY_SOCKET, …) to the test's own.
+    public init(
+        configPath: String, startTimeout: TimeInterval = 10, journal: Bool = false,
+        environment extra: [String: String] = [:]
+    ) throws {
         self.configPath = configPath
         let binary = try RelayBinary()
         let errors = Pipe()
-        var environment: [String: String] = [:]
+        var environment = extra
         if journal {
             var info = stat()
             guard fstat(errors.fileHandleForWriting.fileDescriptor, &info) == 0 else {
