@@ -68,7 +68,8 @@ public struct TLSConfiguration: Sendable, Hashable {
     public var maximumVersion: ProtocolVersion? = nil
     /// Probe only (client role): see `ProbeCipherSuites`; nil keeps the fixed policy above.
     public var probeCipherSuites: ProbeCipherSuites? = nil
-    /// Which AEAD leads the suite list; a server's order decides what is used. Defaults to what
+    /// Which AEAD leads the suite list (TLS 1.2: the server's order decides; TLS 1.3 in mbedTLS 3.6:
+    /// the client's). Defaults to what
     /// suits this CPU (`CipherOrder.forThisCPU`).
     public var cipherOrder: CipherOrder = .forThisCPU
 

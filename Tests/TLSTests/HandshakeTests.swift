@@ -29,18 +29,38 @@ final class HandshakeTests: XCTestCase {
         XCTAssertEqual(try transfer(big, from: server, to: client), big)
     }
 
-    func testTheServersCipherOrderDecides() throws {
+    /// TLS 1.2: the server's order decides, whatever the client prefers.
+    func testTheServersCipherOrderDecidesInTLS12() throws {
         for (order, expected) in [
             (TLSConfiguration.CipherOrder.chachaFirst, "CHACHA20"), (.aesFirst, "AES-256-GCM"),
         ] {
-            var configuration = TLSConfiguration(role: .server, identity: identity("a.example"))
-            configuration.cipherOrder = order
-            let server = try TLSConnection(context: try TLSContext(configuration: configuration))
-            let client = try TLSConnection(context: try clientContext(), serverName: "a.example")
-            try completeHandshake(client, server)
-            let suite = try XCTUnwrap(server.sessionInfo).cipherSuite
+            let suite = try negotiatedSuite(
+                server: order, client: order == .aesFirst ? .chachaFirst : .aesFirst, tls12Only: true)
             XCTAssertTrue(suite.contains(expected), "\(order): \(suite)")
         }
+    }
+
+    /// Where TLS 1.3 is negotiated, mbedTLS 3.6's server takes the client's first suite it has: two
+    /// relays on CPUs without AES instructions (both ChaCha20 first) still agree on ChaCha20.
+    func testTwoChaChaFirstEndsUseChaChaWhateverTheVersion() throws {
+        let suite = try negotiatedSuite(server: .chachaFirst, client: .chachaFirst, tls12Only: false)
+        XCTAssertTrue(suite.contains("CHACHA20"), suite)
+    }
+
+    private func negotiatedSuite(
+        server serverOrder: TLSConfiguration.CipherOrder, client clientOrder: TLSConfiguration.CipherOrder,
+        tls12Only: Bool
+    ) throws -> String {
+        var serverConfiguration = TLSConfiguration(role: .server, identity: identity("a.example"))
+        serverConfiguration.cipherOrder = serverOrder
+        var clientConfiguration = TLSConfiguration(role: .client)
+        clientConfiguration.cipherOrder = clientOrder
+        if tls12Only { clientConfiguration.maximumVersion = .tls12 }
+        let server = try TLSConnection(context: try TLSContext(configuration: serverConfiguration))
+        let client = try TLSConnection(
+            context: try TLSContext(configuration: clientConfiguration), serverName: "a.example")
+        try completeHandshake(client, server)
+        return try XCTUnwrap(server.sessionInfo).cipherSuite
     }
 
     func testRSAServerCertificate() throws {
