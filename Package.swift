@@ -32,6 +32,7 @@ let package = Package(
             name: "RelayServer",
             dependencies: [
                 "RelayLog", "RelayConfig", "EventLoop", "DNS", "TLS", "Trust", "X509", "XMPPStream", "S2S",
+                "Routing", "Store",
             ]
         ),
         .target(
@@ -65,7 +66,7 @@ let package = Package(
             name: "RelayServerTests",
             dependencies: [
                 "RelayServer", "RelayConfig", "RelayLog", "EventLoop", "Trust", "X509", "TLS", "XMPPStream", "S2S",
-                "RelayTestSupport",
+                "RelayTestSupport", "Routing", "Store",
             ]
         ),
         .testTarget(name: "RelayCLITests", dependencies: ["RelayCLI", "RelayTestSupport"], exclude: ["Fixtures"]),

@@ -109,14 +109,30 @@ enum LinkEngine {
         return actions
     }
 
-    mutating func custodyTaken() -> [Action] {
+    mutating func custodyTaken(_ count: Int) -> [Action] {
         switch self {
         case .outbound(var engine):
-            let actions = engine.custodyTaken()
+            let actions = engine.custodyTaken(count)
             self = .outbound(engine)
             return actions
         case .inbound(var engine):
-            let actions = engine.custodyTaken()
+            let actions = engine.custodyTaken(count)
+            self = .inbound(engine)
+            return actions
+        case .component:
+            return []
+        }
+    }
+
+    /// XEP-0198 `<r/>` now, if anything sent is unconfirmed.
+    mutating func requestAck() -> [Action] {
+        switch self {
+        case .outbound(var engine):
+            let actions = engine.requestAck()
+            self = .outbound(engine)
+            return actions
+        case .inbound(var engine):
+            let actions = engine.requestAck()
             self = .inbound(engine)
             return actions
         case .component:

@@ -2,6 +2,8 @@ import DNS
 import EventLoop
 import RelayConfig
 import RelayLog
+import Routing
+import Store
 import TLS
 
 #if canImport(Glibc)
@@ -34,6 +36,8 @@ public final class RelayDaemon {
     private var expiryTimer: Cancellable?
     /// Links, routes and limits; nil until a local domain is configured (nothing to serve).
     private var router: Router?
+    /// The durable queue (`<state_dir>/queue.db`), opened and rebuilt at start.
+    private var queue: RelayQueue?
     private let listeners = ListenerSet()
     /// How long SIGTERM waits for links to close their streams before the relay exits anyway.
     static var shutdownGrace: Duration { .seconds(3) }
@@ -66,6 +70,10 @@ public final class RelayDaemon {
         tlsServer = checked.tlsServer
         resolver = try ResolverSetup.start(loop: loop, config: configuration)
         let setup = try LinkSetup(configuration: configuration, serverTLS: tlsServer)
+        guard let store = checked.store else { throw StartFailure("the queue database could not be opened") }
+        let queue = RelayQueue(
+            store: store, rule: setup.routeRule, policy: Self.policy(configuration.queue), loop: loop, logger: logger)
+        self.queue = queue
         _ = try bringUpListeners(setup, strict: true)
         watches = [
             loop.watchSignal(SIGTERM) { [unowned self] in self.shutDown(signal: "TERM") },
@@ -103,6 +111,14 @@ public final class RelayDaemon {
                 ])
         }
         logWarnings(checked.warnings)
+        do {
+            let restored = try queue.restore()
+            if restored > 0 {
+                logger.info("queue.restored", [("count", String(restored)), ("path", store.path)])
+            }
+        } catch {
+            throw StartFailure("queue: cannot read \(store.path): \(error.message)")
+        }
         scheduleStats()
         checkCertificateExpiry()
         expiryTimer = loop.scheduleRepeating(every: .seconds(86_400)) { [unowned self] in
@@ -115,6 +131,9 @@ public final class RelayDaemon {
         loop.run()
         statsSignal = nil
         listeners.closeAll()
+        // Stopped by the router's shutdown; without a router nothing was queued, but the writer ends here.
+        queue?.stop()
+        queue = nil
         router = nil
         resolver = nil
     }
@@ -123,8 +142,8 @@ public final class RelayDaemon {
     /// reload) and the listeners follow `setup`'s `[listen]`; s2s listeners only with a certificate.
     private func bringUpListeners(_ setup: LinkSetup, strict: Bool) throws(StartFailure) -> ListenerSet.Changes {
         let config = setup.configuration
-        if router == nil && setup.hasLocalDomains {
-            router = Router(loop: loop, logger: logger, setup: setup, resolver: resolver)
+        if router == nil && setup.hasLocalDomains, let queue {
+            router = Router(loop: loop, logger: logger, setup: setup, resolver: resolver, queue: queue)
         }
         if setup.hasLocalDomains && setup.serverTLS == nil && !(config.listen.s2s + config.listen.s2sDirectTLS).isEmpty
         {
@@ -254,6 +273,12 @@ public final class RelayDaemon {
                 ("output_bytes", String(router.output.total)), ("dialback_waiters", String(router.dialbackWaiterCount)),
             ]
         }
+        if let queue {
+            fields += [
+                ("queued", String(queue.count)), ("queued_bytes", String(queue.bytes)),
+                ("oldest_s", String(queue.oldestAge())), ("store_writes", String(queue.storeWrites)),
+            ]
+        }
         if let startedAt {
             fields.append(("uptime_s", String((loop.now - startedAt).components.seconds)))
         }
@@ -264,6 +289,13 @@ public final class RelayDaemon {
             fields += [("rss_kb", String(memory.residentKiB)), ("rss_anon_kb", String(memory.anonymousKiB))]
         }
         logger.info("stats", fields)
+    }
+
+    /// `[queue]` as the routing engine takes it.
+    static func policy(_ settings: QueueSettings) -> QueuePolicy {
+        QueuePolicy(
+            hold: settings.hold, maxAge: settings.maxAge, iqHold: settings.iqHold, maxBackoff: settings.maxBackoff,
+            maxBytes: settings.maxBytes, maxBytesPerDomain: settings.maxBytesPerDomain)
     }
 
     private func listenSummary() -> String {
