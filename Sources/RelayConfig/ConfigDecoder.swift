@@ -332,7 +332,9 @@ struct ConfigDecoder {
                 config.queue.hold = value
             } else {
                 // Prosody 13 closes a link whose ack requests wait over 30 s: stay well inside that.
-                invalid(reader.table["hold"]!.line, "queue.hold must be at most 20s (peers close links whose acks wait 30s)")
+                invalid(
+                    reader.table["hold"]!.line, "queue.hold must be at most 20s (peers close links whose acks wait 30s)"
+                )
             }
         }
         if let value = duration(reader, "max_age", minimum: 60) { config.queue.maxAge = value }

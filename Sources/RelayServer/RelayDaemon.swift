@@ -275,7 +275,7 @@ public final class RelayDaemon {
         }
         if let queue {
             fields += [
-                ("queued", String(queue.count)), ("queued_bytes", String(queue.bytes)),
+                ("queued", String(queue.stored.count)), ("queued_bytes", String(queue.stored.bytes)),
                 ("oldest_s", String(queue.oldestAge())), ("store_writes", String(queue.storeWrites)),
             ]
         }

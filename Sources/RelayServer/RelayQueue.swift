@@ -14,8 +14,9 @@ import XMPPStream
 /// What the queue asks of the links; the `Router` does it.
 protocol QueueCarrier: AnyObject {
     /// Writes `stanza` on the live link of `hop`; false when there is none (the link just went).
-    /// `confirmed`: the queue waits for the hop's XEP-0198 acknowledgement of it.
-    func send(_ stanza: Element, on hop: NextHop, confirmed: Bool) -> Bool
+    /// `confirmed`: the queue waits for the hop's XEP-0198 acknowledgement of it. `source`: the link
+    /// it came from, which a full output buffer on the hop's link pauses (backpressure).
+    func send(_ stanza: Element, on hop: NextHop, confirmed: Bool, source: LinkID?) -> Bool
     /// XEP-0198 `<r/>` on the hop's link now.
     func requestAck(on hop: NextHop)
     /// The upstream link may confirm `count` more delivered stanzas.
@@ -63,6 +64,8 @@ final class RelayQueue {
     private let loop: Loop
     private let logger: Logger
     private var resident: [StanzaID: Resident] = [:]
+    /// The upstream link of each held stanza that came from one (until `forget`), for backpressure.
+    private var sources: [StanzaID: LinkID] = [:]
     private var events: [Event] = []
     private var eventHead = 0
     private var draining = false
@@ -90,6 +93,8 @@ final class RelayQueue {
     /// Stanzas held (memory or stored) and their bytes, for `stats`.
     var count: Int { engine.heldCount }
     var bytes: Int { engine.heldBytes }
+    /// Stanzas in the store (appends not yet committed included) and their bytes.
+    var stored: StoreTotals { store.totals }
 
     /// A reload's routing rule, for stanzas accepted from now on.
     func updateRule(_ rule: RouteRule) { engine.rule = rule }
@@ -117,6 +122,7 @@ final class RelayQueue {
         let id = nextID()
         let bytes = (try? ElementSerializer.server.serialize(stanza)) ?? []
         resident[id] = Resident(element: stanza, bytes: bytes)
+        if case .link(let upstream, _) = origin { sources[id] = upstream.link }
         post(
             .received(
                 IncomingStanza(
@@ -182,7 +188,7 @@ final class RelayQueue {
             case .send(let id, let hop):
                 guard let stanza = element(id) else { continue }
                 let confirmed = acks[hop] == .streamManagement
-                let written = carrier?.send(stanza, on: hop, confirmed: confirmed) ?? false
+                let written = carrier?.send(stanza, on: hop, confirmed: confirmed, source: sources[id]) ?? false
                 if !confirmed {
                     if written {
                         if logger.isEnabled(.debug) {
@@ -215,7 +221,10 @@ final class RelayQueue {
             case .delete(let ids):
                 store.delete(ids.map { RecordID(Int64($0.value)) })
             case .forget(let ids):
-                for id in ids { resident[id] = nil }
+                for id in ids {
+                    resident[id] = nil
+                    sources[id] = nil
+                }
             case .bounce(let id, let condition, let text):
                 guard let stanza = element(id) else { continue }
                 carrier?.bounce(stanza, Self.condition(condition), text: text, reason: text)
@@ -256,7 +265,8 @@ final class RelayQueue {
             guard let record = try store.record(RecordID(Int64(id.value))), let element = Self.parse(record.body)
             else {
                 logger.error(
-                    "queue.store_failed", [("id", String(id.value)), ("reason", "the stored stanza is missing or unreadable")])
+                    "queue.store_failed",
+                    [("id", String(id.value)), ("reason", "the stored stanza is missing or unreadable")])
                 return nil
             }
             return element
@@ -297,7 +307,10 @@ final class RelayQueue {
             guard let hop = NextHop(storeKey: summary.key) else {
                 logger.warn(
                     "queue.store_failed",
-                    [("key", summary.key), ("reason", "a queue key this relay did not write; its records stay untouched")])
+                    [
+                        ("key", summary.key),
+                        ("reason", "a queue key this relay did not write; its records stay untouched"),
+                    ])
                 continue
             }
             var after: RecordID? = nil
@@ -326,10 +339,12 @@ final class RelayQueue {
     private static func record(_ row: StoredRecord, hop: NextHop) -> StanzaRecord? {
         // The kind is the stanza's own (the store's byte says the same; the queue tools read that one).
         guard StanzaKind.name(ofStoreCode: row.kind) != nil, let element = parse(row.body),
-            let fromJID = try? JID(element[attribute: "from"] ?? ""), let toJID = try? JID(element[attribute: "to"] ?? "")
+            let fromJID = try? JID(element[attribute: "from"] ?? ""),
+            let toJID = try? JID(element[attribute: "to"] ?? "")
         else { return nil }
         return StanzaRecord(
-            id: StanzaID(UInt64(row.id.rawValue)), kind: kind(of: element), from: hop.from ?? fromJID.domain, to: toJID.domain,
+            id: StanzaID(UInt64(row.id.rawValue)), kind: kind(of: element), from: hop.from ?? fromJID.domain,
+            to: toJID.domain,
             destination: hop.destination, bytes: row.body.count,
             acceptedAt: WallTime(milliseconds: row.acceptedAt))
     }

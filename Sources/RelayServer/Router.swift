@@ -402,12 +402,17 @@ final class Router: LinkOwner, QueueCarrier {
 
     // MARK: QueueCarrier
 
-    func send(_ stanza: Element, on hop: NextHop, confirmed: Bool) -> Bool {
+    func send(_ stanza: Element, on hop: NextHop, confirmed: Bool, source: LinkID?) -> Bool {
         guard let link = hopWays[hop], !link.isClosed else { return false }
         // Mirrors the link engine's own list of unacknowledged stanzas, so an `<a h/>` maps to hops.
         let acknowledging = link.engine.streamManagementEnabled
         if acknowledging { sentHops[link.id, default: HopFIFO()].append(.init(hop: hop, counted: confirmed)) }
+        // Output this causes is charged to the link the stanza came from (even when it goes out after
+        // a commit, outside that link's read): a hop that does not read stops its senders.
+        let outer = output.reading
+        if let source, let upstream = links[Int(source.value)] { output.reading = upstream }
         link.send(stanza)
+        output.reading = outer
         if acknowledging, !confirmed, hopAcks[hop] == NextHopAcks.none {
             // The peer enabled XEP-0198 after the link came up (an inbound bidi link): from now on the
             // hop confirms, so its stanzas need not be stored first.

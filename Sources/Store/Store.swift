@@ -230,7 +230,6 @@ public final class Store {
         }
     }
 
-
     private static func configureWriter(_ connection: SQLiteConnection) throws(StoreError) {
         // Only takes effect on a new file (before the first write); see RecordSchema.pageSize.
         try connection.execute("PRAGMA page_size = \(RecordSchema.pageSize)", "setting the page size")

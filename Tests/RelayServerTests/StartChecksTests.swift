@@ -59,8 +59,8 @@ final class StartChecksTests: XCTestCase {
                 == true)
     }
 
-    func testDaemonLogsNotImplementedFeaturesAtStart() throws {
-        let config = try config("[queue]\nmax_age = \"1d\"\n[policy]\nallow_dialback = [\"*\"]\n")
+    func testDaemonLogsDeprecatedAndRiskySettingsAtStart() throws {
+        let config = try config("[queue]\nretry_max = \"1m\"\n[policy]\nallow_dialback = [\"*\"]\n")
         let sink = MemorySink()
         let daemon = RelayDaemon(
             configuration: config, version: "t", logger: Logger(level: .info, sink: sink, now: { 0 }),
@@ -68,7 +68,8 @@ final class StartChecksTests: XCTestCase {
         try daemon.start()
         let lines = sink.lines.joined(separator: "\n")
         XCTAssertTrue(
-            lines.contains("event=config.not_implemented at=\(directory)/relay.toml:5 warning=\"[queue] is not"), lines)
+            lines.contains("event=config.deprecated at=\(directory)/relay.toml:6 warning=\"queue.retry_max is now"),
+            lines)
         XCTAssertTrue(
             lines.contains("event=config.risky at=\(directory)/relay.toml:8 warning=\"policy.allow_dialback"), lines)
     }
