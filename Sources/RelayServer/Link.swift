@@ -9,6 +9,8 @@ import XMPPStream
 protocol LinkOwner: AnyObject {
     func linkUp(_ link: Link, _ info: LinkInfo)
     func pairAuthenticated(_ link: Link, _ pair: DomainPair)
+    /// An inbound link answered the peer's XEP-0198 `<enable/>` (after the batch that wrote `<enabled/>`).
+    func streamManagementEnabled(_ link: Link)
     /// An accepted stanza, the link's next in delivery order. The owner confirms custody later, in
     /// that order, with `Link.custodyTaken(_:)` (once stored or acknowledged by the next hop).
     func deliver(_ link: Link, _ stanza: Element, from: JID, to: JID)
@@ -345,6 +347,10 @@ final class Link: OutputGauge {
         case .send(let element):
             do {
                 write(try serializer.serialize(element))
+                if direction == .inbound && element.name == "enabled" && element.namespace == "urn:xmpp:sm:3" {
+                    // The peer's stream is up once it reads this: only now may stanzas go to it.
+                    afterBatch.append { [unowned self] in self.owner?.streamManagementEnabled(self) }
+                }
             } catch {
                 // Parsed input always serializes; if it ever does not, end the link rather than lose it silently.
                 closeReason = closeReason ?? "cannot serialize <\(element.name)/>: \(error)"

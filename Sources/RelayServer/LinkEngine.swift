@@ -196,6 +196,12 @@ enum LinkEngine {
         return false
     }
 
+    /// An inbound link that offers XEP-0198: its peer's stream is up only after `<enabled/>`.
+    var offersStreamManagement: Bool {
+        if case .inbound(let engine) = self { return engine.configuration.settings.streamManagement }
+        return false
+    }
+
     var streamManagementEnabled: Bool {
         switch self {
         case .outbound(let engine): engine.streamManagementEnabled

@@ -242,14 +242,23 @@ final class Router: LinkOwner, QueueCarrier {
         if link.direction == .inbound { queue.post(.inboundAuthenticated(pair.remote)) }
     }
 
+    func streamManagementEnabled(_ link: Link) { registerBidiWays(of: link) }
+
     /// Where a bidi link (XEP-0288) carries an authenticated pair, it is that pair's way out (the
-    /// first such link wins; another takes over when it closes).
+    /// first such link wins; another takes over when it closes). It carries stanzas only once the
+    /// peer's stream is up: after `<enabled/>` where XEP-0198 is offered (the peer may be waiting
+    /// for it, and a stanza before it ends the stream).
     private func registerBidiWays(of link: Link) {
         guard link.direction == .inbound, !link.isClosed else { return }
         for pair in link.engine.authenticatedPairs where bidiWays[pair] == nil && link.engine.carriesOutbound(pair) {
             bidiWays[pair] = link
-            wayUp(hop(for: pair), link)
         }
+        guard isReadyBidiWay(link) else { return }
+        for pair in link.engine.authenticatedPairs where bidiWays[pair] === link { wayUp(hop(for: pair), link) }
+    }
+
+    private func isReadyBidiWay(_ link: Link) -> Bool {
+        !link.engine.offersStreamManagement || link.engine.streamManagementEnabled
     }
 
     /// The hop of stanzas from `pair.local` to `pair.remote` over s2s (a `[[home]]` domain or a remote one).
@@ -277,7 +286,9 @@ final class Router: LinkOwner, QueueCarrier {
             guard let from = hop.from else { return nil }
             let pair = DomainPair(local: from, remote: domain)
             if let route = outbound[pair], route.isUp, let link = route.link, !link.isClosed { return link }
-            if let way = bidiWays[pair], !way.isClosed, way.engine.carriesOutbound(pair) { return way }
+            if let way = bidiWays[pair], !way.isClosed, way.engine.carriesOutbound(pair), isReadyBidiWay(way) {
+                return way
+            }
             return nil
         }
     }
