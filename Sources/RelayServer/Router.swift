@@ -17,24 +17,24 @@ import XMPPStream
 /// sender; error stanzas are never bounced.
 final class Router: LinkOwner, QueueCarrier {
     let loop: Loop
-    private let logger: Logger
+    let logger: Logger
     let log: LinkLog
     private(set) var setup: LinkSetup
     /// Replaced when a reload names another CA bundle; each link keeps the one it started with.
     private(set) var trust: PeerTrust
-    private let planner: ConnectionPlanner?
+    let planner: ConnectionPlanner?
     let limits: ConnectionLimits
     let output: OutputBudget
     private var nextID = 0
     /// Every link whose stream is not over yet.
     private var links: [Int: Link] = [:]
     private var components: [DomainName: Link] = [:]
-    private(set) var outbound: [DomainPair: OutboundRoute] = [:]
+    var outbound: [DomainPair: OutboundRoute] = [:]
     /// XEP-0288 inbound links that carry (local → remote), registered when a pair authenticates on
     /// them, so routing a stanza is a lookup, never a walk over every link.
     private var bidiWays: [DomainPair: Link] = [:]
     /// XEP-0220 verifying links, by (receiving, originating), and the inbound links waiting for answers.
-    private var verifyRoutes: [DomainPair: OutboundRoute] = [:]
+    var verifyRoutes: [DomainPair: OutboundRoute] = [:]
     private var dialbackWaiters: [DialbackVerification: [Link]] = [:]
     let queue: RelayQueue
     /// The live link each hop's stanzas go out on (what the queue was told is `up`).
@@ -47,15 +47,12 @@ final class Router: LinkOwner, QueueCarrier {
     private var delivered: [Int: UInt64] = [:]
     /// Per XEP-0198 link, the hop of each stanza sent and not yet acknowledged, in send order.
     private var sentHops: [Int: HopFIFO] = [:]
-    private var stopping: (() -> Void)?
+    private(set) var stopping: (() -> Void)?
     private var stanzasRelayed = 0
     private var stanzasBounced = 0
     /// Socket bytes of links already closed; open links count their own.
     private var closedBytesIn = 0
     private var closedBytesOut = 0
-
-    /// How long one TCP connect may take before the next address is tried.
-    static var connectTimeout: Duration { .seconds(10) }
 
     init(loop: Loop, logger: Logger, setup: LinkSetup, resolver: (any DNSQuerying)?, queue: RelayQueue) {
         self.loop = loop
@@ -207,7 +204,7 @@ final class Router: LinkOwner, QueueCarrier {
         link.start()
     }
 
-    private func makeLink(engine: LinkEngine, connection: TCPConnection, tls: Link.TLSSetup?, target: PlanTarget?)
+    func makeLink(engine: LinkEngine, connection: TCPConnection, tls: Link.TLSSetup?, target: PlanTarget?)
         -> Link
     {
         nextID += 1
@@ -396,7 +393,7 @@ final class Router: LinkOwner, QueueCarrier {
 
     /// Reconnects `route` to the same address without SASL EXTERNAL (the queue waits);
     /// false when it already did or the relay is stopping.
-    private func retryByDialback(_ route: OutboundRoute, reason: String) -> Bool {
+    func retryByDialback(_ route: OutboundRoute, reason: String) -> Bool {
         guard stopping == nil, !route.skipsExternal, let candidate = route.connected else { return false }
         route.skipsExternal = true
         route.failures.append("\(candidate.address): \(reason)")
@@ -491,128 +488,6 @@ final class Router: LinkOwner, QueueCarrier {
         sendBounce(stanza, condition, text: text, reason: reason)
     }
 
-    // MARK: Dialing
-
-    /// DNS for a route: the plan of the remote domain, or the addresses of its `[[peer]] server`.
-    /// A lookup that failed (SERVFAIL, timeout, the `[dns] timeout` deadline) is `remote-server-timeout`
-    /// (wait), never `remote-server-not-found`; the failed route is forgotten, so the next stanza
-    /// makes a fresh plan (until the durable queue retries by itself).
-    private func findAddresses(_ route: OutboundRoute) {
-        let remote = route.pair.remote.value
-        // A home domain is reached at its [[home]] server only, never through DNS for the domain.
-        let server = setup.home(route.pair.remote)?.server ?? setup.peer(remote)?.server
-        if let server, let address = SocketAddress(ipAddress: server.host, port: server.port) {
-            route.candidates = [OutboundRoute.Candidate(address: address, directTLS: false, target: nil)]
-            connectNext(route)
-            return
-        }
-        guard let planner else {
-            fail(route, .remoteServerTimeout, "no DNS resolver is running to find \(server?.host ?? remote)")
-            return
-        }
-        let planned: (ConnectionPlan) -> Void = { [weak self, weak route] plan in
-            guard let self, let route, self.isCurrent(route) else { return }
-            switch plan.verdict {
-            case .notFound(let reason):
-                self.fail(route, .remoteServerNotFound, "\(remote): \(reason)")
-            case .retryLater(let reason):
-                self.fail(route, .remoteServerTimeout, "\(remote): \(reason)")
-            case .connect:
-                for target in plan.usableTargets {
-                    for ip in target.addresses {
-                        guard let address = SocketAddress(ipBytes: ip.bytes, port: target.port) else { continue }
-                        // A configured server is authenticated by its pins, never by DANE.
-                        route.candidates.append(
-                            OutboundRoute.Candidate(
-                                address: address, directTLS: target.directTLS, target: server == nil ? target : nil))
-                    }
-                }
-                guard !route.candidates.isEmpty else {
-                    self.fail(route, .remoteServerNotFound, "\(remote) has no usable address")
-                    return
-                }
-                self.connectNext(route)
-            }
-        }
-        if let server {
-            planner.planServer(server.host, port: server.port, completion: planned)
-        } else {
-            planner.plan(remote, completion: planned)
-        }
-    }
-
-    private func connectNext(_ route: OutboundRoute) {
-        guard !route.candidates.isEmpty else {
-            // RFC 6120 §8.3.3.17: resolved, but no stream: the sender may try again later.
-            let tried = route.failures.joined(separator: "; ")
-            fail(route, .remoteServerTimeout, "nothing answers for \(route.pair.remote) (\(tried))")
-            return
-        }
-        let candidate = route.candidates.removeFirst()
-        route.connector = TCPConnector(loop: loop, to: candidate.address, timeout: Self.connectTimeout) {
-            [weak self, weak route] result in
-            guard let self, let route else { return }
-            route.connector = nil
-            guard self.isCurrent(route) else {
-                if case .success(let connection) = result { connection.close() }
-                return
-            }
-            switch result {
-            case .failure(let error):
-                route.failures.append("\(candidate.address): \(error.message)")
-                self.logger.debug(
-                    "link.connect_failed",
-                    [
-                        ("remote", route.pair.remote.value), ("addr", candidate.address.description),
-                        ("reason", error.message),
-                    ])
-                self.connectNext(route)
-            case .success(let connection):
-                self.connected(connection, route: route, candidate: candidate)
-            }
-        }
-    }
-
-    private func connected(_ connection: TCPConnection, route: OutboundRoute, candidate: OutboundRoute.Candidate) {
-        guard limits.admitOutbound() else {
-            connection.close()
-            fail(route, .remoteServerTimeout, "the relay's max_links limit is reached")
-            return
-        }
-        let home = setup.home(route.pair.remote)
-        var tls: Link.TLSSetup? = nil
-        if home?.plaintextLoopback != true {
-            do {
-                let context = try setup.clientTLS(for: route.pair.local)
-                tls = Link.TLSSetup(context: context, serverName: route.pair.remote.value)
-            } catch {
-                limits.release(nil)
-                connection.close()
-                fail(route, .remoteServerTimeout, "cannot set up TLS: \(error)")
-                return
-            }
-        }
-        route.connected = candidate
-        let engine: OutboundStream
-        if let home {
-            engine = setup.outboundHome(pair: route.pair, home: home)
-        } else {
-            engine = setup.outbound(
-                pair: route.pair, directTLS: candidate.directTLS, authenticates: !route.verifiesOnly,
-                external: !route.skipsExternal)
-        }
-        let link = makeLink(engine: .outbound(engine), connection: connection, tls: tls, target: candidate.target)
-        route.link = link
-        link.start()
-        let questions = route.verifications
-        route.verifications = []
-        for request in questions { link.verify(request) }
-    }
-
-    private func isCurrent(_ route: OutboundRoute) -> Bool {
-        (route.verifiesOnly ? verifyRoutes[route.pair] : outbound[route.pair]) === route
-    }
-
     // MARK: Dialback (XEP-0220)
 
     func verifyDialbackKey(_ link: Link, _ request: DialbackVerification) {
@@ -653,7 +528,7 @@ final class Router: LinkOwner, QueueCarrier {
     /// Gives up on a route: dialback questions waiting for it are answered invalid, and the queue
     /// learns that its attempt failed (it retries with backoff; `remote-server-not-found`, an
     /// authoritative DNS answer, bounces what waits for the hop at once).
-    private func fail(_ route: OutboundRoute, _ condition: StanzaBounce.Condition, _ reason: String) {
+    func fail(_ route: OutboundRoute, _ condition: StanzaBounce.Condition, _ reason: String) {
         if outbound[route.pair] === route { outbound[route.pair] = nil }
         if verifyRoutes[route.pair] === route { verifyRoutes[route.pair] = nil }
         route.connector = nil
