@@ -293,6 +293,9 @@ final class RelayQueue {
                 // On disk now: read back when needed.
                 for id in ids { resident[id] = nil }
                 post(.committed(ids))
+                // What was not sent on the commit waits for its hop; its sender may be long gone by
+                // then, and a long outage must not cost memory per stanza.
+                for id in ids { sources[id] = nil }
             }
         }
     }

@@ -40,6 +40,32 @@ final class StartChecksTests: XCTestCase {
         XCTAssertEqual(prepared.warnings, [])
     }
 
+    /// A queue database that is not one (or another schema) stops `run` and fails `check-config`
+    /// alike, on the state_dir line; check-config reads it without writing.
+    func testABrokenQueueDatabaseIsAnErrorForRunAndCheckConfigAlike() throws {
+        let config = try config("")
+        try FileManager.default.createDirectory(atPath: directory + "/state", withIntermediateDirectories: false)
+        chmod(directory + "/state", 0o700)
+        let garbage = Data(repeating: 0x41, count: 8192)
+        XCTAssertTrue(FileManager.default.createFile(atPath: directory + "/state/queue.db", contents: garbage))
+        let inspected = StartChecks.run(config, now: 0, stateDirectory: .inspect)
+        let prepared = StartChecks.run(config, now: 0, stateDirectory: .prepare)
+        for report in [inspected, prepared] {
+            XCTAssertEqual(report.errors.map(\.line), [2], "\(report.errors)")
+            XCTAssertTrue(report.errors.first?.message.hasPrefix("queue: ") == true, "\(report.errors)")
+            XCTAssertTrue(
+                report.errors.first?.message.contains("\(directory)/state/queue.db") == true, "\(report.errors)")
+        }
+        XCTAssertNil(prepared.store)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: directory + "/state/queue.db")), garbage)
+
+        try FileManager.default.removeItem(atPath: directory + "/state/queue.db")
+        let fresh = StartChecks.run(config, now: 0, stateDirectory: .prepare)
+        XCTAssertEqual(fresh.errors, [])
+        XCTAssertNotNil(fresh.store)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/state/queue.db"))
+    }
+
     func testStateDirectoryProblemsAreErrorsAndAWorldWritableOneAWarning() throws {
         _ = FileManager.default.createFile(atPath: directory + "/file", contents: Data())
         let blocked = try ConfigLoader.parse(
