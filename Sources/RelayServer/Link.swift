@@ -132,7 +132,7 @@ final class Link: OutputGauge {
         connection.onEndOfInput = { [weak self] in self?.endOfInput() }
         connection.onError = { [weak self] error in self?.lose("connection error: \(error.message)") }
         output.register(self)
-        if output.isOverGlobalCap { connection.isReading = false }
+        if output.pausesReading { connection.isReading = false }
     }
 
     /// The connection is up: let the engine begin.
@@ -500,7 +500,7 @@ final class Link: OutputGauge {
 
     private func updateReading() {
         guard !isClosed else { return }
-        connection?.isReading = !outputOverMark && blockers.isEmpty && !output.isOverGlobalCap
+        connection?.isReading = !outputOverMark && blockers.isEmpty && !output.pausesReading
     }
 
     /// Stop reading until `blocker`'s backlog drains: our peer's stanzas are what fill it.

@@ -21,6 +21,8 @@ protocol QueueCarrier: AnyObject {
     func requestAck(on hop: NextHop)
     /// The upstream link may confirm `count` more delivered stanzas.
     func custodyTaken(_ link: LinkID, count: Int)
+    /// Stanza bytes handed to the store and not committed yet (reading pauses while it is high).
+    func storeBacklogChanged(_ bytes: Int)
     /// Open a link for `hop`; report `up`, `down` or `unreachable`.
     func connect(_ hop: NextHop)
     /// Answer the stanza's sender with an error; the reply comes back through `relay(_:)`.
@@ -74,7 +76,9 @@ final class RelayQueue {
     private var timer: Cancellable?
     private var completions: FileWatch?
     /// Appends in flight, in ticket order, with the stanzas each covers.
-    private var storing: [(ticket: WriteTicket, ids: [StanzaID])] = []
+    private var storing: [(ticket: WriteTicket, ids: [StanzaID], bytes: Int)] = []
+    /// Bytes of the appends in `storing`.
+    private var uncommitted = 0
     /// How each live hop confirms, as reported `up` (a component writes without acks).
     private var acks: [NextHop: NextHopAcks] = [:]
     /// Stanzas appended to the store since start (`store_writes`).
@@ -216,8 +220,11 @@ final class RelayQueue {
                     ids.append(RecordID(Int64(record.id.value)))
                 }
                 let ticket = store.append(rows, ids: ids)
-                storing.append((ticket, records.map(\.id)))
+                let bytes = rows.reduce(0) { $0 + $1.body.count }
+                storing.append((ticket, records.map(\.id), bytes))
                 storeWrites += rows.count
+                uncommitted += bytes
+                carrier?.storeBacklogChanged(uncommitted)
             case .delete(let ids):
                 store.delete(ids.map { RecordID(Int64($0.value)) })
             case .forget(let ids):
@@ -284,7 +291,9 @@ final class RelayQueue {
             while let first = storing.first, commit.covers(first.ticket) {
                 storing.removeFirst()
                 ids += first.ids
+                uncommitted -= first.bytes
             }
+            carrier?.storeBacklogChanged(uncommitted)
             guard !ids.isEmpty else { continue }  // a commit of deletes only
             if let error = commit.error {
                 logger.error("queue.store_failed", [("count", String(ids.count)), ("reason", error.message)])

@@ -431,6 +431,8 @@ final class Router: LinkOwner, QueueCarrier {
         return true
     }
 
+    func storeBacklogChanged(_ bytes: Int) { output.storeBacklog(bytes) }
+
     func requestAck(on hop: NextHop) {
         hopWays[hop]?.requestAck()
     }

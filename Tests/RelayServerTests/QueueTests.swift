@@ -89,7 +89,9 @@ final class QueueTests: XCTestCase {
         let restarted = try bed.startRelay(domain: a.domain, aConfig)
         let restored = try XCTUnwrap(restarted.waitFor("queue.restored"), restarted.log)
         XCTAssertTrue(restored.contains(" count=20 "), restored)
-        let componentA = try bed.component(a)
+        // Not `bed.component`, which clears what came with the handshake: the queue sends at once.
+        let componentA = try LoopbackClient(port: a.componentPort)
+        XCTAssertTrue(try componentA.componentHandshake(domain: a.domain, secret: a.secret).contains("<handshake"))
         _ = try componentA.waitFor("id='k20'", timeout: 15)
         XCTAssertEqual(receivedIDs(componentA, prefix: "k"), ids, "lost, duplicated or out of order")
         XCTAssertTrue(restarted.lines("stanza.bounced").isEmpty, restarted.log)
@@ -112,7 +114,8 @@ final class QueueTests: XCTestCase {
         XCTAssertFalse(componentA.received.contains("type='error'"), componentA.received)
 
         let relayB = try bed.startRelay(domain: b.domain, configText(b, peers: [a]))
-        let componentB = try bed.component(b)
+        let componentB = try LoopbackClient(port: b.componentPort)
+        XCTAssertTrue(try componentB.componentHandshake(domain: b.domain, secret: b.secret).contains("<handshake"))
         let restarted = try bed.startRelay(domain: a.domain, aConfig)
         let restored = try XCTUnwrap(restarted.waitFor("queue.restored"), restarted.log)
         XCTAssertTrue(restored.contains(" count=10 "), restored)
