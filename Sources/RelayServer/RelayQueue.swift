@@ -285,8 +285,10 @@ final class RelayQueue {
 
     // MARK: Commits
 
-    private func takeCommits() {
-        for commit in store.takeCommits() {
+    private func takeCommits() { process(store.takeCommits()) }
+
+    private func process(_ commits: [StoreCommit]) {
+        for commit in commits {
             var ids: [StanzaID] = []
             while let first = storing.first, commit.covers(first.ticket) {
                 storing.removeFirst()
@@ -361,16 +363,35 @@ final class RelayQueue {
             acceptedAt: WallTime(milliseconds: row.acceptedAt))
     }
 
-    /// The relay is stopping: what is only in memory goes to the store, and the store commits it
-    /// (bounded by one commit; the writer thread ends after it).
+    /// The relay is stopping: what is only in memory goes to the store, and its commit is awaited,
+    /// at most `stopDeadline` (a hung disk must not hang the stop: what did not commit was never
+    /// acknowledged upstream, so its senders resend it).
     func stop() {
+        guard !stopped else { return }
         post(.stopping)
+        var waited = Duration.zero
+        while !storing.isEmpty && waited < Self.stopDeadline {
+            process(store.waitForCommits(timeoutMilliseconds: 100))
+            waited += .milliseconds(100)
+        }
         stopped = true
         timer = nil
         completions = nil
+        guard storing.isEmpty else {
+            let count = storing.reduce(0) { $0 + $1.ids.count }
+            logger.error(
+                "queue.store_failed",
+                [
+                    ("count", String(count)),
+                    ("reason", "the last commit did not finish within \(Self.stopDeadline); exiting without it"),
+                ])
+            return
+        }
         store.close()
         _ = store.takeCommits()
     }
+
+    static var stopDeadline: Duration { .seconds(5) }
 
     // MARK: Stanzas
 

@@ -116,4 +116,31 @@ final class RelayQueueCustodyTests: XCTestCase {
         XCTAssertEqual(queue.count, 0)
         queue.stop()
     }
+    /// SIGTERM: a stanza sent on a live hop and not yet confirmed is only in memory; stopping
+    /// stores it and waits for the commit, so the next start finds it (nothing is bounced).
+    func testStopStoresWhatIsOnlyInMemoryAndAwaitsTheCommit() throws {
+        let loop = Loop()
+        let path = directory + "/queue.db"
+        let store = try Store(path: path)
+        let rule = RouteRule(homeDomains: [smith], componentDomains: [])
+        let queue = RelayQueue(
+            store: store, rule: rule, policy: QueuePolicy(), loop: loop,
+            logger: Logger(level: .error, sink: MemorySink()))
+        let recorder = Recorder()
+        queue.carrier = recorder
+        let hop = NextHop(from: jabber, to: .home(smith))
+        recorder.liveHops = [hop]
+        queue.post(.up(hop, .streamManagement))
+        queue.accept(
+            stanza("s1"), from: jabber, to: smith,
+            origin: .link(Upstream(link: LinkID(7), sequence: 1), arrival: .remote))
+        XCTAssertEqual(store.totals.count, 0, "in flight, within hold: memory only")
+
+        queue.stop()
+        XCTAssertFalse(recorder.calls.contains { $0.hasPrefix("bounce") }, "\(recorder.calls)")
+        XCTAssertTrue(recorder.calls.contains("custody link7 1"), "stored: custody confirmed \(recorder.calls)")
+        let reopened = try Store(path: path)
+        XCTAssertEqual(reopened.totals.count, 1)
+        XCTAssertEqual(try reopened.records(forKey: hop.storeKey, limit: 10).count, 1)
+    }
 }
