@@ -130,7 +130,8 @@ final class RelayQueue {
         post(
             .received(
                 IncomingStanza(
-                    id: id, kind: Self.kind(of: stanza), from: from, to: to, bytes: bytes.count, origin: origin)))
+                    id: id, kind: QueuedStanza.kind(of: stanza), from: from, to: to, bytes: bytes.count, origin: origin)
+            ))
     }
 
     func post(_ event: Event) {
@@ -269,7 +270,8 @@ final class RelayQueue {
     private func element(_ id: StanzaID) -> Element? {
         if let held = resident[id] { return held.element }
         do {
-            guard let record = try store.record(RecordID(Int64(id.value))), let element = Self.parse(record.body)
+            guard let record = try store.record(RecordID(Int64(id.value))),
+                let element = QueuedStanza.parse(record.body)
             else {
                 logger.error(
                     "queue.store_failed",
@@ -352,12 +354,13 @@ final class RelayQueue {
     /// A stored row as the engine's record; nil when its bytes are not a stanza.
     private static func record(_ row: StoredRecord, hop: NextHop) -> StanzaRecord? {
         // The kind is the stanza's own (the store's byte says the same; the queue tools read that one).
-        guard StanzaKind.name(ofStoreCode: row.kind) != nil, let element = parse(row.body),
+        guard StanzaKind.name(ofStoreCode: row.kind) != nil, let element = QueuedStanza.parse(row.body),
             let fromJID = try? JID(element[attribute: "from"] ?? ""),
             let toJID = try? JID(element[attribute: "to"] ?? "")
         else { return nil }
         return StanzaRecord(
-            id: StanzaID(UInt64(row.id.rawValue)), kind: kind(of: element), from: hop.from ?? fromJID.domain,
+            id: StanzaID(UInt64(row.id.rawValue)), kind: QueuedStanza.kind(of: element),
+            from: hop.from ?? fromJID.domain,
             to: toJID.domain,
             destination: hop.destination, bytes: row.body.count,
             acceptedAt: WallTime(milliseconds: row.acceptedAt))
@@ -392,41 +395,6 @@ final class RelayQueue {
     }
 
     static var stopDeadline: Duration { .seconds(5) }
-
-    // MARK: Stanzas
-
-    /// How the queue policy treats a stanza (DESIGN.md §5).
-    static func kind(of stanza: Element) -> StanzaKind {
-        let type = stanza[attribute: "type"]
-        if type == "error" { return .error }
-        switch stanza.name {
-        case "iq":
-            return type == "result" ? .iqResponse : .iqRequest
-        case "presence":
-            switch type {
-            case "subscribe", "subscribed", "unsubscribe", "unsubscribed": return .subscription
-            default:
-                return .availability(
-                    PresenceAddresses(from: stanza[attribute: "from"] ?? "", to: stanza[attribute: "to"] ?? ""))
-            }
-        default:
-            return .message
-        }
-    }
-
-    private static let streamOpening = Array(
-        "<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>".utf8)
-
-    /// One stanza from its stored bytes (written by `ElementSerializer.server`, so in `jabber:server`).
-    static func parse(_ bytes: [UInt8]) -> Element? {
-        let parser = XMPPStreamParser()
-        var events = parser.feed(streamOpening)
-        events += parser.feed(bytes)
-        for event in events {
-            if case .element(let element) = event { return element }
-        }
-        return nil
-    }
 
     private static func condition(_ condition: BounceCondition) -> StanzaBounce.Condition {
         switch condition {
