@@ -97,6 +97,49 @@ final class QueueTests: XCTestCase {
         XCTAssertTrue(restarted.lines("stanza.bounced").isEmpty, restarted.log)
     }
 
+    /// At-least-once across crashes: B forwards batches to A (XEP-0198) while A is killed with
+    /// SIGKILL at random moments and restarted, 4 times; A's component is offline throughout, so A
+    /// must keep everything it acknowledged and B must resend everything A did not. When A's
+    /// component finally connects, every message arrives: lost = 0 (duplicates are allowed, counted).
+    func testKillNineAtRandomMomentsLosesNothing() throws {
+        try RelayBinary.skipUnderEmulator("kills at random moments within a few hundred milliseconds")
+        let a = try bed.makeSide("a.example")
+        let b = try bed.makeSide("b.example")
+        let aConfig = configText(a, peers: [b])
+        var relayA = try bed.startRelay(domain: a.domain, aConfig)
+        let relayB = try bed.startRelay(domain: b.domain, configText(b, peers: [a]))
+        let componentB = try bed.component(b)
+        var sent: [String] = []
+        var generator = SystemRandomNumberGenerator()
+        for round in 1...4 {
+            for number in 1...50 {
+                let id = "x\(round * 100 + number)"
+                try componentB.send(message(from: "bob@b.example", to: "alice@a.example", id: id))
+                sent.append(id)
+            }
+            Thread.sleep(forTimeInterval: Double(UInt64.random(in: 0...300, using: &generator)) / 1000)
+            relayA.send(signal: SIGKILL)
+            XCTAssertTrue(eventually(timeout: 10) { !relayA.isRunning }, "kill -9 did not end the relay")
+            relayA = try bed.startRelay(domain: a.domain, aConfig)
+        }
+        let componentA = try LoopbackClient(port: a.componentPort)
+        XCTAssertTrue(try componentA.componentHandshake(domain: a.domain, secret: a.secret).contains("<handshake"))
+        // B retries with backoff (first steps about 2 s, 4 s): everything arrives within half a minute.
+        let deadline = Date().addingTimeInterval(45)
+        var received = Set<String>()
+        while Date() < deadline {
+            _ = try? componentA.waitFor("\u{1}never\u{1}", timeout: 1)
+            received = Set(receivedIDs(componentA, prefix: "x"))
+            if received.count == sent.count { break }
+        }
+        let all = receivedIDs(componentA, prefix: "x")
+        let lost = Set(sent).subtracting(received)
+        print(
+            "kill -9 x4: sent \(sent.count), received \(all.count), lost \(lost.count), duplicates \(all.count - received.count)"
+        )
+        XCTAssertEqual(lost.sorted(), [], "lost after kill -9\n\(relayA.log)\n\(relayB.log)")
+    }
+
     /// A's peer B is down: A's component sends 10 messages, which wait in A's queue. A stops with
     /// SIGTERM (nothing is bounced), B comes up, A starts again and delivers all 10 in order.
     func testQueuedStanzasSurviveARestartAndArriveInOrderWhenThePeerComesBack() throws {
