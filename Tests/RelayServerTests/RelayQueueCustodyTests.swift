@@ -1,6 +1,7 @@
 import EventLoop
 import Foundation
 import RelayLog
+import RelayTestSupport
 import Routing
 import S2S
 import Store
@@ -142,5 +143,56 @@ final class RelayQueueCustodyTests: XCTestCase {
         let reopened = try Store(path: path)
         XCTAssertEqual(reopened.totals.count, 1)
         XCTAssertEqual(try reopened.records(forKey: hop.storeKey, limit: 10).count, 1)
+    }
+    /// The loop's share of storing: `accept` (which hands records to the writer thread) and the
+    /// completion callback (custody confirmations) never wait for the fsync, which runs on the
+    /// writer thread. Prints the longest single loop step while 2,000 stanzas are stored.
+    func testTheLoopNeverWaitsForTheFsync() throws {
+        try RelayBinary.skipUnderEmulator("loop step timings")
+        let loop = Loop()
+        let store = try Store(path: directory + "/queue.db")
+        let rule = RouteRule(homeDomains: [smith], componentDomains: [])
+        let queue = RelayQueue(
+            store: store, rule: rule, policy: QueuePolicy(), loop: loop,
+            logger: Logger(level: .error, sink: MemorySink()))
+        let recorder = Recorder()
+        queue.carrier = recorder
+        let clock = ContinuousClock()
+        var longestAccept = Duration.zero
+        var longestStep = Duration.zero
+        for number in 1...2000 {
+            let started = clock.now
+            queue.accept(
+                stanza("t\(number)"), from: jabber, to: smith,
+                origin: .link(Upstream(link: LinkID(7), sequence: UInt64(number)), arrival: .remote))
+            longestAccept = max(longestAccept, clock.now - started)
+            if number % 50 == 0 {
+                let step = clock.now
+                loop.runOnce(blocking: false)
+                longestStep = max(longestStep, clock.now - step)
+            }
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while store.totals.count < 2000 || recorder.calls.filter({ $0.hasPrefix("custody") }).isEmpty,
+            Date() < deadline
+        {
+            let step = clock.now
+            loop.runOnce(blocking: false)
+            longestStep = max(longestStep, clock.now - step)
+        }
+        while Date() < deadline,
+            recorder.calls.filter({ $0.hasPrefix("custody") }).map({ Int($0.split(separator: " ")[2])! }).reduce(0, +)
+                < 2000
+        {
+            let step = clock.now
+            loop.runOnce(blocking: false)
+            longestStep = max(longestStep, clock.now - step)
+        }
+        print("loop while storing 2000 stanzas: longest accept \(longestAccept), longest loop step \(longestStep)")
+        XCTAssertEqual(
+            recorder.calls.filter { $0.hasPrefix("custody") }.map { Int($0.split(separator: " ")[2])! }.reduce(0, +),
+            2000)
+        XCTAssertLessThan(longestAccept, .milliseconds(50), "accept waited for the disk")
+        queue.stop()
     }
 }
