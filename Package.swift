@@ -31,8 +31,8 @@ let package = Package(
         .target(
             name: "RelayServer",
             dependencies: [
-                "RelayLog", "RelayConfig", "EventLoop", "DNS", "TLS", "Trust", "X509", "XMPPStream", "S2S", "Store",
-                "Routing",
+                "RelayLog", "RelayConfig", "EventLoop", "DNS", "TLS", "Trust", "X509", "XMPPStream", "S2S",
+                "Routing", "Store",
             ]
         ),
         .target(
@@ -67,7 +67,7 @@ let package = Package(
             name: "RelayServerTests",
             dependencies: [
                 "RelayServer", "RelayConfig", "RelayLog", "EventLoop", "Trust", "X509", "TLS", "XMPPStream", "S2S",
-                "Store", "RelayTestSupport",
+                "RelayTestSupport", "Routing", "Store",
             ]
         ),
         .testTarget(

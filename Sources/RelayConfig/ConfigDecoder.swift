@@ -52,10 +52,6 @@ struct ConfigDecoder {
         }
         if let table = root.table("queue") {
             decodeQueue(TableReader(table, name: "queue", diagnostics: diagnostics))
-            warn(
-                .notImplemented, line: table.line,
-                "[queue] is not implemented yet (issue 11): its keys are checked but have no effect; stanzas wait "
-                    + "in memory only while a link comes up and bounce to their sender when it fails")
         }
         if let table = root.table("limits") {
             decodeLimits(TableReader(table, name: "limits", diagnostics: diagnostics))
@@ -331,9 +327,25 @@ struct ConfigDecoder {
     }
 
     private mutating func decodeQueue(_ reader: TableReader) {
+        if let value = duration(reader, "hold", minimum: 0) {
+            if value <= .seconds(20) {
+                config.queue.hold = value
+            } else {
+                // Prosody 13 closes a link whose ack requests wait over 30 s: stay well inside that.
+                invalid(
+                    reader.table["hold"]!.line, "queue.hold must be at most 20s (peers close links whose acks wait 30s)"
+                )
+            }
+        }
         if let value = duration(reader, "max_age", minimum: 60) { config.queue.maxAge = value }
         if let value = duration(reader, "iq_hold", minimum: 1) { config.queue.iqHold = value }
-        if let value = duration(reader, "retry_max", minimum: 1) { config.queue.retryMax = value }
+        if let value = duration(reader, "retry_max", minimum: 1) {
+            config.queue.maxBackoff = value
+            warn(
+                .deprecated, line: reader.table["retry_max"]!.line,
+                "queue.retry_max is now called queue.max_backoff; rename it (the old name still works)")
+        }
+        if let value = duration(reader, "max_backoff", minimum: 1) { config.queue.maxBackoff = value }
         let total = size(reader, "max_bytes", minimum: 65536, example: "\"64M\"")
         let perDomain = size(reader, "max_bytes_per_domain", minimum: 65536, example: "\"16M\"")
         if let total { config.queue.maxBytes = total }

@@ -42,10 +42,17 @@ enum DomainName {
 }
 
 enum DurationNotation {
-    /// `"30s"`, `"15m"`, `"2h"`, `"3d"`.
+    /// `"500ms"`, `"30s"`, `"15m"`, `"2h"`, `"3d"`.
     static func parse(_ text: String) -> Result<Duration, ScalarProblem> {
         let problem = ScalarProblem(
-            "'\(text)' is not a duration; write a whole number and a unit: s, m, h or d (e.g. \"30s\", \"3d\")")
+            "'\(text)' is not a duration; write a whole number and a unit: ms, s, m, h or d (e.g. \"30s\", \"3d\")")
+        if text.hasSuffix("ms") {
+            let digits = text.dropLast(2)
+            guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let value = Int64(digits),
+                value <= Int64.max / 1_000_000
+            else { return .failure(problem) }
+            return .success(.milliseconds(value))
+        }
         guard let unit = text.last, let seconds = multiplier(unit) else { return .failure(problem) }
         let digits = text.dropLast()
         guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
@@ -66,7 +73,8 @@ enum DurationNotation {
 
     /// The shortest exact notation, e.g. `3d`, `90s`.
     static func format(_ duration: Duration) -> String {
-        let seconds = duration.components.seconds
+        let (seconds, attoseconds) = duration.components
+        if attoseconds != 0 { return "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000)ms" }
         for (unit, size) in [("d", Int64(86400)), ("h", 3600), ("m", 60)] where seconds != 0 && seconds % size == 0 {
             return "\(seconds / size)\(unit)"
         }

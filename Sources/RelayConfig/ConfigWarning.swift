@@ -9,6 +9,8 @@ public struct ConfigWarning: Equatable, Sendable, CustomStringConvertible {
 
         /// A key or table the relay accepts but does not act on yet (it says what happens instead).
         public static let notImplemented = Kind("config.not_implemented")
+        /// A key accepted under an old name (the message names the new one).
+        public static let deprecated = Kind("config.deprecated")
         /// A valid setting that weakens security (plaintext off loopback, dialback for all, writable files).
         public static let risky = Kind("config.risky")
         /// A certificate that expires soon (`run` logs these as `tls.cert_expiring`, also daily).

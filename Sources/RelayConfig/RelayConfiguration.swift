@@ -182,12 +182,15 @@ public struct PolicySettings: Equatable, Sendable {
 
 /// `[queue]`
 public struct QueueSettings: Equatable, Sendable {
+    /// How long a stanza sent on a live link may wait for the next hop's acknowledgement before it
+    /// is stored (and custody confirmed upstream from the disk).
+    public var hold = Duration.milliseconds(500)
     /// How long a message waits for its next hop before it bounces.
     public var maxAge = Duration.seconds(3 * 86400)
     /// How long an iq waits before it bounces.
     public var iqHold = Duration.seconds(60)
-    /// The longest pause between two delivery attempts.
-    public var retryMax = Duration.seconds(15 * 60)
+    /// The longest pause between two delivery attempts (`retry_max` is its deprecated name).
+    public var maxBackoff = Duration.seconds(15 * 60)
     /// Bytes the whole queue may hold; beyond, new stanzas are refused with resource-constraint.
     public var maxBytes = 64 * 1024 * 1024
     /// Bytes queued for one destination domain.

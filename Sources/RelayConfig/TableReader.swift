@@ -18,7 +18,7 @@ enum ConfigSchema {
             ("component", ["domain", "secret", "secret_file"]),
             ("peer", ["domain", "pin", "pins", "allow_dialback", "server"]),
             ("policy", ["require", "allow_dialback"]),
-            ("queue", ["max_age", "iq_hold", "retry_max", "max_bytes", "max_bytes_per_domain"]),
+            ("queue", ["hold", "max_age", "iq_hold", "max_backoff", "retry_max", "max_bytes", "max_bytes_per_domain"]),
             (
                 "limits",
                 [

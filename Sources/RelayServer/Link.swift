@@ -9,8 +9,13 @@ import XMPPStream
 protocol LinkOwner: AnyObject {
     func linkUp(_ link: Link, _ info: LinkInfo)
     func pairAuthenticated(_ link: Link, _ pair: DomainPair)
-    /// An accepted stanza; the owner has custody once this returns.
+    /// An inbound link answered the peer's XEP-0198 `<enable/>` (after the batch that wrote `<enabled/>`).
+    func streamManagementEnabled(_ link: Link)
+    /// An accepted stanza, the link's next in delivery order. The owner confirms custody later, in
+    /// that order, with `Link.custodyTaken(_:)` (once stored or acknowledged by the next hop).
     func deliver(_ link: Link, _ stanza: Element, from: JID, to: JID)
+    /// The peer confirmed (XEP-0198) the first `count` stanzas sent on this link and not yet confirmed.
+    func acknowledged(_ link: Link, count: Int)
     /// Stanzas the link could not (or did not provably) hand to its peer.
     func returnUnacked(_ link: Link, _ stanzas: [Element])
     /// XEP-0220 receiving role: ask the authoritative server of `request.originating`; answer
@@ -127,7 +132,7 @@ final class Link: OutputGauge {
         connection.onEndOfInput = { [weak self] in self?.endOfInput() }
         connection.onError = { [weak self] error in self?.lose("connection error: \(error.message)") }
         output.register(self)
-        if output.isOverGlobalCap { connection.isReading = false }
+        if output.pausesReading { connection.isReading = false }
     }
 
     /// The connection is up: let the engine begin.
@@ -142,6 +147,19 @@ final class Link: OutputGauge {
             return
         }
         perform(engine.handle(.send(stanza)))
+    }
+
+    /// The relay holds `count` more of the stanzas this link delivered (in delivery order): XEP-0198
+    /// may acknowledge them to the peer.
+    func custodyTaken(_ count: Int) {
+        guard !isClosed, count > 0 else { return }
+        perform(engine.custodyTaken(count))
+    }
+
+    /// Asks the peer now to confirm what was sent (XEP-0198 `<r/>`).
+    func requestAck() {
+        guard !isClosed else { return }
+        perform(engine.requestAck())
     }
 
     /// Dialback verifying role (a verify-only outbound link): ask the peer about a key.
@@ -329,6 +347,10 @@ final class Link: OutputGauge {
         case .send(let element):
             do {
                 write(try serializer.serialize(element))
+                if direction == .inbound && element.name == "enabled" && element.namespace == "urn:xmpp:sm:3" {
+                    // The peer's stream is up once it reads this: only now may stanzas go to it.
+                    afterBatch.append { [unowned self] in self.owner?.streamManagementEnabled(self) }
+                }
             } catch {
                 // Parsed input always serializes; if it ever does not, end the link rather than lose it silently.
                 closeReason = closeReason ?? "cannot serialize <\(element.name)/>: \(error)"
@@ -377,9 +399,8 @@ final class Link: OutputGauge {
             downReason = reason
         case .deliver(let stanza, let from, let to):
             owner?.deliver(self, stanza, from: from, to: to)
-            perform(engine.custodyTaken())
-        case .acknowledged:
-            break
+        case .acknowledged(let stanzas):
+            owner?.acknowledged(self, count: stanzas.count)
         case .returnUnacked(let stanzas):
             unackedInBatch += stanzas.count
             owner?.returnUnacked(self, stanzas)
@@ -479,7 +500,7 @@ final class Link: OutputGauge {
 
     private func updateReading() {
         guard !isClosed else { return }
-        connection?.isReading = !outputOverMark && blockers.isEmpty && !output.isOverGlobalCap
+        connection?.isReading = !outputOverMark && blockers.isEmpty && !output.pausesReading
     }
 
     /// Stop reading until `blocker`'s backlog drains: our peer's stanzas are what fill it.

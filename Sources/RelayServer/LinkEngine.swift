@@ -109,14 +109,30 @@ enum LinkEngine {
         return actions
     }
 
-    mutating func custodyTaken() -> [Action] {
+    mutating func custodyTaken(_ count: Int) -> [Action] {
         switch self {
         case .outbound(var engine):
-            let actions = engine.custodyTaken()
+            let actions = engine.custodyTaken(count)
             self = .outbound(engine)
             return actions
         case .inbound(var engine):
-            let actions = engine.custodyTaken()
+            let actions = engine.custodyTaken(count)
+            self = .inbound(engine)
+            return actions
+        case .component:
+            return []
+        }
+    }
+
+    /// XEP-0198 `<r/>` now, if anything sent is unconfirmed.
+    mutating func requestAck() -> [Action] {
+        switch self {
+        case .outbound(var engine):
+            let actions = engine.requestAck()
+            self = .outbound(engine)
+            return actions
+        case .inbound(var engine):
+            let actions = engine.requestAck()
             self = .inbound(engine)
             return actions
         case .component:
@@ -177,6 +193,12 @@ enum LinkEngine {
     /// An outbound link whose peer ended the stream during our SASL EXTERNAL (see `OutboundStream`).
     var saslExternalCutOff: Bool {
         if case .outbound(let engine) = self { return engine.externalCutOff }
+        return false
+    }
+
+    /// An inbound link that offers XEP-0198: its peer's stream is up only after `<enabled/>`.
+    var offersStreamManagement: Bool {
+        if case .inbound(let engine) = self { return engine.configuration.settings.streamManagement }
         return false
     }
 

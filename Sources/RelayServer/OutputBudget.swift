@@ -68,6 +68,26 @@ final class OutputBudget {
         writeStall = limits.writeStall
     }
 
+    /// Stanza bytes handed to the store and not yet committed are over `storeBacklogCap`: every
+    /// link stops reading until half of it is committed (the disk is the bottleneck; reading on would
+    /// only pile stanzas up in memory). Commits do not wait for any link, so this always ends.
+    private(set) var isStoreBacklogged = false
+    static var storeBacklogCap: Int { 128 * 1024 }
+
+    /// Whether every link stops reading now (global output cap, or the store's backlog).
+    var pausesReading: Bool { isOverGlobalCap || isStoreBacklogged }
+
+    /// The store's uncommitted bytes are now `bytes`.
+    func storeBacklog(_ bytes: Int) {
+        if !isStoreBacklogged, bytes > Self.storeBacklogCap {
+            isStoreBacklogged = true
+            notifyAll()
+        } else if isStoreBacklogged, bytes <= Self.storeBacklogCap / 2 {
+            isStoreBacklogged = false
+            notifyAll()
+        }
+    }
+
     func register(_ gauge: OutputGauge) { gauges[ObjectIdentifier(gauge)] = Weak(gauge: gauge) }
 
     func unregister(_ gauge: OutputGauge) { gauges[ObjectIdentifier(gauge)] = nil }

@@ -2,6 +2,8 @@ import DNS
 import EventLoop
 import RelayConfig
 import RelayLog
+import Routing
+import Store
 import TLS
 
 #if canImport(Glibc)
@@ -34,6 +36,8 @@ public final class RelayDaemon {
     private var expiryTimer: Cancellable?
     /// Links, routes and limits; nil until a local domain is configured (nothing to serve).
     private var router: Router?
+    /// The durable queue (`<state_dir>/queue.db`), opened and rebuilt at start.
+    private var queue: RelayQueue?
     private let listeners = ListenerSet()
     /// The queue store's one-writer lock, held while the relay runs (the `queue` tools then go
     /// through `control` instead of opening the store).
@@ -81,6 +85,10 @@ public final class RelayDaemon {
         try startControl()
         resolver = try ResolverSetup.start(loop: loop, config: configuration)
         let setup = try LinkSetup(configuration: configuration, serverTLS: tlsServer)
+        guard let store = checked.store else { throw StartFailure("the queue database could not be opened") }
+        let queue = RelayQueue(
+            store: store, rule: setup.routeRule, policy: Self.policy(configuration.queue), loop: loop, logger: logger)
+        self.queue = queue
         _ = try bringUpListeners(setup, strict: true)
         watches = [
             loop.watchSignal(SIGTERM) { [unowned self] in self.shutDown(signal: "TERM") },
@@ -125,6 +133,14 @@ public final class RelayDaemon {
                 ])
         }
         logWarnings(checked.warnings)
+        do {
+            let restored = try queue.restore()
+            if restored > 0 {
+                logger.info("queue.restored", [("count", String(restored)), ("path", store.path)])
+            }
+        } catch {
+            throw StartFailure("queue: cannot read \(store.path): \(error.message)")
+        }
         scheduleStats()
         checkCertificateExpiry()
         expiryTimer = loop.scheduleRepeating(every: .seconds(86_400)) { [unowned self] in
@@ -159,6 +175,9 @@ public final class RelayDaemon {
         control = nil
         statsSignal = nil
         listeners.closeAll()
+        // Stopped by the router's shutdown; without a router nothing was queued, but the writer ends here.
+        queue?.stop()
+        queue = nil
         router = nil
         resolver = nil
         // Last: whatever holds the store has let it go (a tool may open it from now on).
@@ -169,8 +188,8 @@ public final class RelayDaemon {
     /// reload) and the listeners follow `setup`'s `[listen]`; s2s listeners only with a certificate.
     private func bringUpListeners(_ setup: LinkSetup, strict: Bool) throws(StartFailure) -> ListenerSet.Changes {
         let config = setup.configuration
-        if router == nil && setup.hasLocalDomains {
-            router = Router(loop: loop, logger: logger, setup: setup, resolver: resolver)
+        if router == nil && setup.hasLocalDomains, let queue {
+            router = Router(loop: loop, logger: logger, setup: setup, resolver: resolver, queue: queue)
         }
         if setup.hasLocalDomains && setup.serverTLS == nil && !(config.listen.s2s + config.listen.s2sDirectTLS).isEmpty
         {
@@ -315,6 +334,12 @@ public final class RelayDaemon {
                 ("output_bytes", String(router.output.total)), ("dialback_waiters", String(router.dialbackWaiterCount)),
             ]
         }
+        if let queue {
+            fields += [
+                ("queued", String(queue.stored.count)), ("queued_bytes", String(queue.stored.bytes)),
+                ("oldest_s", String(queue.oldestAge())), ("store_writes", String(queue.storeWrites)),
+            ]
+        }
         if let startedAt {
             fields.append(("uptime_s", String((loop.now - startedAt).components.seconds)))
         }
@@ -325,6 +350,13 @@ public final class RelayDaemon {
             fields += [("rss_kb", String(memory.residentKiB)), ("rss_anon_kb", String(memory.anonymousKiB))]
         }
         logger.info("stats", fields)
+    }
+
+    /// `[queue]` as the routing engine takes it.
+    static func policy(_ settings: QueueSettings) -> QueuePolicy {
+        QueuePolicy(
+            hold: settings.hold, maxAge: settings.maxAge, iqHold: settings.iqHold, maxBackoff: settings.maxBackoff,
+            maxBytes: settings.maxBytes, maxBytesPerDomain: settings.maxBytesPerDomain)
     }
 
     private func listenSummary() -> String {

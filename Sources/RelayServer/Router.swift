@@ -1,51 +1,62 @@
 import DNS
 import EventLoop
 import RelayLog
+import Routing
 import S2S
 import TLS
 import Trust
 import XMPPStream
 
-/// Routes stanzas between component links and s2s links, in memory: a stanza to a connected
-/// component's domain goes to it; one from a component to a remote domain goes out over the
-/// authenticated outbound link for (local, remote), connected on demand (`[[peer]] server`, else
-/// the DNS plan, targets in order) and held while it comes up, unless the remote domain's own
-/// inbound link negotiated XEP-0288 (bidi): then that link is the way out and nothing is dialed
-/// (a friend's relay behind NAT gets its replies). Remote → remote is refused.
-/// Failures bounce RFC 6120 §8.3.3 errors to the sender; error stanzas are never bounced.
-final class Router: LinkOwner {
+/// Wires links to the durable queue (`RelayQueue`, which runs the pure `RoutingEngine`): every
+/// stanza a link delivers goes to the queue, and the queue's actions come back here as sends on the
+/// live link of a hop, ack requests, custody confirmations to upstream links, dials and bounces.
+/// A hop's way out is the authenticated outbound link for (local, remote), connected when the queue
+/// asks (`[[peer]] server`, else the DNS plan, targets in order), or the remote domain's own inbound
+/// link when it negotiated XEP-0288 (bidi: a friend's relay behind NAT gets its replies), or a
+/// connected component. Remote → remote is refused. Bounces are RFC 6120 §8.3.3 errors to the
+/// sender; error stanzas are never bounced.
+final class Router: LinkOwner, QueueCarrier {
     let loop: Loop
-    private let logger: Logger
+    let logger: Logger
     let log: LinkLog
     private(set) var setup: LinkSetup
     /// Replaced when a reload names another CA bundle; each link keeps the one it started with.
     private(set) var trust: PeerTrust
-    private let planner: ConnectionPlanner?
+    let planner: ConnectionPlanner?
     let limits: ConnectionLimits
     let output: OutputBudget
     private var nextID = 0
     /// Every link whose stream is not over yet.
     private var links: [Int: Link] = [:]
     private var components: [DomainName: Link] = [:]
-    private(set) var outbound: [DomainPair: OutboundRoute] = [:]
+    var outbound: [DomainPair: OutboundRoute] = [:]
     /// XEP-0288 inbound links that carry (local → remote), registered when a pair authenticates on
     /// them, so routing a stanza is a lookup, never a walk over every link.
     private var bidiWays: [DomainPair: Link] = [:]
     /// XEP-0220 verifying links, by (receiving, originating), and the inbound links waiting for answers.
-    private var verifyRoutes: [DomainPair: OutboundRoute] = [:]
+    var verifyRoutes: [DomainPair: OutboundRoute] = [:]
     private var dialbackWaiters: [DialbackVerification: [Link]] = [:]
-    private var stopping: (() -> Void)?
+    let queue: RelayQueue
+    /// The live link each hop's stanzas go out on (what the queue was told is `up`).
+    private var hopWays: [NextHop: Link] = [:]
+    /// How each hop in `hopWays` was reported to confirm delivery.
+    private var hopAcks: [NextHop: NextHopAcks] = [:]
+    /// Hops the queue asked to `connect` and that are neither up nor reported failed yet.
+    private var asked: Set<NextHop> = []
+    /// Stanzas each link delivered so far (custody is confirmed upstream in this order).
+    private var delivered: [Int: UInt64] = [:]
+    /// Per XEP-0198 link, the hop of each stanza sent and not yet acknowledged, in send order.
+    private var sentHops: [Int: HopFIFO] = [:]
+    private(set) var stopping: (() -> Void)?
     private var stanzasRelayed = 0
     private var stanzasBounced = 0
     /// Socket bytes of links already closed; open links count their own.
     private var closedBytesIn = 0
     private var closedBytesOut = 0
 
-    /// How long one TCP connect may take before the next address is tried.
-    static var connectTimeout: Duration { .seconds(10) }
-
-    init(loop: Loop, logger: Logger, setup: LinkSetup, resolver: (any DNSQuerying)?) {
+    init(loop: Loop, logger: Logger, setup: LinkSetup, resolver: (any DNSQuerying)?, queue: RelayQueue) {
         self.loop = loop
+        self.queue = queue
         self.logger = logger
         self.log = LinkLog(logger: logger)
         self.setup = setup
@@ -59,6 +70,7 @@ final class Router: LinkOwner {
             perIP: setup.configuration.limits.connectionsPerIP, maxLinks: setup.configuration.limits.maxLinks,
             logger: logger, clock: { loop.unixSeconds })
         output = OutputBudget(setup.configuration.limits, loop: loop, logger: logger)
+        queue.carrier = self
     }
 
     /// Pins and `[policy] require` follow the configuration in force (a reload swaps `setup`).
@@ -84,6 +96,7 @@ final class Router: LinkOwner {
         fresh.keepDialbackSecret(of: setup)
         setup = fresh
         pinsSource.setup = fresh
+        queue.updateRule(fresh.routeRule)
         limits.perIP = fresh.configuration.limits.connectionsPerIP
         limits.maxLinks = fresh.configuration.limits.maxLinks
         output.configure(fresh.configuration.limits)
@@ -148,7 +161,9 @@ final class Router: LinkOwner {
             traffic.bytesIn += link.bytesIn
             traffic.bytesOut += link.bytesOut
         }
-        for route in outbound.values { traffic.held += route.pending.count }
+        traffic.held = queue.count
+        traffic.heldBytes = queue.bytes
+        traffic.storeWrites = queue.storeWrites
         return traffic
     }
 
@@ -189,7 +204,7 @@ final class Router: LinkOwner {
         link.start()
     }
 
-    private func makeLink(engine: LinkEngine, connection: TCPConnection, tls: Link.TLSSetup?, target: PlanTarget?)
+    func makeLink(engine: LinkEngine, connection: TCPConnection, tls: Link.TLSSetup?, target: PlanTarget?)
         -> Link
     {
         nextID += 1
@@ -204,65 +219,96 @@ final class Router: LinkOwner {
 
     func linkUp(_ link: Link, _ info: LinkInfo) {
         registerBidiWays(of: link)
-        guard link.direction == .outbound, let route = route(of: link) else { return }
-        route.isUp = true
-        let held = route.pending
-        route.pending = []
-        for stanza in held { link.send(stanza) }
+        switch link.direction {
+        case .outbound:
+            guard let route = route(of: link) else { return }
+            route.isUp = true
+            wayUp(hop(for: route.pair), link)
+        case .component:
+            if let domain = link.engine.componentDomain {
+                wayUp(NextHop(destination: .component(domain), from: nil), link)
+            }
+        case .inbound:
+            break
+        }
     }
 
-    func pairAuthenticated(_ link: Link, _ pair: DomainPair) { registerBidiWays(of: link) }
+    func pairAuthenticated(_ link: Link, _ pair: DomainPair) {
+        registerBidiWays(of: link)
+        // The peer is reachable again: hops to it retry now instead of waiting out their backoff.
+        if link.direction == .inbound { queue.post(.inboundAuthenticated(pair.remote)) }
+    }
+
+    func streamManagementEnabled(_ link: Link) { registerBidiWays(of: link) }
 
     /// Where a bidi link (XEP-0288) carries an authenticated pair, it is that pair's way out (the
-    /// first such link wins; another takes over when it closes).
+    /// first such link wins; another takes over when it closes). It carries stanzas only once the
+    /// peer's stream is up: after `<enabled/>` where XEP-0198 is offered (the peer may be waiting
+    /// for it, and a stanza before it ends the stream).
     private func registerBidiWays(of link: Link) {
         guard link.direction == .inbound, !link.isClosed else { return }
         for pair in link.engine.authenticatedPairs where bidiWays[pair] == nil && link.engine.carriesOutbound(pair) {
             bidiWays[pair] = link
         }
+        guard isReadyBidiWay(link) else { return }
+        for pair in link.engine.authenticatedPairs where bidiWays[pair] === link { wayUp(hop(for: pair), link) }
     }
 
-    /// Where an accepted stanza went, for `stanza.routed`.
-    enum Routed {
-        case sent(Link)
-        case held
-        case bounced
+    private func isReadyBidiWay(_ link: Link) -> Bool {
+        !link.engine.offersStreamManagement || link.engine.streamManagementEnabled
+    }
+
+    /// The hop of stanzas from `pair.local` to `pair.remote` over s2s (a `[[home]]` domain or a remote one).
+    private func hop(for pair: DomainPair) -> NextHop {
+        NextHop(from: pair.local, to: setup.isHomeDomain(pair.remote) ? .home(pair.remote) : .remote(pair.remote))
+    }
+
+    /// `link` can carry `hop` now: the queue is told once (a second way waits as the spare).
+    private func wayUp(_ hop: NextHop, _ link: Link) {
+        guard hopWays[hop] == nil, !link.isClosed else { return }
+        hopWays[hop] = link
+        asked.remove(hop)
+        let acks: NextHopAcks = link.engine.streamManagementEnabled ? .streamManagement : .none
+        hopAcks[hop] = acks
+        queue.post(.up(hop, acks))
+    }
+
+    /// Another live link that can carry `hop` (the outbound link, a bidi link, the component), if any.
+    private func spareWay(for hop: NextHop) -> Link? {
+        switch hop.destination {
+        case .component(let domain):
+            guard let link = components[domain], !link.isClosed, link.info != nil else { return nil }
+            return link
+        case .home(let domain), .remote(let domain):
+            guard let from = hop.from else { return nil }
+            let pair = DomainPair(local: from, remote: domain)
+            if let route = outbound[pair], route.isUp, let link = route.link, !link.isClosed { return link }
+            if let way = bidiWays[pair], !way.isClosed, way.engine.carriesOutbound(pair), isReadyBidiWay(way) {
+                return way
+            }
+            return nil
+        }
     }
 
     func deliver(_ link: Link, _ stanza: Element, from: JID, to: JID) {
         stanzasRelayed += 1
-        let routed: Routed
-        switch setup.routeRule.decide(arrival: arrival(of: link), from: from.domain, to: to.domain) {
-        case .deliver(.component):
-            routed = deliverToComponent(stanza, to: to)
-        case .deliver(.home(let domain)), .deliver(.remote(let domain)):
-            // A home domain's server is found by its [[home]] entry, a remote one by DNS (findAddresses).
-            routed = routeOut(stanza, pair: DomainPair(local: from.domain, remote: domain))
-        case .refuse(.notAllowed, let why):
-            bounce(stanza, .notAllowed, text: why, reason: why, link: link)
-            return
-        case .refuse(.invalidFrom, let why):
-            // The engines refuse such senders before any stanza; never bounce to a forged sender.
-            logger.warn(
-                "stanza.refused",
-                [
-                    ("link", String(link.id)), ("condition", "invalid-from"), ("kind", stanza.name),
-                    ("from", from.domain.value), ("to", to.domain.value), ("reason", why),
-                ])
-            return
-        }
+        let sequence = (delivered[link.id] ?? 0) + 1
+        delivered[link.id] = sequence
+        let upstream = Upstream(link: LinkID(UInt64(link.id)), sequence: sequence)
+        queue.accept(stanza, from: from.domain, to: to.domain, origin: .link(upstream, arrival: arrival(of: link)))
         // The hot path: with debug off this is one inlined level compare, nothing else.
-        if logger.isEnabled(.debug) { logRouted(stanza, from: from, to: to, link: link, routed) }
+        if logger.isEnabled(.debug) { logRouted(stanza, from: from, to: to, link: link) }
     }
 
-    /// `stanza.routed` (debug). Nothing is logged when it bounced (`stanza.bounced` says so).
-    private func logRouted(_ stanza: Element, from: JID, to: JID, link: Link, _ routed: Routed) {
-        let out: String
-        switch routed {
-        case .sent(let outLink): out = String(outLink.id)
-        case .held: out = "held"
-        case .bounced: return
+    /// `stanza.routed` (debug): where the stanza went (the hop's live link), or `held`. Nothing is
+    /// logged when it was refused (`stanza.bounced` or `stanza.refused` says so).
+    private func logRouted(_ stanza: Element, from: JID, to: JID, link: Link) {
+        let hop: NextHop
+        switch setup.routeRule.decide(arrival: arrival(of: link), from: from.domain, to: to.domain) {
+        case .deliver(let destination): hop = NextHop(from: from.domain, to: destination)
+        case .refuse: return
         }
+        let out = hopWays[hop].map { String($0.id) } ?? "held"
         let bytes = (try? ElementSerializer.server.serialize(stanza).count).map { String($0) } ?? "-"
         logger.debug(
             "stanza.routed",
@@ -272,32 +318,32 @@ final class Router: LinkOwner {
             ])
     }
 
+    func acknowledged(_ link: Link, count: Int) {
+        guard var sent = sentHops[link.id] else { return }
+        // One link may carry several hops (bidi): each hop learns how many of its own were confirmed.
+        var counts: [(NextHop, Int)] = []
+        for _ in 0..<count {
+            guard let entry = sent.popFront() else { break }
+            guard entry.counted else { continue }
+            let hop = entry.hop
+            if let last = counts.last, last.0 == hop {
+                counts[counts.count - 1].1 += 1
+            } else {
+                counts.append((hop, 1))
+            }
+        }
+        sentHops[link.id] = sent
+        for (hop, confirmed) in counts where hopWays[hop] === link && hopAcks[hop] == .streamManagement {
+            queue.post(.acknowledged(hop, count: confirmed))
+        }
+    }
+
     func returnUnacked(_ link: Link, _ stanzas: [Element]) {
-        if link.direction == .component {
-            let why = "the component disconnected"
-            for stanza in stanzas { bounce(stanza, .serviceUnavailable, text: why, reason: why, link: link) }
-            return
-        }
-        if link.direction == .inbound, stopping == nil {
-            // They went out over the peer's XEP-0288 link, which is gone: the next way out is a dial
-            // (or another bidi link). The link no longer carries anything, so this cannot loop.
-            for stanza in stanzas { routeAgain(stanza) }
-            return
-        }
-        // Sent but not acknowledged when the link ended: try once more over a fresh link (at least
-        // once: the peer may see a duplicate); a second failure bounces.
-        guard link.direction == .outbound, stopping == nil, let route = route(of: link), !route.isRetry else {
-            let why = "the link to \(link.remoteName) went down"
-            for stanza in stanzas { bounce(stanza, .remoteServerTimeout, text: why, reason: why, link: link) }
-            return
-        }
-        outbound[route.pair] = nil
-        let fresh = OutboundRoute(pair: route.pair)
-        fresh.isRetry = true
-        fresh.pending = stanzas + route.pending
-        route.pending = []
-        outbound[route.pair] = fresh
-        findAddresses(fresh)
+        // The queue still holds every stanza it sent on a link with acknowledgements: `linkClosed`
+        // reports the hop down and the queue sends them again. A link still open that hands a stanza
+        // straight back cannot carry its hop after all: end it, so the queue learns the hop is down.
+        guard !link.isClosed, hopWays.values.contains(where: { $0 === link }) else { return }
+        link.close(StreamError(.undefinedCondition, "the link refused a stanza the relay routed to it"))
     }
 
     func claimComponent(_ link: Link, _ domain: DomainName) -> Bool {
@@ -328,22 +374,26 @@ final class Router: LinkOwner {
                     break
                 } else if !wasUp {
                     fail(route, .remoteServerTimeout, "\(route.pair.remote): \(reason)")
-                } else {
-                    let why = "the link to \(route.pair.remote) went down"
-                    for stanza in route.pending {
-                        bounce(stanza, .remoteServerTimeout, text: why, reason: why, link: link)
-                    }
                 }
             }
         case .inbound:
             forgetDialbackWaiter(link)
         }
+        sentHops[link.id] = nil
+        if delivered.removeValue(forKey: link.id) != nil { queue.post(.upstreamClosed(LinkID(UInt64(link.id)))) }
+        // Its hops are down; a spare way (the outbound link beside a bidi one) takes over at once.
+        for (hop, way) in hopWays.sorted(by: { $0.key.description < $1.key.description }) where way === link {
+            hopWays[hop] = nil
+            hopAcks[hop] = nil
+            queue.post(.down(hop, reason: "the link to \(hop.domain) went down: \(reason)"))
+            if let spare = spareWay(for: hop) { wayUp(hop, spare) }
+        }
         if let done = stopping, links.isEmpty { done() }
     }
 
-    /// Reconnects `route` to the same address without SASL EXTERNAL (its held stanzas wait);
+    /// Reconnects `route` to the same address without SASL EXTERNAL (the queue waits);
     /// false when it already did or the relay is stopping.
-    private func retryByDialback(_ route: OutboundRoute, reason: String) -> Bool {
+    func retryByDialback(_ route: OutboundRoute, reason: String) -> Bool {
         guard stopping == nil, !route.skipsExternal, let candidate = route.connected else { return false }
         route.skipsExternal = true
         route.failures.append("\(candidate.address): \(reason)")
@@ -358,171 +408,86 @@ final class Router: LinkOwner {
         outbound.values.first { $0.link === link }
     }
 
-    // MARK: Routing
+    // MARK: QueueCarrier
 
-    @discardableResult
-    private func deliverToComponent(_ stanza: Element, to: JID) -> Routed {
-        guard let link = components[to.domain], !link.isClosed else {
-            let why = "\(to.domain) is not connected"
-            bounce(stanza, .serviceUnavailable, text: why, reason: why, link: nil)
-            return .bounced
-        }
+    func send(_ stanza: Element, on hop: NextHop, confirmed: Bool, source: LinkID?) -> Bool {
+        guard let link = hopWays[hop], !link.isClosed else { return false }
+        // Mirrors the link engine's own list of unacknowledged stanzas, so an `<a h/>` maps to hops.
+        let acknowledging = link.engine.streamManagementEnabled
+        if acknowledging { sentHops[link.id, default: HopFIFO()].append(.init(hop: hop, counted: confirmed)) }
+        // Output this causes is charged to the link the stanza came from (even when it goes out after
+        // a commit, outside that link's read): a hop that does not read stops its senders.
+        let outer = output.reading
+        if let source, let upstream = links[Int(source.value)] { output.reading = upstream }
         link.send(stanza)
-        return .sent(link)
+        output.reading = outer
+        if acknowledging, !confirmed, hopAcks[hop] == NextHopAcks.none {
+            // The peer enabled XEP-0198 after the link came up (an inbound bidi link): from now on the
+            // hop confirms, so its stanzas need not be stored first.
+            hopAcks[hop] = .streamManagement
+            queue.post(.down(hop, reason: "stream management came on"))
+            queue.post(.up(hop, .streamManagement))
+        }
+        return true
     }
 
-    @discardableResult
-    private func routeOut(_ stanza: Element, pair: DomainPair) -> Routed {
-        if let route = outbound[pair], route.isUp, let link = route.link {
-            link.send(stanza)
-            return .sent(link)
-        }
-        if let way = bidiWays[pair], !way.isClosed, way.engine.carriesOutbound(pair) {
-            way.send(stanza)
-            return .sent(way)
-        }
-        if let route = outbound[pair] {
-            route.pending.append(stanza)
-            return .held
-        }
-        guard stopping == nil else {
-            let why = "the relay is stopping"
-            bounce(stanza, .remoteServerTimeout, text: why, reason: why, link: nil)
-            return .bounced
-        }
-        let route = OutboundRoute(pair: pair)
-        route.pending = [stanza]
-        outbound[pair] = route
-        findAddresses(route)
-        return .held
+    func storeBacklogChanged(_ bytes: Int) { output.storeBacklog(bytes) }
+
+    func requestAck(on hop: NextHop) {
+        hopWays[hop]?.requestAck()
     }
 
-    /// A stanza from a local domain that an inbound bidi link handed back: routed once more.
-    private func routeAgain(_ stanza: Element) {
-        // Always parses: the engine sends only stanzas whose addresses it checked.
-        guard let from = try? JID(stanza[attribute: "from"] ?? ""), let to = try? JID(stanza[attribute: "to"] ?? "")
-        else { return }
-        routeOut(stanza, pair: DomainPair(local: from.domain, remote: to.domain))
+    func custodyTaken(_ link: LinkID, count: Int) {
+        links[Int(link.value)]?.custodyTaken(count)
     }
 
-    /// DNS for a route: the plan of the remote domain, or the addresses of its `[[peer]] server`.
-    /// A lookup that failed (SERVFAIL, timeout, the `[dns] timeout` deadline) is `remote-server-timeout`
-    /// (wait), never `remote-server-not-found`; the failed route is forgotten, so the next stanza
-    /// makes a fresh plan (until the durable queue retries by itself).
-    private func findAddresses(_ route: OutboundRoute) {
-        let remote = route.pair.remote.value
-        // A home domain is reached at its [[home]] server only, never through DNS for the domain.
-        let server = setup.home(route.pair.remote)?.server ?? setup.peer(remote)?.server
-        if let server, let address = SocketAddress(ipAddress: server.host, port: server.port) {
-            route.candidates = [OutboundRoute.Candidate(address: address, directTLS: false, target: nil)]
-            connectNext(route)
+    func connect(_ hop: NextHop) {
+        if let way = spareWay(for: hop) {
+            wayUp(hop, way)
             return
         }
-        guard let planner else {
-            fail(route, .remoteServerTimeout, "no DNS resolver is running to find \(server?.host ?? remote)")
-            return
-        }
-        let planned: (ConnectionPlan) -> Void = { [weak self, weak route] plan in
-            guard let self, let route, self.isCurrent(route) else { return }
-            switch plan.verdict {
-            case .notFound(let reason):
-                self.fail(route, .remoteServerNotFound, "\(remote): \(reason)")
-            case .retryLater(let reason):
-                self.fail(route, .remoteServerTimeout, "\(remote): \(reason)")
-            case .connect:
-                for target in plan.usableTargets {
-                    for ip in target.addresses {
-                        guard let address = SocketAddress(ipBytes: ip.bytes, port: target.port) else { continue }
-                        // A configured server is authenticated by its pins, never by DANE.
-                        route.candidates.append(
-                            OutboundRoute.Candidate(
-                                address: address, directTLS: target.directTLS, target: server == nil ? target : nil))
-                    }
-                }
-                guard !route.candidates.isEmpty else {
-                    self.fail(route, .remoteServerNotFound, "\(remote) has no usable address")
-                    return
-                }
-                self.connectNext(route)
-            }
-        }
-        if let server {
-            planner.planServer(server.host, port: server.port, completion: planned)
-        } else {
-            planner.plan(remote, completion: planned)
-        }
-    }
-
-    private func connectNext(_ route: OutboundRoute) {
-        guard !route.candidates.isEmpty else {
-            // RFC 6120 §8.3.3.17: resolved, but no stream: the sender may try again later.
-            let tried = route.failures.joined(separator: "; ")
-            fail(route, .remoteServerTimeout, "nothing answers for \(route.pair.remote) (\(tried))")
-            return
-        }
-        let candidate = route.candidates.removeFirst()
-        route.connector = TCPConnector(loop: loop, to: candidate.address, timeout: Self.connectTimeout) {
-            [weak self, weak route] result in
-            guard let self, let route else { return }
-            route.connector = nil
-            guard self.isCurrent(route) else {
-                if case .success(let connection) = result { connection.close() }
+        asked.insert(hop)
+        switch hop.destination {
+        case .component(let domain):
+            attemptFailed(hop, reason: "the component \(domain) is not connected", unreachable: false)
+        case .home(let domain), .remote(let domain):
+            guard let from = hop.from else { return }
+            guard stopping == nil else {
+                attemptFailed(hop, reason: "the relay is stopping", unreachable: false)
                 return
             }
-            switch result {
-            case .failure(let error):
-                route.failures.append("\(candidate.address): \(error.message)")
-                self.logger.debug(
-                    "link.connect_failed",
-                    [
-                        ("remote", route.pair.remote.value), ("addr", candidate.address.description),
-                        ("reason", error.message),
-                    ])
-                self.connectNext(route)
-            case .success(let connection):
-                self.connected(connection, route: route, candidate: candidate)
-            }
+            let pair = DomainPair(local: from, remote: domain)
+            guard outbound[pair] == nil else { return }  // a dial is under way; it reports
+            let route = OutboundRoute(pair: pair)
+            outbound[pair] = route
+            findAddresses(route)
         }
     }
 
-    private func connected(_ connection: TCPConnection, route: OutboundRoute, candidate: OutboundRoute.Candidate) {
-        guard limits.admitOutbound() else {
-            connection.close()
-            fail(route, .remoteServerTimeout, "the relay's max_links limit is reached")
-            return
-        }
-        let home = setup.home(route.pair.remote)
-        var tls: Link.TLSSetup? = nil
-        if home?.plaintextLoopback != true {
-            do {
-                let context = try setup.clientTLS(for: route.pair.local)
-                tls = Link.TLSSetup(context: context, serverName: route.pair.remote.value)
-            } catch {
-                limits.release(nil)
-                connection.close()
-                fail(route, .remoteServerTimeout, "cannot set up TLS: \(error)")
-                return
-            }
-        }
-        route.connected = candidate
-        let engine: OutboundStream
-        if let home {
-            engine = setup.outboundHome(pair: route.pair, home: home)
-        } else {
-            engine = setup.outbound(
-                pair: route.pair, directTLS: candidate.directTLS, authenticates: !route.verifiesOnly,
-                external: !route.skipsExternal)
-        }
-        let link = makeLink(engine: .outbound(engine), connection: connection, tls: tls, target: candidate.target)
-        route.link = link
-        link.start()
-        let questions = route.verifications
-        route.verifications = []
-        for request in questions { link.verify(request) }
+    /// The attempt the queue asked for failed (a spare way may have come up meanwhile: then nothing).
+    private func attemptFailed(_ hop: NextHop, reason: String, unreachable: Bool) {
+        guard asked.remove(hop) != nil else { return }
+        queue.post(unreachable ? .unreachable(hop, reason: reason) : .down(hop, reason: reason))
     }
 
-    private func isCurrent(_ route: OutboundRoute) -> Bool {
-        (route.verifiesOnly ? verifyRoutes[route.pair] : outbound[route.pair]) === route
+    func refuse(_ stanza: Element, _ refusal: RouteRule.Refusal, reason: String) {
+        switch refusal {
+        case .notAllowed:
+            sendBounce(stanza, .notAllowed, text: reason, reason: reason)
+        case .invalidFrom:
+            // The engines refuse such senders before any stanza; never bounce to a forged sender.
+            logger.warn(
+                "stanza.refused",
+                [
+                    ("condition", "invalid-from"), ("kind", stanza.name),
+                    ("from", (try? JID(stanza[attribute: "from"] ?? ""))?.domain.value ?? "-"),
+                    ("to", (try? JID(stanza[attribute: "to"] ?? ""))?.domain.value ?? "-"), ("reason", reason),
+                ])
+        }
+    }
+
+    func bounce(_ stanza: Element, _ condition: StanzaBounce.Condition, text: String, reason: String) {
+        sendBounce(stanza, condition, text: text, reason: reason)
     }
 
     // MARK: Dialback (XEP-0220)
@@ -562,8 +527,10 @@ final class Router: LinkOwner {
         }
     }
 
-    /// Gives up on a route: every held stanza goes back to its sender with `condition`.
-    private func fail(_ route: OutboundRoute, _ condition: StanzaBounce.Condition, _ reason: String) {
+    /// Gives up on a route: dialback questions waiting for it are answered invalid, and the queue
+    /// learns that its attempt failed (it retries with backoff; `remote-server-not-found`, an
+    /// authoritative DNS answer, bounces what waits for the hop at once).
+    func fail(_ route: OutboundRoute, _ condition: StanzaBounce.Condition, _ reason: String) {
         if outbound[route.pair] === route { outbound[route.pair] = nil }
         if verifyRoutes[route.pair] === route { verifyRoutes[route.pair] = nil }
         route.connector = nil
@@ -582,30 +549,26 @@ final class Router: LinkOwner {
                 waiter.dialbackKeyChecked(request, valid: false)
             }
         }
-        let held = route.pending
-        route.pending = []
-        guard !held.isEmpty else { return }
-        var bounced = 0
-        for stanza in held where bounce(stanza, condition, text: nil, reason: reason, link: route.link) {
-            bounced += 1
-        }
+        guard !route.verifiesOnly else { return }
+        let hop = hop(for: route.pair)
         var fields: [(String, String)] = []
         if let link = route.link { fields.append(("link", String(link.id))) }
         logger.warn(
             "route.failed",
             fields + [
-                ("local", route.pair.local.value), ("remote", route.pair.remote.value), ("held", String(held.count)),
-                ("bounced", String(bounced)), ("error", condition.rawValue), ("reason", reason),
+                ("local", route.pair.local.value), ("remote", route.pair.remote.value), ("error", condition.rawValue),
+                ("reason", reason),
             ])
+        attemptFailed(hop, reason: reason, unreachable: condition == .remoteServerNotFound)
     }
 
-    /// Sends the error reply for `stanza` to its sender and logs `stanza.bounced`; false when none
-    /// is due (error stanzas, or a sender we cannot reach). `text` goes to the sender, `reason`
-    /// (which may say more) to our log; `link` is the link the failure concerns, if any.
+    /// Sends the error reply for `stanza` to its sender (through the queue, as the relay's own
+    /// stanza) and logs `stanza.bounced`; false when none is due (error stanzas, or a sender we
+    /// cannot reach). `text` goes to the sender, `reason` (which may say more) to our log.
     @discardableResult
-    private func bounce(
-        _ stanza: Element, _ condition: StanzaBounce.Condition, text: String?, reason: String, link: Link?
-    ) -> Bool {
+    private func sendBounce(_ stanza: Element, _ condition: StanzaBounce.Condition, text: String?, reason: String)
+        -> Bool
+    {
         guard let reply = StanzaBounce.reply(to: stanza, condition, text: text),
             let to = try? JID(reply[attribute: "to"] ?? ""), let from = try? JID(reply[attribute: "from"] ?? "")
         else { return false }
@@ -615,25 +578,21 @@ final class Router: LinkOwner {
         guard toComponent || setup.isHomeDomain(to.domain) || setup.serves(from.domain) else { return false }
         stanzasBounced += 1
         // The reply goes from the original recipient to the original sender: log the original's way.
-        var fields: [(String, String)] = []
-        if let link { fields.append(("link", String(link.id))) }
-        fields += [
-            ("condition", condition.rawValue), ("kind", stanza.name), ("from", to.domain.value),
-            ("to", from.domain.value), ("id", stanza[attribute: "id"] ?? "-"), ("reason", reason),
-        ]
-        logger.warn("stanza.bounced", fields)
-        if toComponent {
-            deliverToComponent(reply, to: to)
-        } else {
-            routeOut(reply, pair: DomainPair(local: from.domain, remote: to.domain))
-        }
+        logger.warn(
+            "stanza.bounced",
+            [
+                ("condition", condition.rawValue), ("kind", stanza.name), ("from", to.domain.value),
+                ("to", from.domain.value), ("id", stanza[attribute: "id"] ?? "-"), ("reason", reason),
+            ])
+        queue.accept(reply, from: from.domain, to: to.domain, origin: .relay)
         return true
     }
 
     // MARK: Shutdown
 
     /// Closes every link gracefully; `done` runs once all streams are over or after `grace`.
-    /// Stanzas still waiting for a link go back to their senders first (remote-server-timeout).
+    /// Nothing is bounced for the stop: what the queue holds only in memory is stored first, links
+    /// close (what they had not confirmed goes to the store too), and the last commit is awaited.
     func shutdown(grace: Duration, _ done: @escaping () -> Void) {
         var finished = false
         let finishOnce = { [weak self] in
@@ -641,12 +600,12 @@ final class Router: LinkOwner {
             finished = true
             self?.stopping = nil
             self?.graceTimer = nil
+            self?.queue.stop()
             done()
         }
         stopping = finishOnce
-        for route in Array(outbound.values) where !route.isUp {
-            fail(route, .remoteServerTimeout, "the relay is stopping")
-        }
+        queue.post(.stopping)
+        for route in Array(outbound.values) where !route.isUp { route.connector = nil }
         for link in Array(links.values) { link.shutdown(reason: "the relay is stopping") }
         guard !links.isEmpty else {
             finishOnce()

@@ -1,11 +1,14 @@
-/// What the router reports for the `stats` line: links open now, stanzas held for a link coming
-/// up, and totals since start (stanzas relayed and bounced, refusals, socket bytes of every link).
+/// What the router reports for the `stats` line: links open now, stanzas queued, and totals since
+/// start (stanzas relayed and bounced, refusals, socket bytes of every link).
 struct RouterTraffic: Equatable {
     var linksIn = 0
     var linksOut = 0
     var components = 0
-    /// Stanzas waiting in memory for an outbound link to come up.
+    /// Stanzas the queue holds (in memory or stored) and their bytes.
     var held = 0
+    var heldBytes = 0
+    /// Stanzas written to the store since start.
+    var storeWrites = 0
     /// Stanzas accepted from a link (bounced ones included).
     var relayed = 0
     /// Error replies the relay made (`stanza.bounced` lines).

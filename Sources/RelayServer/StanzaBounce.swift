@@ -9,12 +9,14 @@ enum StanzaBounce {
         case remoteServerTimeout = "remote-server-timeout"
         case serviceUnavailable = "service-unavailable"
         case notAllowed = "not-allowed"
+        /// The queue is full or the store failed (RFC 6120 §8.3.3.18): try later.
+        case resourceConstraint = "resource-constraint"
 
         /// RFC 6120 §8.3.3: the error type each condition comes with.
         var type: String {
             switch self {
             case .remoteServerNotFound, .serviceUnavailable, .notAllowed: "cancel"
-            case .remoteServerTimeout: "wait"
+            case .remoteServerTimeout, .resourceConstraint: "wait"
             }
         }
     }

@@ -1,4 +1,6 @@
 import RelayConfig
+import Routing
+import Store
 import TLS
 
 /// Every check the relay makes at start that needs neither the network nor a socket: the files the
@@ -22,6 +24,14 @@ public enum StartChecks {
         public var warnings: [ConfigWarning] = []
         /// The server context built from `[tls]`; nil without a certificate or after an error.
         public var tlsServer: TLSContext?
+        /// `run`: the queue database, opened (its writer thread running); nil for `check-config` or
+        /// after an error.
+        public var store: Store?
+    }
+
+    /// The queue database in the state directory.
+    public static func queuePath(_ stateDirectory: String) -> String {
+        stateDirectory.hasSuffix("/") ? stateDirectory + "queue.db" : stateDirectory + "/queue.db"
     }
 
     /// - Parameter user: `check-config --user NAME`: also check the files as that user would.
@@ -40,6 +50,26 @@ public enum StartChecks {
                 ConfigError(
                     code: .fileUnreadable, file: config.source, line: line(of: "relay.state_dir", in: config),
                     message: problem))
+        } else {
+            // The same store problems either way: `run` opens it, `check-config` reads it without writing.
+            let path = queuePath(config.relay.stateDirectory)
+            var problem: StoreError?
+            switch stateDirectory {
+            case .prepare:
+                do {
+                    report.store = try Store(path: path)
+                } catch {
+                    problem = error
+                }
+            case .inspect:
+                problem = Store.inspect(path: path)
+            }
+            if let problem {
+                report.errors.append(
+                    ConfigError(
+                        code: .fileUnreadable, file: config.source, line: line(of: "relay.state_dir", in: config),
+                        message: "queue: \(problem.message)"))
+            }
         }
         if !identityRefused {
             let (context, errors) = serverContext(config, now: now)

@@ -10,7 +10,9 @@ import XMPPStream
 /// unable to acknowledge) it is stored, and custody is confirmed upstream only after the commit or
 /// the hop's confirmation, in the upstream link's delivery order.
 public struct RoutingEngine<Random: RandomNumberGenerator> {
-    public let rule: RouteRule
+    /// Replaced on a reload (components and home domains may change); stanzas already queued keep
+    /// the destination they were given.
+    public var rule: RouteRule
     public let policy: QueuePolicy
     private let backoff: Backoff
     private var random: Random
@@ -89,6 +91,11 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
         switch queue.state {
         case .up(let live) where live.acks != .none:
             break  // sent below (or when the window opens); stored only if the hop is slow
+        case .up where upstream == nil && queue.pending.count == 1:
+            // The relay's own stanza (a bounce) to a live hop without acks and nothing queued before
+            // it: nobody upstream waits for its custody, so it is written at once (a full disk must
+            // not swallow the bounces that say the disk is full).
+            break
         case .idle:
             storeMemoryResident([record.id], hop: hop, logging: [.init("reason", "next-hop-down")], &step)
         case .up, .connecting, .waiting:
@@ -162,6 +169,50 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
                         ])))
         }
         put(queue, hop)
+        return finish(step, now: now)
+    }
+
+    /// The attempt `connect` started learned that the hop cannot exist (DNS: no such domain, or no
+    /// XMPP service): waiting helps nobody, so every stanza waiting for it bounces now with
+    /// remote-server-not-found (those that never bounce are dropped), one `queue.bounced` line.
+    public mutating func nextHopUnreachable(_ hop: NextHop, reason: String, now: WallTime) -> [RoutingAction] {
+        var step = Step()
+        guard var queue = hops.removeValue(forKey: hop), case .connecting = queue.state else {
+            preconditionFailure("\(hop) reported unreachable but no attempt was asked for")
+        }
+        var waiting: [StanzaID] = []
+        while let id = queue.pending.popFront() { if held[id] != nil { waiting.append(id) } }
+        queue.pending.removeAll()
+        queue.availability = [:]
+        queue.state = .idle
+        if !waiting.isEmpty {
+            step.actions.append(
+                .log(
+                    QueueLog(
+                        .bounced,
+                        [.init("hop", "\(hop)"), .init("count", "\(waiting.count)"), .init("reason", reason)])))
+        }
+        for id in waiting {
+            if held[id: id].record.kind.bounces {
+                step.actions.append(.bounce(id, .remoteServerNotFound, text: reason))
+            }
+            release(id, &step)
+        }
+        put(queue, hop)
+        return finish(step, now: now)
+    }
+
+    /// The relay is stopping: everything held only in memory goes to the store (custody was, or will
+    /// be, confirmed upstream from there; nothing is bounced for the stop).
+    public mutating func stopping(now: WallTime) -> [RoutingAction] {
+        var step = Step()
+        var resident: [NextHop: [StanzaID]] = [:]
+        for (id, stanza) in held where stanza.durability == .memory {
+            resident[stanza.record.hop, default: []].append(id)
+        }
+        for hop in resident.keys.sorted(by: { $0.description < $1.description }) {
+            storeMemoryResident(resident[hop]!.sorted(), hop: hop, logging: [.init("reason", "stopping")], &step)
+        }
         return finish(step, now: now)
     }
 
@@ -330,7 +381,9 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
                         _ = queue.pending.popFront()
                         continue
                     }
-                    guard stanza.durability == .stored else { break }
+                    // Committed, or the relay's own stanza that `received` let through unstored.
+                    guard stanza.durability == .stored || (stanza.durability == .memory && stanza.upstream == nil)
+                    else { break }
                     _ = queue.pending.popFront()
                     queue.pending.left()
                     if case .availability(let addresses) = stanza.record.kind { queue.availability[addresses] = nil }

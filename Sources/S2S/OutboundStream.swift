@@ -183,6 +183,12 @@ public struct OutboundStream {
         link.streamManagement.custodyTaken(count)
     }
 
+    /// The relay's queue wants confirmation of what it sent now (XEP-0198 `<r/>`), not at the next
+    /// batch or keepalive tick; nothing when stream management is off or nothing is outstanding.
+    public mutating func requestAck() -> [Action] {
+        link.streamManagement.requestIfOutstanding()
+    }
+
     public mutating func timerFired(_ timer: LinkTimer) -> [Action] {
         switch (timer, state) {
         case (_, .closed): return []

@@ -101,6 +101,29 @@ public final class Store {
         return submit(.update(id, change))
     }
 
+    /// Takes the next id without writing anything: a caller that names its items before it knows
+    /// whether they will be stored (the queue names every stanza; most never touch the disk) stores
+    /// them later under these ids with `append(_:ids:)`. Ids taken in acceptance order keep the order.
+    public func reserveID() -> RecordID {
+        let id = RecordID(nextID)
+        nextID += 1
+        return id
+    }
+
+    /// Like `append(_:)`, under ids taken earlier with `reserveID()` (never one already stored).
+    public func append(_ records: [NewRecord], ids: [RecordID]) -> WriteTicket {
+        precondition(writerThread != nil, "Store.append after close")
+        precondition(!records.isEmpty && records.count == ids.count, "Store.append(_:ids:) with \(ids.count) ids")
+        var lastTicket = WriteTicket(0)
+        for (id, record) in zip(ids, records) {
+            precondition(id.rawValue < nextID, "Store.append(_:ids:) with id \(id), which was never reserved")
+            totals.add(bytes: record.body.count)
+            totalsByKey[record.key, default: .zero].add(bytes: record.body.count)
+            lastTicket = submit(.append(id, record))
+        }
+        return lastTicket
+    }
+
     private func submit(_ operation: WriteOperation) -> WriteTicket {
         let ticket = WriteTicket(nextTicket)
         nextTicket += 1
@@ -179,6 +202,33 @@ public final class Store {
     }
 
     // MARK: opening
+    /// What opening the database at `path` would refuse, found without writing anything (for
+    /// `check-config`, which may run beside the relay): nil when the file is absent (it is created
+    /// at start) or is a queue database of this schema that this user can write.
+    public static func inspect(path: String) -> StoreError? {
+        guard access(path, F_OK) == 0 else { return nil }
+        guard access(path, R_OK | W_OK) == 0 else {
+            return StoreError(
+                .cannotOpen,
+                "the queue database \(path) is not readable and writable by this user (uid \(geteuid())): "
+                    + "chown it to the relay's user")
+        }
+        do {
+            let connection = try SQLiteConnection(path: path, readOnly: true)
+            let version = try connection.integer("PRAGMA user_version", "reading the schema version") ?? 0
+            let tables = try connection.integer("SELECT COUNT(*) FROM sqlite_schema", "reading the schema") ?? 0
+            guard version == RecordSchema.version || (version == 0 && tables == 0) else {
+                return StoreError(
+                    .incompatibleSchema,
+                    "the queue database \(path) has schema version \(version), this relay understands "
+                        + "\(RecordSchema.version); run the relay version that wrote it, or move the file aside "
+                        + "to start with an empty queue")
+            }
+            return nil
+        } catch {
+            return error
+        }
+    }
 
     private static func configureWriter(_ connection: SQLiteConnection) throws(StoreError) {
         // Only takes effect on a new file (before the first write); see RecordSchema.pageSize.

@@ -3,8 +3,8 @@ import RelayTestSupport
 import XCTest
 
 /// A DNS failure is never insecure and never "not found": the relay makes no link, says which
-/// lookup failed in `route.failed`, and bounces with remote-server-timeout (type wait) within its
-/// `[dns] timeout`.
+/// lookup failed in `route.failed` within its `[dns] timeout`, and keeps the stanza queued for a
+/// later attempt (`queue.deferred`), never bouncing it as not found.
 final class RelayDNSFailureTests: RelayInteropTestCase {
     /// B's SRV and address records are signed in the parent; its TLSA lives in a signed child zone
     /// (DS in the parent) whose only server is dead. Dropping TLSA queries must not turn a DANE
@@ -23,29 +23,27 @@ final class RelayDNSFailureTests: RelayInteropTestCase {
         let relayB = try startRelay(b)
 
         let componentA = try component(
-            on: a, fromJID: "alice@a.interop.test", send: [("bob@b.interop.test", "must not leave")], expect: 1)
-        XCTAssertTrue(componentA.waitForEvent("message", timeout: 25), componentA.output + relayA.log)
-        let bounce = try XCTUnwrap(componentA.messages.first, componentA.output)
-        XCTAssertEqual(bounce["type"], "error")
-        XCTAssertEqual(bounce["from"], "bob@b.interop.test")
-        XCTAssertEqual(bounce["error_type"], "wait", componentA.output)
-        XCTAssertEqual(bounce["condition"], "remote-server-timeout", componentA.output)
+            on: a, fromJID: "alice@a.interop.test", send: [("bob@b.interop.test", "must not leave")], stay: true)
 
-        let failed = try XCTUnwrap(relayA.waitFor("route.failed", ["remote=b.interop.test"]), relayA.log)
+        let failed = try XCTUnwrap(
+            relayA.waitFor("route.failed", ["remote=b.interop.test"], timeout: 25), relayA.log)
         XCTAssertTrue(failed.contains("error=remote-server-timeout"), failed)
         XCTAssertTrue(
             failed.contains(
                 "reason=\"b.interop.test: no DNS answer within 3 s ([dns] timeout) for TLSA"
                     + " _\(b.s2sPort)._tcp.xmpp.b.interop.test\""), failed)
+        XCTAssertNotNil(
+            relayA.waitFor("queue.deferred", ["hop=remote:a.interop.test->b.interop.test", "retry_in_ms="]), relayA.log)
+        XCTAssertTrue(componentA.messages.isEmpty, "a wait is no bounce: " + componentA.output)
         XCTAssertTrue(relayA.lines("link.up").isEmpty, relayA.log)
         XCTAssertTrue(relayA.lines("link.connect_failed").isEmpty, relayA.log)
         XCTAssertTrue(relayB.lines("link.up").isEmpty && relayB.lines("link.state").isEmpty, relayB.log)
     }
 
     /// Every forwarder dead (the test relays forward everything outside the zone to 127.0.0.1@9):
-    /// libunbound alone takes about 100 s to give up; `[dns] timeout` bounds it, and the bounce is
-    /// remote-server-timeout, not remote-server-not-found.
-    func testDeadForwarderBouncesWaitWithinTheDNSTimeout() throws {
+    /// libunbound alone takes about 100 s to give up; `[dns] timeout` bounds it, and the stanza
+    /// waits for a retry (remote-server-timeout in `route.failed`, never remote-server-not-found).
+    func testDeadForwarderFailsTheAttemptWithinTheDNSTimeoutAndTheStanzaWaits() throws {
         var a = try makeRelaySetup("a.interop.test", address: "127.0.0.2")
         a.dnsExtra = "timeout = \"2s\""
         publish(a)
@@ -56,17 +54,16 @@ final class RelayDNSFailureTests: RelayInteropTestCase {
 
         let sent = Date()
         componentA.send(to: "bob@elsewhere.example", body: "no DNS")
-        XCTAssertTrue(componentA.waitForEvent("message", timeout: 20), componentA.output + relayA.log)
+        let failed = try XCTUnwrap(
+            relayA.waitFor("route.failed", ["remote=elsewhere.example"], timeout: 20), relayA.log)
         let elapsed = Date().timeIntervalSince(sent)
-        let bounce = try XCTUnwrap(componentA.messages.first, componentA.output)
-        XCTAssertEqual(bounce["from"], "bob@elsewhere.example")
-        XCTAssertEqual(bounce["error_type"], "wait", componentA.output)
-        XCTAssertEqual(bounce["condition"], "remote-server-timeout", componentA.output)
-        XCTAssertGreaterThanOrEqual(elapsed, 1.9, "the bounce comes from the deadline, not an early failure")
+        XCTAssertGreaterThanOrEqual(elapsed, 1.9, "the failure comes from the deadline, not an early one")
         XCTAssertLessThan(elapsed, 2 + 1.5, "within [dns] timeout (2 s) and a little slack")
-        print("dead forwarder: bounce after \(String(format: "%.2f", elapsed)) s with [dns] timeout = 2s")
-
-        let failed = try XCTUnwrap(relayA.waitFor("route.failed", ["remote=elsewhere.example"]), relayA.log)
+        print("dead forwarder: attempt failed after \(String(format: "%.2f", elapsed)) s with [dns] timeout = 2s")
+        XCTAssertNotNil(
+            relayA.waitFor("queue.deferred", ["hop=remote:a.interop.test->elsewhere.example", "retry_in_ms="]),
+            relayA.log)
+        XCTAssertTrue(componentA.messages.isEmpty, "a wait is no bounce: " + componentA.output)
         XCTAssertTrue(failed.contains("error=remote-server-timeout"), failed)
         XCTAssertTrue(
             failed.contains(

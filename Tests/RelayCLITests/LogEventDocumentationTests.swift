@@ -8,10 +8,12 @@ final class LogEventDocumentationTests: XCTestCase {
         .deletingLastPathComponent()
 
     /// Event names as they appear in calls like `logger.info("link.up", …)` or `logger.log(.warn, "x.y", …)`,
-    /// or as a `ConfigWarning.Kind` (`static let risky = Kind("config.risky")`), which `run` logs by name.
+    /// as a `ConfigWarning.Kind` (`static let risky = Kind("config.risky")`), which `run` logs by name,
+    /// or as an enum case whose raw value is the event (`QueueLog.Event`: `case full = "queue.full"`).
     private func eventsInSources() throws -> Set<String> {
         let pattern = try NSRegularExpression(
-            pattern: #"(?:logger\.(?:debug|info|warn|error)\(|logger\.log\(\.[a-z]+,|static let [A-Za-z]+ = Kind\()\s*"#
+            pattern:
+                #"(?:logger\.(?:debug|info|warn|error)\(|logger\.log\(\.[a-z]+,|static let [A-Za-z]+ = Kind\(|case [a-z]+ = )\s*"#
                 + #""([a-z0-9_]+(?:\.[a-z0-9_]+)*)""#)
         var events = Set<String>()
         let sources = root.appendingPathComponent("Sources")
@@ -20,7 +22,12 @@ final class LogEventDocumentationTests: XCTestCase {
             let text = try String(contentsOfFile: sources.appendingPathComponent(file).path, encoding: .utf8)
             let range = NSRange(text.startIndex..., in: text)
             for match in pattern.matches(in: text, range: range) {
-                if let name = Range(match.range(at: 1), in: text) { events.insert(String(text[name])) }
+                guard let name = Range(match.range(at: 1), in: text), let whole = Range(match.range, in: text) else {
+                    continue
+                }
+                // An enum case names an event only when its raw value is dotted like one.
+                if text[whole].hasPrefix("case ") && !text[name].contains(".") { continue }
+                events.insert(String(text[name]))
             }
         }
         return events

@@ -104,22 +104,23 @@ final class RunCommandTests: XCTestCase {
             check.stderr.contains("\(path):15: TLS: \(directory)/b.example.key: key does not match"), check.stderr)
     }
 
-    /// Accepted but not implemented yet: run says so at start, in the words check-config prints.
-    func testNotImplementedQueueIsLoggedAtStart() throws {
+    /// A deprecated key name still works: run says so at start, in the words check-config prints.
+    func testDeprecatedQueueKeyIsLoggedAtStart() throws {
         let binary = try RelayBinary()
-        let path = try writeConfig(validConfig() + "\n[queue]\nmax_age = \"1d\"\n")
+        let path = try writeConfig(validConfig() + "\n[queue]\nretry_max = \"5m\"\n")
         let (process, out, err) = try binary.start(["run", "--config", path])
         let log = RelayProcess.LogCollector()
         err.fileHandleForReading.readabilityHandler = { log.append($0.availableData) }
         defer { if process.isRunning { process.terminate() } }
-        XCTAssertTrue(eventually { log.value.contains("event=config.not_implemented") }, log.value)
-        XCTAssertTrue(log.value.contains("at=\(path):13 "), log.value)
-        XCTAssertTrue(log.value.contains("warning=\"[queue] is not implemented yet (issue 11)"), log.value)
+        XCTAssertTrue(eventually { log.value.contains("event=config.deprecated") }, log.value)
+        XCTAssertTrue(log.value.contains("at=\(path):14 "), log.value)
+        XCTAssertTrue(log.value.contains("warning=\"queue.retry_max is now called queue.max_backoff"), log.value)
         let check = try binary.run(["check-config", path])
         XCTAssertEqual(check.status, 0, check.stderr)
         XCTAssertEqual(check.stdout, "configuration OK (1 warning)\n")
         XCTAssertTrue(
-            check.stderr.hasPrefix("\(path):13: warning: [queue] is not implemented yet (issue 11)"), check.stderr)
+            check.stderr.hasPrefix("\(path):14: warning: queue.retry_max is now called queue.max_backoff"),
+            check.stderr)
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         err.fileHandleForReading.readabilityHandler = nil

@@ -63,7 +63,8 @@ final class ConfigDecoderTests: XCTestCase {
             [queue]
             max_age = "2h"
             iq_hold = "30s"
-            retry_max = "5m"
+            max_backoff = "5m"
+            hold = "200ms"
             max_bytes = 1048576
             max_bytes_per_domain = "256k"
             [limits]
@@ -101,7 +102,8 @@ final class ConfigDecoderTests: XCTestCase {
         XCTAssertEqual(config.policy.require, .dane)
         XCTAssertEqual(config.queue.maxAge, .seconds(7200))
         XCTAssertEqual(config.queue.iqHold, .seconds(30))
-        XCTAssertEqual(config.queue.retryMax, .seconds(300))
+        XCTAssertEqual(config.queue.maxBackoff, .seconds(300))
+        XCTAssertEqual(config.queue.hold, .milliseconds(200))
         XCTAssertEqual(config.queue.maxBytes, 1 << 20)
         XCTAssertEqual(config.queue.maxBytesPerDomain, 256 << 10)
         XCTAssertEqual(config.limits.maxStanzaBytes, 65536)

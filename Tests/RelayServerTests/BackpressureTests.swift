@@ -294,6 +294,10 @@ extension BackpressureTests {
         XCTAssertTrue(try sink.componentHandshake(domain: "b.example", secret: "secret-of-b").contains("<handshake"))
         let source = try LoopbackClient(port: componentPort)
         XCTAssertTrue(try source.componentHandshake(domain: "x.example", secret: "secret-of-x").contains("<handshake"))
+        // One stanza first: a component's stanzas are stored before they are written (XEP-0114 has
+        // no acks), so the store's caches and writer thread are warm before the baseline.
+        try source.send("<message from='a@x.example' to='b@b.example' id='warm'><body>w</body></message>")
+        _ = try sink.waitFor("id='warm'")
         Thread.sleep(forTimeInterval: 0.5)
         let idle = try privateKiB(pid)
 

@@ -40,6 +40,32 @@ final class StartChecksTests: XCTestCase {
         XCTAssertEqual(prepared.warnings, [])
     }
 
+    /// A queue database that is not one (or another schema) stops `run` and fails `check-config`
+    /// alike, on the state_dir line; check-config reads it without writing.
+    func testABrokenQueueDatabaseIsAnErrorForRunAndCheckConfigAlike() throws {
+        let config = try config("")
+        try FileManager.default.createDirectory(atPath: directory + "/state", withIntermediateDirectories: false)
+        chmod(directory + "/state", 0o700)
+        let garbage = Data(repeating: 0x41, count: 8192)
+        XCTAssertTrue(FileManager.default.createFile(atPath: directory + "/state/queue.db", contents: garbage))
+        let inspected = StartChecks.run(config, now: 0, stateDirectory: .inspect)
+        let prepared = StartChecks.run(config, now: 0, stateDirectory: .prepare)
+        for report in [inspected, prepared] {
+            XCTAssertEqual(report.errors.map(\.line), [2], "\(report.errors)")
+            XCTAssertTrue(report.errors.first?.message.hasPrefix("queue: ") == true, "\(report.errors)")
+            XCTAssertTrue(
+                report.errors.first?.message.contains("\(directory)/state/queue.db") == true, "\(report.errors)")
+        }
+        XCTAssertNil(prepared.store)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: directory + "/state/queue.db")), garbage)
+
+        try FileManager.default.removeItem(atPath: directory + "/state/queue.db")
+        let fresh = StartChecks.run(config, now: 0, stateDirectory: .prepare)
+        XCTAssertEqual(fresh.errors, [])
+        XCTAssertNotNil(fresh.store)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/state/queue.db"))
+    }
+
     func testStateDirectoryProblemsAreErrorsAndAWorldWritableOneAWarning() throws {
         _ = FileManager.default.createFile(atPath: directory + "/file", contents: Data())
         let blocked = try ConfigLoader.parse(
@@ -59,8 +85,8 @@ final class StartChecksTests: XCTestCase {
                 == true)
     }
 
-    func testDaemonLogsNotImplementedFeaturesAtStart() throws {
-        let config = try config("[queue]\nmax_age = \"1d\"\n[policy]\nallow_dialback = [\"*\"]\n")
+    func testDaemonLogsDeprecatedAndRiskySettingsAtStart() throws {
+        let config = try config("[queue]\nretry_max = \"1m\"\n[policy]\nallow_dialback = [\"*\"]\n")
         let sink = MemorySink()
         let daemon = RelayDaemon(
             configuration: config, version: "t", logger: Logger(level: .info, sink: sink, now: { 0 }),
@@ -68,7 +94,8 @@ final class StartChecksTests: XCTestCase {
         try daemon.start()
         let lines = sink.lines.joined(separator: "\n")
         XCTAssertTrue(
-            lines.contains("event=config.not_implemented at=\(directory)/relay.toml:5 warning=\"[queue] is not"), lines)
+            lines.contains("event=config.deprecated at=\(directory)/relay.toml:6 warning=\"queue.retry_max is now"),
+            lines)
         XCTAssertTrue(
             lines.contains("event=config.risky at=\(directory)/relay.toml:8 warning=\"policy.allow_dialback"), lines)
     }

@@ -91,6 +91,12 @@ struct Transcript {
         Self.lines(engine.nextHopDown(hop, reason: reason, now: now))
     }
 
+    mutating func unreachable(_ hop: NextHop, _ reason: String = "no such domain") -> [String] {
+        Self.lines(engine.nextHopUnreachable(hop, reason: reason, now: now))
+    }
+
+    mutating func stopping() -> [String] { Self.lines(engine.stopping(now: now)) }
+
     mutating func acked(_ hop: NextHop, _ count: Int) -> [String] {
         Self.lines(engine.acknowledged(hop, count: count, now: now))
     }
