@@ -19,6 +19,11 @@ final class RandomRunTests: XCTestCase {
         var sentThisLink: [NextHop: Set<StanzaID>] = [:]
         var storing: [[StanzaID]] = []
         var storedRows: Set<StanzaID> = []
+        /// Every record a `store` action carried (the simulated store's rows are `storedRows`).
+        var records: [StanzaID: StanzaRecord] = [:]
+        /// Pages asked for and not answered yet.
+        var loads: [NextHop: (from: StanzaID, through: StanzaID, limit: Int)] = [:]
+        var pagesLoaded = 0
         var finished: Set<StanzaID> = []
         var confirmedUpstream = 0
         var failures: [String] = []
@@ -36,6 +41,11 @@ final class RandomRunTests: XCTestCase {
                     if up[hop] != NextHopAcks.none { inFlight[hop, default: []].append(id) }
                 case .store(let records):
                     storing.append(records.map(\.id))
+                    for record in records { self.records[record.id] = record }
+                case .load(let hop, let from, let through, let limit):
+                    check(loads[hop] == nil, "a second load for \(hop) before the first was answered")
+                    check(limit > 0 && from <= through, "odd load \(from)...\(through) \(limit)")
+                    loads[hop] = (from, through, limit)
                 case .delete(let ids):
                     for id in ids {
                         check(storedRows.remove(id) != nil, "\(id) deleted but not stored (or twice)")
@@ -98,6 +108,14 @@ final class RandomRunTests: XCTestCase {
             }
         }
 
+        mutating func answerLoad(_ hop: NextHop) {
+            guard let request = loads.removeValue(forKey: hop) else { return }
+            let page = storedRows.filter { records[$0]?.hop == hop && $0 >= request.from && $0 <= request.through }
+                .sorted().prefix(request.limit).map { records[$0]! }
+            pagesLoaded += 1
+            apply(engine.loaded(hop, page, now: now))
+        }
+
         mutating func tick(_ duration: Duration) {
             now = now + duration
             apply(engine.timer(now: now))
@@ -124,6 +142,8 @@ final class RandomRunTests: XCTestCase {
                 model.takeDown(hop)
             case 55..<75 where !(model.inFlight[hop] ?? []).isEmpty:
                 model.acknowledge(hop, Int.random(in: 1...model.inFlight[hop]!.count, using: &random))
+            case 70..<75 where model.loads[hop] != nil:
+                model.answerLoad(hop)
             case 75..<90 where !model.storing.isEmpty:
                 model.commit(model.storing.removeFirst(), failing: Int.random(in: 0..<50, using: &random) == 0)
             default:
@@ -134,6 +154,7 @@ final class RandomRunTests: XCTestCase {
         for _ in 0..<2000 where model.engine.heldCount > 0 {
             while !model.storing.isEmpty { model.commit(model.storing.removeFirst(), failing: false) }
             for hop in hops {
+                model.answerLoad(hop)
                 if model.up[hop] != nil && model.up[hop] != .streamManagement { model.takeDown(hop) }
                 if model.up[hop] == nil { model.bringUp(hop, .streamManagement) }
                 let count = model.inFlight[hop]?.count ?? 0
@@ -148,5 +169,6 @@ final class RandomRunTests: XCTestCase {
         XCTAssertEqual(model.finished.count, Int(model.nextID - 1), "every stanza finished once")
         XCTAssertEqual(model.confirmedUpstream, Int(model.sequence), "every stanza confirmed upstream")
         XCTAssertGreaterThan(model.sequence, 1000)
+        XCTAssertGreaterThan(model.pagesLoaded, 10, "stored runs were paged back in")
     }
 }
