@@ -30,6 +30,8 @@ struct HopQueue {
     var loading: PageRequest?
     /// The time of the `runExpiry` deadline pushed for the first stored run.
     var runExpiryAt: WallTime?
+    /// A run restored at start may still wait to be swept (so the search for one stops once done).
+    var unswept = false
 
     var isUp: Bool {
         if case .up = state { return true }

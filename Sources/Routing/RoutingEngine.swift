@@ -149,8 +149,6 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
             // Everything still only in memory (handed back, or waiting for the window) goes to the store.
             let waiting = queue.pending.heldIDs.filter { held[$0] != nil }
             storeMemoryResident(waiting, hop: hop, logging: nil, &step)
-            // What is committed (handed back, or kept for the window) waits in the store only now.
-            pageOut(queue.pending.heldIDs, hop: hop, &queue)
         case .connecting(let previous):
             failures = previous + 1
         case .idle, .waiting:
@@ -171,6 +169,8 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
                             .init("hop", "\(hop)"), .init("count", "\(queue.pending.count)"), .init("reason", reason),
                             .init("retry_in_ms", "\(delay.wholeMilliseconds)"),
                         ])))
+            // What is committed (handed back, or kept for the window) waits in the store only now.
+            pageOut(queue.pending.heldIDs, hop: hop, &queue)
         }
         armRunExpiry(hop, &queue)
         put(queue, hop)
@@ -309,6 +309,7 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
             precondition(hops[backlog.hop] == nil, "\(backlog.hop) restored twice")
             precondition(backlog.oldestID <= newestStoredID, "\(backlog.hop) restored beyond the store's newest id")
             var queue = HopQueue()
+            queue.unswept = true
             queue.pending.append(
                 StoredRun(
                     first: backlog.oldestID, last: newestStoredID, count: backlog.count, bytes: backlog.bytes,
@@ -507,8 +508,11 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
             }
         }
         if first.deadline(policy) <= now { return load(hop, first, limit: policy.sendWindow, &queue, &step) }
+        guard queue.unswept else { return }
         if let restored = queue.pending.entries.lazy.compactMap(\.restoredRun).first {
             load(hop, restored, limit: policy.sendWindow, &queue, &step)
+        } else {
+            queue.unswept = false
         }
     }
 

@@ -1,7 +1,6 @@
+import CMbedTLS
 import Routing
 import XCTest
-
-import CMbedTLS
 
 /// Issue 11's memory requirement: 100,000 stanzas queued for a hop that is down add at most 2 MB of
 /// private memory. The engine is measured alone (RelayServer keeps no bytes of a committed stanza),

@@ -107,7 +107,9 @@ struct Transcript {
         return run(actions)
     }
 
-    mutating func stored(_ ids: UInt64...) -> [String] {
+    mutating func stored(_ ids: UInt64...) -> [String] { stored(ids) }
+
+    mutating func stored(_ ids: [UInt64]) -> [String] {
         for id in ids.map(StanzaID.init) { disk[id] = storing.removeValue(forKey: id) }
         let actions = engine.stored(ids.map(StanzaID.init), now: now)
         return run(actions)
