@@ -4,10 +4,13 @@ public enum BounceCondition: String, Hashable, Sendable {
     case remoteServerTimeout = "remote-server-timeout"
     /// A byte cap or the store refused the stanza: try later.
     case resourceConstraint = "resource-constraint"
+    /// DNS says the domain does not exist or serves no XMPP (an authoritative answer, not a failure).
+    case remoteServerNotFound = "remote-server-not-found"
 
     public var type: String {
         switch self {
         case .remoteServerTimeout, .resourceConstraint: "wait"
+        case .remoteServerNotFound: "cancel"
         }
     }
 }

@@ -32,6 +32,14 @@ struct HopQueue {
     var runExpiryAt: WallTime?
     /// A run restored at start may still wait to be swept (so the search for one stops once done).
     var unswept = false
+    /// The hop was found unreachable: its stored stanzas up to `through` are read back and bounced.
+    var discard: Discard?
+
+    struct Discard: Hashable {
+        var condition: BounceCondition
+        var reason: String
+        var through: StanzaID
+    }
 
     var isUp: Bool {
         if case .up = state { return true }
@@ -101,7 +109,7 @@ struct PendingQueue {
         count += 1
     }
 
-    /// A run restored from the store (the queue is empty then).
+    /// A stored run at the back (restored from the store, or kept when the queue is rebuilt).
     mutating func append(_ run: StoredRun) {
         slots.append(.stored(run))
         count += run.count

@@ -16,7 +16,9 @@ import XMPPStream
 /// is due to expire. Messages, subscription presence and errors page out; iqs (60 s) and availability
 /// presence (a newer one replaces it) stay in memory, bounded by their nature.
 public struct RoutingEngine<Random: RandomNumberGenerator> {
-    public let rule: RouteRule
+    /// Replaced on a reload (components and home domains may change); stanzas already queued keep
+    /// the destination they were given.
+    public var rule: RouteRule
     public let policy: QueuePolicy
     private let backoff: Backoff
     private var random: Random
@@ -174,6 +176,63 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
         }
         armRunExpiry(hop, &queue)
         put(queue, hop)
+        return finish(step, now: now)
+    }
+
+    /// The attempt `connect` started learned that the hop cannot exist (DNS: no such domain, or no
+    /// XMPP service): waiting helps nobody, so every stanza waiting for it bounces with
+    /// remote-server-not-found (those that never bounce are dropped), one `queue.bounced` line. Those
+    /// in memory go now; stored runs are read back a page at a time and bounce as they come.
+    public mutating func nextHopUnreachable(_ hop: NextHop, reason: String, now: WallTime) -> [RoutingAction] {
+        var step = Step()
+        guard var queue = hops.removeValue(forKey: hop), case .connecting = queue.state else {
+            preconditionFailure("\(hop) reported unreachable but no attempt was asked for")
+        }
+        var waiting: [StanzaID] = []
+        var runs: [StoredRun] = []
+        while let entry = queue.pending.popFront() {
+            switch entry {
+            case .held(let id): if held[id] != nil { waiting.append(id) }
+            case .stored(let run): runs.append(run)
+            }
+        }
+        queue.pending.removeAll()
+        for run in runs { queue.pending.append(run) }
+        queue.availability = [:]
+        queue.state = .idle
+        if let last = runs.last {
+            queue.discard = HopQueue.Discard(condition: .remoteServerNotFound, reason: reason, through: last.last)
+        }
+        let count = waiting.count + runs.reduce(0) { $0 + $1.count }
+        if count > 0 {
+            step.actions.append(
+                .log(
+                    QueueLog(
+                        .bounced, [.init("hop", "\(hop)"), .init("count", "\(count)"), .init("reason", reason)])))
+        }
+        for id in waiting {
+            if held[id: id].record.kind.bounces {
+                step.actions.append(.bounce(id, .remoteServerNotFound, text: reason))
+            }
+            release(id, &step)
+        }
+        requestPage(hop, &queue, now: now, &step)
+        armRunExpiry(hop, &queue)
+        put(queue, hop)
+        return finish(step, now: now)
+    }
+
+    /// The relay is stopping: everything held only in memory goes to the store (custody was, or will
+    /// be, confirmed upstream from there; nothing is bounced for the stop).
+    public mutating func stopping(now: WallTime) -> [RoutingAction] {
+        var step = Step()
+        var resident: [NextHop: [StanzaID]] = [:]
+        for (id, stanza) in held where stanza.durability == .memory {
+            resident[stanza.record.hop, default: []].append(id)
+        }
+        for hop in resident.keys.sorted(by: { $0.description < $1.description }) {
+            storeMemoryResident(resident[hop]!.sorted(), hop: hop, logging: [.init("reason", "stopping")], &step)
+        }
         return finish(step, now: now)
     }
 
@@ -357,6 +416,20 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
             var joinable = false
             for record in records where record.id >= rest.first && record.id <= request.through && record.hop == hop {
                 guard rest.count > 0 else { break }
+                if let discard = queue.discard, record.id <= discard.through {
+                    // Found unreachable: it bounces (or is dropped) like those that were in memory.
+                    rest.count -= 1
+                    rest.bytes -= record.bytes
+                    rest.first = StanzaID(record.id.value + 1)
+                    rest.oldestAcceptedAt = record.acceptedAt
+                    held[record.id] = HeldStanza(record: record, upstream: nil, durability: .stored)
+                    if record.kind.bounces {
+                        step.actions.append(.bounce(record.id, discard.condition, text: discard.reason))
+                    }
+                    release(record.id, &step)
+                    joinable = false
+                    continue
+                }
                 let due = deadline(of: record) <= now
                 let wanted = fresh.count < room
                 guard due || wanted || rest.mayHoldShortLived else {
@@ -494,9 +567,17 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
     /// Asks for the next page the hop needs, unless one is being read: for the live link (the front
     /// run's next page, once half its window is free, so the link keeps busy while the page is read
     /// and never more than a window is in memory), for expiry (the first run's oldest may be due), or
-    /// to sweep a run restored at start.
+    /// to sweep a run restored at start. Runs of a hop found unreachable come first: they bounce.
     private func requestPage(_ hop: NextHop, _ queue: inout HopQueue, now: WallTime, _ step: inout Step) {
-        guard queue.loading == nil, let (_, first) = queue.pending.firstRun else { return }
+        guard queue.loading == nil else { return }
+        guard let (_, first) = queue.pending.firstRun else {
+            queue.discard = nil
+            return
+        }
+        if let discard = queue.discard {
+            if first.first <= discard.through { return load(hop, first, limit: policy.sendWindow, &queue, &step) }
+            queue.discard = nil
+        }
         if case .stored(let front)? = queue.pending.front, case .up(let live) = queue.state {
             switch live.acks {
             case .none:

@@ -174,3 +174,48 @@ final class PagingTests: XCTestCase {
         XCTAssertEqual(t.engine.heldCount, 0)
     }
 }
+
+/// The events RelayServer adds around the queue, with stored runs.
+final class UnreachableAndStopTests: XCTestCase {
+    /// DNS says the hop cannot exist: what waits in memory bounces at once, stored runs are read back
+    /// and bounce a page at a time; a stanza accepted meanwhile is not part of the verdict.
+    func testAnUnreachableHopBouncesItsStoredRunsPageByPage() {
+        var t = Transcript(policy: QueuePolicy(sendWindow: 2))
+        _ = t.fromSmith()
+        _ = t.fromSmith()
+        _ = t.fromSmith(.iqRequest)
+        _ = t.fromSmith(.error)
+        _ = t.stored(1, 2, 3, 4)
+        XCTAssertEqual(t.engine.residentCount, 1)
+        let lines = t.unreachable(Net.toJabber, "jabber.org has no XMPP service (NXDOMAIN)")
+        XCTAssertLines(
+            lines,
+            [
+                "queue.bounced hop=\(jabber) count=4 reason=jabber.org has no XMPP service (NXDOMAIN)",
+                "bounce #3 remote-server-not-found cancel", "load \(jabber) #1...#2 2", "delete #3", "forget #3",
+                "schedule +259200000ms",
+            ])
+        XCTAssertLines(
+            t.fromSmith(),
+            ["queue.deferred hop=\(jabber) count=1 reason=next-hop-down", "connect \(jabber)", "store #5"],
+            "a new stanza tries again")
+        XCTAssertLines(
+            t.loaded(Net.toJabber),
+            [
+                "bounce #1 remote-server-not-found cancel", "bounce #2 remote-server-not-found cancel",
+                "load \(jabber) #4...#4 2", "delete #1 #2", "forget #1 #2",
+            ])
+        XCTAssertLines(t.loaded(Net.toJabber), ["delete #4", "forget #4"], "an error stanza is only dropped")
+        XCTAssertLines(t.stored(5), ["ackUpstream link1 1"])
+        XCTAssertEqual(t.engine.heldCount, 1, "#5 waits for the new attempt")
+        XCTAssertEqual(t.engine.heldBytes, 100)
+    }
+
+    func testStoppingStoresWhatIsOnlyInMemory() {
+        var t = Transcript()
+        _ = t.up(Net.toJabber)
+        _ = t.fromSmith()
+        XCTAssertLines(
+            t.stopping(), ["queue.deferred hop=\(jabber) count=1 reason=stopping", "store #1"])
+    }
+}

@@ -102,6 +102,16 @@ struct Transcript {
         return run(actions)
     }
 
+    mutating func unreachable(_ hop: NextHop, _ reason: String) -> [String] {
+        let actions = engine.nextHopUnreachable(hop, reason: reason, now: now)
+        return run(actions)
+    }
+
+    mutating func stopping() -> [String] {
+        let actions = engine.stopping(now: now)
+        return run(actions)
+    }
+
     mutating func acked(_ hop: NextHop, _ count: Int) -> [String] {
         let actions = engine.acknowledged(hop, count: count, now: now)
         return run(actions)
