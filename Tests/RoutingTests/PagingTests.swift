@@ -161,6 +161,47 @@ final class PagingTests: XCTestCase {
         XCTAssertEqual(t.engine.heldBytes, 0)
     }
 
+    /// A restart knows only each hop's summary; sweeping the run once (a page at a time) puts iqs and
+    /// availability presence back in memory on their own deadlines, so an iq behind a message still
+    /// bounces after iq_hold, and the hop then gets everything in acceptance order.
+    func testARestoredRunIsSweptOnceAndKeepsOrder() {
+        var t = Transcript(policy: QueuePolicy(sendWindow: 2))
+        t.wait(.seconds(600))
+        let presence = StanzaKind.availability(PresenceAddresses(from: "ann@smith.example", to: "bob@jabber.org"))
+        for (id, kind) in [(1, StanzaKind.message), (2, .iqRequest), (3, .message), (4, presence), (5, .message)] {
+            t.disk[StanzaID(UInt64(id))] = StanzaRecord(
+                id: StanzaID(UInt64(id)), kind: kind, from: Net.smith, to: Net.jabber, destination: .remote(Net.jabber),
+                bytes: 100, acceptedAt: WallTime(milliseconds: t.now.milliseconds - 10_000))
+        }
+        XCTAssertLines(
+            t.restarted(), ["connect \(jabber)", "load \(jabber) #1...#5 2", "schedule +650000ms"],
+            "nothing is due yet (iq_hold from the oldest), but the run may hold iqs: it is swept")
+        XCTAssertLines(t.loaded(Net.toJabber), ["load \(jabber) #3...#5 2"])
+        XCTAssertLines(t.loaded(Net.toJabber), ["load \(jabber) #5...#5 2"])
+        XCTAssertLines(t.loaded(Net.toJabber), [])
+        XCTAssertEqual(t.engine.residentCount, 2, "the iq and the presence")
+        XCTAssertEqual(t.engine.heldCount, 5)
+        t.wait(.seconds(50))
+        XCTAssertLines(
+            t.timer(),
+            [
+                "queue.expired id=2 hop=\(jabber) kind=iq age_ms=60000 outcome=bounced",
+                "bounce #2 remote-server-timeout wait", "delete #2", "forget #2", "schedule +259790000ms",
+            ])
+        XCTAssertLines(t.up(Net.toJabber), ["load \(jabber) #1...#1 2"])
+        XCTAssertLines(
+            t.loaded(Net.toJabber), ["send #1 \(jabber)", "requestAck \(jabber) 1", "load \(jabber) #3...#3 1"])
+        XCTAssertLines(t.loaded(Net.toJabber), ["send #3 \(jabber)"])
+        XCTAssertLines(
+            t.acked(Net.toJabber, 2),
+            ["send #4 \(jabber)", "requestAck \(jabber) 1", "load \(jabber) #5...#5 1", "delete #1 #3", "forget #1 #3"])
+        XCTAssertLines(t.loaded(Net.toJabber), ["send #5 \(jabber)"])
+        XCTAssertLines(t.acked(Net.toJabber, 1), ["requestAck \(jabber) 1", "delete #4", "forget #4"])
+        XCTAssertLines(t.acked(Net.toJabber, 1), ["delete #5", "forget #5"])
+        XCTAssertEqual(t.engine.heldCount, 0)
+        XCTAssertEqual(t.engine.heldBytes, 0)
+    }
+
     /// A hop without acks writes what is committed: a stored run is read and written a page at a time.
     func testAHopWithoutAcksWritesAStoredRunAPageAtATime() {
         var t = backlog(3, policy: QueuePolicy(sendWindow: 2))
