@@ -11,8 +11,9 @@ public enum RoutingAction: Hashable, Sendable {
     /// Read the hop's stored records with ids in `from...through`, in id order, at most `limit`
     /// (`Store.records(forKey: hop.storeKey, after: from - 1, limit:)`, keeping ids up to `through`),
     /// and report them with `loaded(hop, records)`, even when none are left (that ends the run).
-    /// One page per hop is asked for at a time. The engine names the records it takes in later
-    /// `send`, `bounce`, `delete` and `forget` actions; keep no copy of the page.
+    /// Leave out (and delete) rows that are not a readable stanza; a short page is fine. One page per
+    /// hop is asked for at a time. The engine names the records it takes in later `send`, `bounce`,
+    /// `delete` and `forget` actions (the bytes are the store's until `delete`); keep no copy of the page.
     case load(NextHop, from: StanzaID, through: StanzaID, limit: Int)
     /// Write these stanzas (bytes + record) in one transaction; report `stored` after the commit
     /// (`synchronous=FULL`) or `storeFailed`.

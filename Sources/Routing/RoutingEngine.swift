@@ -462,10 +462,13 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
                     fresh.append(record.id)
                 }
             }
-            var exhausted = rest.count <= 0
-            if !stopped && records.count < request.limit {
-                // Nothing more in the asked range: rows deleted behind the engine's back (`queue drop`)
-                // are found gone; a run that grew meanwhile continues after the range.
+            // Done when all it counted came back, or nothing is left in its range: rows deleted behind
+            // the engine's back (`queue drop`) are found gone then. A short page proves nothing (the
+            // relay leaves out rows it cannot read); an empty one ends the asked range, and a run that
+            // grew meanwhile continues after it.
+            var exhausted = rest.count <= 0 || rest.first > rest.last
+            if !stopped && !records.contains(where: { $0.id >= run.first && $0.id <= request.through && $0.hop == hop })
+            {
                 if rest.last > request.through {
                     rest.first = StanzaID(request.through.value + 1)
                 } else {

@@ -202,6 +202,22 @@ final class PagingTests: XCTestCase {
         XCTAssertEqual(t.engine.heldBytes, 0)
     }
 
+    /// A page the relay shortened (a row it could not read, deleted) does not end the run early.
+    func testAShortPageDoesNotEndTheRun() {
+        var t = backlog(4, policy: QueuePolicy(sendWindow: 2))
+        XCTAssertLines(t.up(Net.toJabber), ["load \(jabber) #1...#4 2"])
+        XCTAssertLines(
+            t.loaded(Net.toJabber, omitting: [1]),
+            ["send #2 \(jabber)", "requestAck \(jabber) 1", "load \(jabber) #3...#4 1"])
+        XCTAssertLines(t.loaded(Net.toJabber), ["send #3 \(jabber)"])
+        XCTAssertLines(
+            t.acked(Net.toJabber, 2), ["load \(jabber) #4...#4 2", "delete #2 #3", "forget #2 #3"])
+        XCTAssertLines(t.loaded(Net.toJabber), ["send #4 \(jabber)", "requestAck \(jabber) 1"])
+        XCTAssertLines(t.acked(Net.toJabber, 1), ["delete #4", "forget #4"])
+        XCTAssertEqual(t.engine.heldCount, 0)
+        XCTAssertEqual(t.engine.heldBytes, 0, "#1's bytes are found gone with the run's end")
+    }
+
     /// A hop without acks writes what is committed: a stored run is read and written a page at a time.
     func testAHopWithoutAcksWritesAStoredRunAPageAtATime() {
         var t = backlog(3, policy: QueuePolicy(sendWindow: 2))

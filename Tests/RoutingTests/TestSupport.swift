@@ -162,15 +162,16 @@ struct Transcript {
     }
 
     /// Answers the hop's outstanding `load` from the simulated store (`dropping` rows first, as
-    /// `queue drop` would).
-    mutating func loaded(_ hop: NextHop, dropping: [UInt64] = []) -> [String] {
+    /// `queue drop` would; `omitting` rows read but unreadable, which the relay deletes and leaves out).
+    mutating func loaded(_ hop: NextHop, dropping: [UInt64] = [], omitting: [UInt64] = []) -> [String] {
         for id in dropping { disk[StanzaID(id)] = nil }
         guard let request = loads.removeValue(forKey: hop) else {
             XCTFail("no load outstanding for \(hop)")
             return []
         }
         let page = disk.values.filter { $0.hop == hop && $0.id >= request.from && $0.id <= request.through }
-            .sorted { $0.id < $1.id }.prefix(request.limit)
+            .sorted { $0.id < $1.id }.prefix(request.limit).filter { !omitting.contains($0.id.value) }
+        for id in omitting { disk[StanzaID(id)] = nil }
         let actions = engine.loaded(hop, Array(page), now: now)
         return run(actions)
     }
