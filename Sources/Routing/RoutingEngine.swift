@@ -100,6 +100,11 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
         switch queue.state {
         case .up(let live) where live.acks != .none:
             break  // sent below (or when the window opens); stored only if the hop is slow
+        case .up where upstream == nil && queue.pending.count == 1:
+            // The relay's own stanza (a bounce) to a live hop without acks and nothing queued before
+            // it: nobody upstream waits for its custody, so it is written at once (a full disk must
+            // not swallow the bounces that say the disk is full).
+            break
         case .idle:
             storeMemoryResident([record.id], hop: hop, logging: [.init("reason", "next-hop-down")], &step)
         case .up, .connecting, .waiting:
@@ -530,7 +535,9 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
                         _ = queue.pending.popFront()
                         continue
                     }
-                    guard stanza.durability == .stored else { break }
+                    // Committed, or the relay's own stanza that `received` let through unstored.
+                    guard stanza.durability == .stored || (stanza.durability == .memory && stanza.upstream == nil)
+                    else { break }
                     _ = queue.pending.popFront()
                     queue.pending.left()
                     if case .availability(let addresses) = stanza.record.kind { queue.availability[addresses] = nil }

@@ -232,8 +232,8 @@ final class PagingTests: XCTestCase {
     }
 }
 
-/// The events RelayServer adds around the queue, with stored runs.
-final class UnreachableAndStopTests: XCTestCase {
+/// A hop found unreachable, with stored runs.
+final class UnreachableTests: XCTestCase {
     /// DNS says the hop cannot exist: what waits in memory bounces at once, stored runs are read back
     /// and bounce a page at a time; a stanza accepted meanwhile is not part of the verdict.
     func testAnUnreachableHopBouncesItsStoredRunsPageByPage() {
@@ -244,7 +244,7 @@ final class UnreachableAndStopTests: XCTestCase {
         _ = t.fromSmith(.error)
         _ = t.stored(1, 2, 3, 4)
         XCTAssertEqual(t.engine.residentCount, 1)
-        let lines = t.unreachable(Net.toJabber, "jabber.org has no XMPP service (NXDOMAIN)")
+        let lines = t.unreachableReadingBack(Net.toJabber, "jabber.org has no XMPP service (NXDOMAIN)")
         XCTAssertLines(
             lines,
             [
@@ -266,13 +266,5 @@ final class UnreachableAndStopTests: XCTestCase {
         XCTAssertLines(t.stored(5), ["ackUpstream link1 1"])
         XCTAssertEqual(t.engine.heldCount, 1, "#5 waits for the new attempt")
         XCTAssertEqual(t.engine.heldBytes, 100)
-    }
-
-    func testStoppingStoresWhatIsOnlyInMemory() {
-        var t = Transcript()
-        _ = t.up(Net.toJabber)
-        _ = t.fromSmith()
-        XCTAssertLines(
-            t.stopping(), ["queue.deferred hop=\(jabber) count=1 reason=stopping", "store #1"])
     }
 }

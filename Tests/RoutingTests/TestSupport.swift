@@ -102,15 +102,11 @@ struct Transcript {
         return run(actions)
     }
 
-    mutating func unreachable(_ hop: NextHop, _ reason: String) -> [String] {
-        let actions = engine.nextHopUnreachable(hop, reason: reason, now: now)
-        return run(actions)
+    mutating func unreachable(_ hop: NextHop, _ reason: String = "no such domain") -> [String] {
+        Self.lines(engine.nextHopUnreachable(hop, reason: reason, now: now))
     }
 
-    mutating func stopping() -> [String] {
-        let actions = engine.stopping(now: now)
-        return run(actions)
-    }
+    mutating func stopping() -> [String] { Self.lines(engine.stopping(now: now)) }
 
     mutating func acked(_ hop: NextHop, _ count: Int) -> [String] {
         let actions = engine.acknowledged(hop, count: count, now: now)
@@ -173,6 +169,12 @@ struct Transcript {
             .sorted { $0.id < $1.id }.prefix(request.limit).filter { !omitting.contains($0.id.value) }
         for id in omitting { disk[StanzaID(id)] = nil }
         let actions = engine.loaded(hop, Array(page), now: now)
+        return run(actions)
+    }
+
+    /// `unreachable`, keeping the simulated store in step: the stored runs it reads back to bounce.
+    mutating func unreachableReadingBack(_ hop: NextHop, _ reason: String = "no such domain") -> [String] {
+        let actions = engine.nextHopUnreachable(hop, reason: reason, now: now)
         return run(actions)
     }
 
