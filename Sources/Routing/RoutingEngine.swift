@@ -394,7 +394,7 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
     }
 
     /// The page `load` asked for: the hop's records with ids in its range, in id order, at most its
-    /// limit (fewer: the range holds no more). What is due expires; what the live hop's window takes
+    /// limit (none: the range holds no more). What is due expires; what the live hop's window takes
     /// is held and sent; the rest stays in the store, and the run now starts at the first of those.
     /// A run restored at start is swept once, page by page: iqs and availability presence in it are
     /// held (on their own deadlines), the rest becomes exact runs again.
