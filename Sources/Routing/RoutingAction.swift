@@ -9,7 +9,7 @@ public enum RoutingAction: Hashable, Sendable {
     /// On the ping's reply (a result or an error), report `acknowledged(hop, count: covering)`.
     case requestAck(NextHop, covering: Int)
     /// Read the hop's stored records with ids in `from...through`, in id order, at most `limit`
-    /// (`Store.records(forKey: hop.storeKey, after: from - 1, limit:)`, keeping ids up to `through`),
+    /// (`Store.records(forKey: hop.storeKey, after: from - 1, through: through, limit: limit)`),
     /// and report them with `loaded(hop, records)`, even when none are left (that ends the run).
     /// Leave out (and delete) rows that are not a readable stanza; a short page is fine. One page per
     /// hop is asked for at a time. The engine names the records it takes in later `send`, `bounce`,
