@@ -89,6 +89,8 @@ public final class RelayDaemon {
         let queue = RelayQueue(
             store: store, rule: setup.routeRule, policy: Self.policy(configuration.queue), loop: loop, logger: logger)
         self.queue = queue
+        // The queue tools now reach this queue (until here the control socket said it has none).
+        control?.operations = RunningQueueOperations(queue: queue)
         _ = try bringUpListeners(setup, strict: true)
         watches = [
             loop.watchSignal(SIGTERM) { [unowned self] in self.shutDown(signal: "TERM") },
@@ -150,8 +152,8 @@ public final class RelayDaemon {
         systemd?.ready(serviceStatus, scheduler: loop) { [unowned self] in self.serviceStatus }
     }
 
-    /// Takes the store lock and serves the control socket. The queue is not kept on disk yet:
-    /// `UnavailableQueueOperations` answers until the router's queue replaces it (issue 11).
+    /// Takes the store lock and serves the control socket; `UnavailableQueueOperations` answers
+    /// until the queue is open (a moment later in `start`).
     private func startControl() throws(StartFailure) {
         let directory = configuration.relay.stateDirectory
         do {

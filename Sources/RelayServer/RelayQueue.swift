@@ -51,7 +51,9 @@ final class RelayQueue {
         case timer
         case inboundAuthenticated(DomainName)
         case upstreamClosed(LinkID)
-        case restarted([StanzaRecord])
+        case restarted([StoredBacklog], newestStoredID: StanzaID)
+        /// A page of a stored run the engine asked for with `load`, in id order (maybe short or empty).
+        case loaded(NextHop, [StanzaRecord])
         case stopping
     }
 
@@ -83,6 +85,8 @@ final class RelayQueue {
     private var acks: [NextHop: NextHopAcks] = [:]
     /// Stanzas appended to the store since start (`store_writes`).
     private(set) var storeWrites = 0
+    /// Deletes the `queue` tools asked for, answered once their commit reports.
+    private var commitWaiters: [(ticket: WriteTicket, done: (StoreError?) -> Void)] = []
 
     init(store: Store, rule: RouteRule, policy: QueuePolicy, loop: Loop, logger: Logger) {
         self.store = store
@@ -178,8 +182,10 @@ final class RelayQueue {
         case .upstreamClosed(let link):
             engine.upstreamClosed(link)
             return []
-        case .restarted(let records):
-            return engine.restarted(records, now: now)
+        case .restarted(let backlogs, let newest):
+            return engine.restarted(backlogs, newestStoredID: newest, now: now)
+        case .loaded(let hop, let records):
+            return engine.loaded(hop, records, now: now)
         case .stopping:
             return engine.stopping(now: now)
         }
@@ -207,6 +213,9 @@ final class RelayQueue {
                 }
             case .requestAck(let hop, _):
                 carrier?.requestAck(on: hop)
+            case .load(let hop, let from, let through, let limit):
+                // Answered through the FIFO, after this step: the engine allows one load per hop.
+                events.append(.loaded(hop, page(of: hop, from: from, through: through, limit: limit)))
             case .store(let records):
                 var rows: [NewRecord] = []
                 var ids: [RecordID] = []
@@ -291,6 +300,9 @@ final class RelayQueue {
 
     private func process(_ commits: [StoreCommit]) {
         for commit in commits {
+            let answered = commitWaiters.filter { commit.covers($0.ticket) }
+            commitWaiters.removeAll { commit.covers($0.ticket) }
+            for waiter in answered { waiter.done(commit.error) }
             var ids: [StanzaID] = []
             while let first = storing.first, commit.covers(first.ticket) {
                 storing.removeFirst()
@@ -313,12 +325,35 @@ final class RelayQueue {
         }
     }
 
+    // MARK: The queue tools (running relay)
+
+    /// Retries now the hops whose far end is one of `domains` (as when a link from there comes up).
+    func retryNow(_ domains: [DomainName]) {
+        for domain in domains { post(.inboundAuthenticated(domain)) }
+    }
+
+    /// Bounces a stored stanza to its sender (the reply is the relay's own stanza, queued like any).
+    func bounceStored(_ id: StanzaID, text: String) -> Bool {
+        guard let stanza = element(id) else { return false }
+        carrier?.bounce(stanza, .remoteServerTimeout, text: text, reason: text)
+        return true
+    }
+
+    /// Deletes stored rows behind the engine, which skips rows that are gone when it reads a run back;
+    /// `done` runs on the loop once the delete is committed (or failed).
+    func deleteStored(_ ids: [RecordID], done: @escaping (StoreError?) -> Void) {
+        commitWaiters.append((store.delete(ids), done))
+    }
+
     // MARK: Start and stop
 
-    /// Rebuilds the queue from the store (records in acceptance order) and lets the engine resume:
+    /// Rebuilds the queue from the store's per-hop summaries (no stanza is read here: the engine
+    /// reads each hop's records back a page at a time with `load`) and lets the engine resume:
     /// custody of all of them was confirmed before the restart. Returns how many were restored.
     func restore() throws(StoreError) -> Int {
-        var records: [StanzaRecord] = []
+        // The newest id on disk, read before any new id is reserved.
+        let newest = StanzaID(UInt64(max(store.nextRecordID.rawValue - 1, 0)))
+        var backlogs: [StoredBacklog] = []
         for summary in try store.keys() {
             guard let hop = NextHop(storeKey: summary.key) else {
                 logger.warn(
@@ -329,26 +364,42 @@ final class RelayQueue {
                     ])
                 continue
             }
-            var after: RecordID? = nil
-            while true {
-                let page = try store.records(forKey: summary.key, after: after, limit: 256)
-                for row in page {
-                    if let record = Self.record(row, hop: hop) {
-                        records.append(record)
-                    } else {
-                        logger.warn(
-                            "queue.store_failed",
-                            [("id", row.id.description), ("reason", "a stored stanza that cannot be read; deleted")])
-                        store.delete([row.id])
-                    }
-                }
-                guard let last = page.last, page.count == 256 else { break }
-                after = last.id
+            backlogs.append(
+                StoredBacklog(
+                    hop: hop, count: summary.totals.count, bytes: summary.totals.bytes,
+                    oldestID: StanzaID(UInt64(summary.oldestID.rawValue)),
+                    oldestAcceptedAt: WallTime(milliseconds: summary.oldestAcceptedAt)))
+        }
+        post(.restarted(backlogs, newestStoredID: newest))
+        return backlogs.reduce(0) { $0 + $1.count }
+    }
+
+    /// A page of the hop's stored records for the engine; rows that are not stanzas are logged,
+    /// deleted and left out (a short page is fine). A failed read is an empty page after a log line:
+    /// the engine then ends the run, and the rows stay on disk for the next start.
+    private func page(of hop: NextHop, from: StanzaID, through: StanzaID, limit: Int) -> [StanzaRecord] {
+        let rows: [StoredRecord]
+        do {
+            rows = try store.records(
+                forKey: hop.storeKey, after: RecordID(Int64(from.value) - 1), through: RecordID(Int64(through.value)),
+                limit: limit)
+        } catch {
+            logger.error("queue.store_failed", [("key", hop.storeKey), ("reason", error.message)])
+            return []
+        }
+        var records: [StanzaRecord] = []
+        records.reserveCapacity(rows.count)
+        for row in rows {
+            if let record = Self.record(row, hop: hop) {
+                records.append(record)
+            } else {
+                logger.warn(
+                    "queue.store_failed",
+                    [("id", row.id.description), ("reason", "a stored stanza that cannot be read; deleted")])
+                store.delete([row.id])
             }
         }
-        records.sort { $0.id < $1.id }
-        post(.restarted(records))
-        return records.count
+        return records
     }
 
     /// A stored row as the engine's record; nil when its bytes are not a stanza.

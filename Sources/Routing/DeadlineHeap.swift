@@ -10,6 +10,8 @@ struct DeadlineHeap {
         case hold(StanzaID)
         /// The hop's next attempt, if it is still backing off until then.
         case retry(NextHop)
+        /// The hop's first stored run may hold a stanza due to expire, if the run still starts then.
+        case runExpiry(NextHop)
     }
 
     struct Entry {

@@ -8,6 +8,13 @@ public enum RoutingAction: Hashable, Sendable {
     /// Ask the hop to confirm what was sent: `<r/>` on XEP-0198 links, a XEP-0199 ping otherwise.
     /// On the ping's reply (a result or an error), report `acknowledged(hop, count: covering)`.
     case requestAck(NextHop, covering: Int)
+    /// Read the hop's stored records with ids in `from...through`, in id order, at most `limit`
+    /// (`Store.records(forKey: hop.storeKey, after: from - 1, through: through, limit: limit)`),
+    /// and report them with `loaded(hop, records)`, even when none are left (that ends the run).
+    /// Leave out (and delete) rows that are not a readable stanza; a short page is fine. One page per
+    /// hop is asked for at a time. The engine names the records it takes in later `send`, `bounce`,
+    /// `delete` and `forget` actions (the bytes are the store's until `delete`); keep no copy of the page.
+    case load(NextHop, from: StanzaID, through: StanzaID, limit: Int)
     /// Write these stanzas (bytes + record) in one transaction; report `stored` after the commit
     /// (`synchronous=FULL`) or `storeFailed`.
     case store([StanzaRecord])

@@ -9,6 +9,12 @@ import XMPPStream
 /// touches the disk if the hop confirms it within `hold`; otherwise (hop down, connecting, slow, or
 /// unable to acknowledge) it is stored, and custody is confirmed upstream only after the commit or
 /// the hop's confirmation, in the upstream link's delivery order.
+///
+/// Memory: a stored stanza waiting for a hop that is not up (or beyond the live link's send window)
+/// leaves memory: the hop keeps a `StoredRun` (ids, count, bytes, oldest) in its place, and the engine
+/// asks for the records back a page at a time with `load` when the window empties or the run's oldest
+/// is due to expire. Messages, subscription presence and errors page out; iqs (60 s) and availability
+/// presence (a newer one replaces it) stay in memory, bounded by their nature.
 public struct RoutingEngine<Random: RandomNumberGenerator> {
     /// Replaced on a reload (components and home domains may change); stanzas already queued keep
     /// the destination they were given.
@@ -36,8 +42,11 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
         self.random = random
     }
 
-    /// Stanzas held (pending, in flight, or stored and waiting).
-    public var heldCount: Int { held.count }
+    /// Stanzas held (pending, in flight, or stored and waiting, in memory or paged out).
+    public var heldCount: Int { held.count + hops.values.reduce(0) { $0 + $1.pending.storedCount } }
+
+    /// Stanzas held in memory (the rest wait in stored runs).
+    public var residentCount: Int { held.count }
 
     // MARK: Events
 
@@ -145,8 +154,8 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
             }
             queue.pending.prepend(returned)
             // Everything still only in memory (handed back, or waiting for the window) goes to the store.
-            let waiting = queue.pending.ids.filter { held[$0] != nil }
-            storeMemoryResident(Array(waiting), hop: hop, logging: nil, &step)
+            let waiting = queue.pending.heldIDs.filter { held[$0] != nil }
+            storeMemoryResident(waiting, hop: hop, logging: nil, &step)
         case .connecting(let previous):
             failures = previous + 1
         case .idle, .waiting:
@@ -167,30 +176,44 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
                             .init("hop", "\(hop)"), .init("count", "\(queue.pending.count)"), .init("reason", reason),
                             .init("retry_in_ms", "\(delay.wholeMilliseconds)"),
                         ])))
+            // What is committed (handed back, or kept for the window) waits in the store only now.
+            pageOut(queue.pending.heldIDs, hop: hop, &queue)
         }
+        armRunExpiry(hop, &queue)
         put(queue, hop)
         return finish(step, now: now)
     }
 
     /// The attempt `connect` started learned that the hop cannot exist (DNS: no such domain, or no
-    /// XMPP service): waiting helps nobody, so every stanza waiting for it bounces now with
-    /// remote-server-not-found (those that never bounce are dropped), one `queue.bounced` line.
+    /// XMPP service): waiting helps nobody, so every stanza waiting for it bounces with
+    /// remote-server-not-found (those that never bounce are dropped), one `queue.bounced` line. Those
+    /// in memory go now; stored runs are read back a page at a time and bounce as they come.
     public mutating func nextHopUnreachable(_ hop: NextHop, reason: String, now: WallTime) -> [RoutingAction] {
         var step = Step()
         guard var queue = hops.removeValue(forKey: hop), case .connecting = queue.state else {
             preconditionFailure("\(hop) reported unreachable but no attempt was asked for")
         }
         var waiting: [StanzaID] = []
-        while let id = queue.pending.popFront() { if held[id] != nil { waiting.append(id) } }
+        var runs: [StoredRun] = []
+        while let entry = queue.pending.popFront() {
+            switch entry {
+            case .held(let id): if held[id] != nil { waiting.append(id) }
+            case .stored(let run): runs.append(run)
+            }
+        }
         queue.pending.removeAll()
+        for run in runs { queue.pending.append(run) }
         queue.availability = [:]
         queue.state = .idle
-        if !waiting.isEmpty {
+        if let last = runs.last {
+            queue.discard = HopQueue.Discard(condition: .remoteServerNotFound, reason: reason, through: last.last)
+        }
+        let count = waiting.count + runs.reduce(0) { $0 + $1.count }
+        if count > 0 {
             step.actions.append(
                 .log(
                     QueueLog(
-                        .bounced,
-                        [.init("hop", "\(hop)"), .init("count", "\(waiting.count)"), .init("reason", reason)])))
+                        .bounced, [.init("hop", "\(hop)"), .init("count", "\(count)"), .init("reason", reason)])))
         }
         for id in waiting {
             if held[id: id].record.kind.bounces {
@@ -198,6 +221,8 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
             }
             release(id, &step)
         }
+        requestPage(hop, &queue, now: now, &step)
+        armRunExpiry(hop, &queue)
         put(queue, hop)
         return finish(step, now: now)
     }
@@ -252,6 +277,20 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
         }
         // A hop that cannot acknowledge sends only what is stored: its queue may move now.
         advanceLive(touched, now: now, &step)
+        // What is committed and still waiting leaves memory (but what the live window takes next).
+        var byHop: [NextHop: [StanzaID]] = [:]
+        var order: [NextHop] = []
+        for id in ids {
+            guard let stanza = held[id], stanza.durability == .stored, stanza.sentAt == nil else { continue }
+            if byHop[stanza.record.hop] == nil { order.append(stanza.record.hop) }
+            byHop[stanza.record.hop, default: []].append(id)
+        }
+        for hop in order {
+            guard var queue = hops.removeValue(forKey: hop) else { continue }
+            pageOut(byHop[hop] ?? [], hop: hop, &queue)
+            armRunExpiry(hop, &queue)
+            put(queue, hop)
+        }
         return finish(step, now: now)
     }
 
@@ -320,20 +359,30 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
         ledgers[link] = nil
     }
 
-    /// The relay started with these stored stanzas, in the order they were accepted: queue them in that
-    /// order (custody was confirmed before the restart), expire what outlived its time, and dial.
-    public mutating func restarted(_ records: [StanzaRecord], now: WallTime) -> [RoutingAction] {
+    /// The relay started with these stored backlogs (`Store.keys()`; custody of all of them was
+    /// confirmed before the restart): each hop resumes with one stored run and is dialled; records
+    /// come back through `load` when the hop takes them or the oldest may be due. `newestStoredID` is
+    /// the store's largest id at start (every id given out afterwards is larger), the runs' end.
+    public mutating func restarted(_ backlogs: [StoredBacklog], newestStoredID: StanzaID, now: WallTime)
+        -> [RoutingAction]
+    {
         precondition(held.isEmpty && hops.isEmpty, "restarted with stanzas already queued")
         var step = Step()
         var order: [NextHop] = []
-        for record in records {
-            precondition(held[record.id] == nil, "stanza \(record.id) restored twice")
-            held[record.id] = HeldStanza(record: record, upstream: nil, durability: .stored)
-            heldBytes += record.bytes
-            heldBytesPerDomain[record.to, default: 0] += record.bytes
-            if hops[record.hop] == nil { order.append(record.hop) }
-            hops[record.hop, default: HopQueue()].pending.append(record.id)
-            deadlines.push(.expiry(record.id), at: deadline(of: record))
+        for backlog in backlogs where backlog.count > 0 {
+            precondition(hops[backlog.hop] == nil, "\(backlog.hop) restored twice")
+            precondition(backlog.oldestID <= newestStoredID, "\(backlog.hop) restored beyond the store's newest id")
+            var queue = HopQueue()
+            queue.unswept = true
+            queue.pending.append(
+                StoredRun(
+                    first: backlog.oldestID, last: newestStoredID, count: backlog.count, bytes: backlog.bytes,
+                    oldestAcceptedAt: backlog.oldestAcceptedAt, mayHoldShortLived: true))
+            heldBytes += backlog.bytes
+            heldBytesPerDomain[backlog.hop.domain, default: 0] += backlog.bytes
+            armRunExpiry(backlog.hop, &queue)
+            hops[backlog.hop] = queue
+            order.append(backlog.hop)
         }
         processDue(now: now, &step)
         for hop in order {
@@ -341,6 +390,110 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
             advance(hop, &queue, now: now, &step)
             put(queue, hop)
         }
+        return finish(step, now: now)
+    }
+
+    /// The page `load` asked for: the hop's records with ids in its range, in id order, at most its
+    /// limit (none: the range holds no more). What is due expires; what the live hop's window takes
+    /// is held and sent; the rest stays in the store, and the run now starts at the first of those.
+    /// A run restored at start is swept once, page by page: iqs and availability presence in it are
+    /// held (on their own deadlines), the rest becomes exact runs again.
+    public mutating func loaded(_ hop: NextHop, _ records: [StanzaRecord], now: WallTime) -> [RoutingAction] {
+        var step = Step()
+        guard var queue = hops.removeValue(forKey: hop), let request = queue.loading else {
+            preconditionFailure("\(hop) loaded a page nobody asked for")
+        }
+        queue.loading = nil
+        dropLeftFront(&queue)
+        // The run may have changed meanwhile (a link handed stanzas back before it and they joined
+        // it): then the page is stale, and asked for again below if still needed.
+        var fresh: [StanzaID] = []
+        if let (index, run) = queue.pending.run(from: request.from) {
+            var room = 0
+            if queue.pending.isFront(index, skipping: { held[$0] == nil }), case .up(let live) = queue.state {
+                room = live.acks == .none ? request.limit : policy.sendWindow - live.inFlight.count
+            }
+            var rest = run
+            var entries: [PendingEntry] = []
+            var stopped = false
+            /// Whether the next stored record may join the last new run: not across one that left
+            /// (its row may be read again until its delete commits).
+            var joinable = false
+            for record in records where record.id >= rest.first && record.id <= request.through && record.hop == hop {
+                guard rest.count > 0 else { break }
+                if let discard = queue.discard, record.id <= discard.through {
+                    // Found unreachable: it bounces (or is dropped) like those that were in memory.
+                    rest.count -= 1
+                    rest.bytes -= record.bytes
+                    rest.first = StanzaID(record.id.value + 1)
+                    rest.oldestAcceptedAt = record.acceptedAt
+                    held[record.id] = HeldStanza(record: record, upstream: nil, durability: .stored)
+                    if record.kind.bounces {
+                        step.actions.append(.bounce(record.id, discard.condition, text: discard.reason))
+                    }
+                    release(record.id, &step)
+                    joinable = false
+                    continue
+                }
+                let due = deadline(of: record) <= now
+                let wanted = fresh.count < room
+                guard due || wanted || rest.mayHoldShortLived else {
+                    // Neither due nor wanted yet: the run starts here again.
+                    rest.first = record.id
+                    rest.oldestAcceptedAt = record.acceptedAt
+                    stopped = true
+                    break
+                }
+                rest.count -= 1
+                rest.bytes -= record.bytes
+                rest.first = StanzaID(record.id.value + 1)
+                rest.oldestAcceptedAt = record.acceptedAt  // the next was accepted no earlier
+                // Its bytes stay counted: the run counted them, the held stanza or new run does now.
+                if !due && !wanted && record.kind.pages {
+                    if joinable, case .stored(let earlier)? = entries.last {
+                        entries[entries.count - 1] = .stored(earlier.joined(with: StoredRun(record)))
+                    } else {
+                        entries.append(.stored(StoredRun(record)))
+                    }
+                    joinable = true
+                    continue
+                }
+                joinable = false
+                held[record.id] = HeldStanza(record: record, upstream: nil, durability: .stored)
+                if due {
+                    expire(record.id, now: now, &step)
+                } else {
+                    entries.append(.held(record.id))
+                    fresh.append(record.id)
+                }
+            }
+            // Done when all it counted came back, or nothing is left in its range: rows deleted behind
+            // the engine's back (`queue drop`) are found gone then. A short page proves nothing (the
+            // relay leaves out rows it cannot read); an empty one ends the asked range, and a run that
+            // grew meanwhile continues after it.
+            var exhausted = rest.count <= 0 || rest.first > rest.last
+            if !stopped && !records.contains(where: { $0.id >= run.first && $0.id <= request.through && $0.hop == hop })
+            {
+                if rest.last > request.through {
+                    rest.first = StanzaID(request.through.value + 1)
+                } else {
+                    exhausted = true
+                }
+            }
+            if exhausted {
+                heldBytes -= rest.bytes
+                heldBytesPerDomain[hop.domain, default: 0] -= rest.bytes
+                if heldBytesPerDomain[hop.domain] == 0 { heldBytesPerDomain[hop.domain] = nil }
+            }
+            queue.pending.replace(runAt: index, with: entries + (exhausted ? [] : [.stored(rest)]))
+        }
+        advance(hop, &queue, now: now, &step)
+        for id in fresh {
+            guard let stanza = held[id], stanza.sentAt == nil else { continue }
+            deadlines.push(.expiry(id), at: deadline(of: stanza.record))
+        }
+        armRunExpiry(hop, &queue)
+        put(queue, hop)
         return finish(step, now: now)
     }
 
@@ -362,7 +515,8 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
         case .up(var live):
             switch live.acks {
             case .streamManagement, .ping:
-                while live.inFlight.count < policy.sendWindow, let id = queue.pending.popFront() {
+                while live.inFlight.count < policy.sendWindow, case .held(let id)? = queue.pending.front {
+                    _ = queue.pending.popFront()
                     guard let stanza = held[id] else { continue }  // left from the middle earlier
                     queue.pending.left()
                     if case .availability(let addresses) = stanza.record.kind, queue.availability[addresses] == id {
@@ -376,7 +530,7 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
                 requestAckIfDue(hop, &live, &step)
             case .none:
                 // Send in order only what is committed; written means delivered.
-                while let first = queue.pending.front {
+                while case .held(let first)? = queue.pending.front {
                     guard let stanza = held[first] else {
                         _ = queue.pending.popFront()
                         continue
@@ -399,6 +553,82 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
         case .connecting, .waiting:
             break
         }
+        requestPage(hop, &queue, now: now, &step)
+    }
+
+    // MARK: Paging
+
+    /// The committed, waiting stanzas among `ids` (in the hop's queue, in id order) leave memory for a
+    /// stored run, except those the live link's window takes next; only kinds that expire by
+    /// `maxAge` (so a run's deadline is its oldest's).
+    private mutating func pageOut(_ ids: [StanzaID], hop: NextHop, _ queue: inout HopQueue) {
+        let keep = queue.isUp ? policy.sendWindow : 0
+        for id in ids {
+            guard let stanza = held[id], stanza.durability == .stored, stanza.sentAt == nil,
+                stanza.upstream == nil, stanza.record.kind.pages,
+                let index = queue.pending.index(ofHeld: id)
+            else { continue }
+            if keep > 0 && queue.pending.entries.startIndex + keep > index { continue }
+            held[id] = nil
+            queue.pending.pageOut(at: index, stanza.record)
+        }
+    }
+
+    /// Asks for the next page the hop needs, unless one is being read: for the live link (the front
+    /// run's next page, once half its window is free, so the link keeps busy while the page is read
+    /// and never more than a window is in memory), for expiry (the first run's oldest may be due), or
+    /// to sweep a run restored at start. Runs of a hop found unreachable come first: they bounce.
+    private func requestPage(_ hop: NextHop, _ queue: inout HopQueue, now: WallTime, _ step: inout Step) {
+        guard queue.loading == nil else { return }
+        guard let (_, first) = queue.pending.firstRun else {
+            queue.discard = nil
+            return
+        }
+        if let discard = queue.discard {
+            if first.first <= discard.through { return load(hop, first, limit: policy.sendWindow, &queue, &step) }
+            queue.discard = nil
+        }
+        if case .stored(let front)? = queue.pending.front, case .up(let live) = queue.state {
+            switch live.acks {
+            case .none:
+                return load(hop, front, limit: policy.sendWindow, &queue, &step)
+            case .streamManagement, .ping:
+                if live.inFlight.count * 2 <= policy.sendWindow {
+                    return load(hop, front, limit: policy.sendWindow - live.inFlight.count, &queue, &step)
+                }
+            }
+        }
+        if first.deadline(policy) <= now { return load(hop, first, limit: policy.sendWindow, &queue, &step) }
+        guard queue.unswept else { return }
+        if let restored = queue.pending.entries.lazy.compactMap(\.restoredRun).first {
+            load(hop, restored, limit: policy.sendWindow, &queue, &step)
+        } else {
+            queue.unswept = false
+        }
+    }
+
+    private func load(_ hop: NextHop, _ run: StoredRun, limit: Int, _ queue: inout HopQueue, _ step: inout Step) {
+        let request = PageRequest(from: run.first, through: run.last, limit: limit)
+        queue.loading = request
+        step.actions.append(.load(hop, from: request.from, through: request.through, limit: limit))
+    }
+
+    /// Keeps one `runExpiry` deadline for the hop's first run (later runs are younger).
+    private mutating func armRunExpiry(_ hop: NextHop, _ queue: inout HopQueue) {
+        guard queue.loading == nil else { return }
+        guard let (_, run) = queue.pending.firstRun else {
+            queue.runExpiryAt = nil
+            return
+        }
+        let at = run.deadline(policy)
+        guard queue.runExpiryAt != at else { return }
+        queue.runExpiryAt = at
+        deadlines.push(.runExpiry(hop), at: at)
+    }
+
+    /// Takes held ids that left the queue off its front.
+    private func dropLeftFront(_ queue: inout HopQueue) {
+        while case .held(let id)? = queue.pending.front, held[id] == nil { _ = queue.pending.popFront() }
     }
 
     /// Advances the live hops among `touched` (a hop without acks may send what was just committed).
@@ -422,8 +652,16 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
             guard isLive(entry) else { continue }
             switch entry.due {
             case .expiry(let id):
-                expiredOn.append(held[id: id].record.hop)
+                let hop = held[id: id].record.hop
+                expiredOn.append(hop)
+                hops[hop]?.pending.left()
                 expire(id, now: now, &step)
+            case .runExpiry(let hop):
+                guard var queue = hops.removeValue(forKey: hop) else { continue }
+                queue.runExpiryAt = nil
+                requestPage(hop, &queue, now: now, &step)
+                armRunExpiry(hop, &queue)  // unless a page is being read: `loaded` arms it then
+                put(queue, hop)
             case .hold(let id):
                 let hop = held[id: id].record.hop
                 if overdue[hop] == nil { overdueOrder.append(hop) }
@@ -457,6 +695,8 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
         case .retry(let hop):
             guard case .waiting(_, let until)? = hops[hop]?.state else { return false }
             return until == entry.at
+        case .runExpiry(let hop):
+            return hops[hop]?.runExpiryAt == entry.at
         }
     }
 
@@ -494,9 +734,9 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
     }
 
     /// Bounces (or drops) a pending stanza whose time is up: iqs after `iqHold`, the rest after `maxAge`.
+    /// The caller took it off its hop's queue.
     private mutating func expire(_ id: StanzaID, now: WallTime, _ step: inout Step) {
         let record = held[id: id].record
-        hops[record.hop]?.pending.left()
         let outcome = record.kind.bounces ? "bounced" : "dropped"
         step.actions.append(
             .log(

@@ -28,6 +28,16 @@ public enum StanzaKind: Hashable, Sendable {
         }
     }
 
+    /// Whether a stored one waiting for its hop leaves memory for a stored run: the kinds kept up to
+    /// `maxAge`, in acceptance order, so a run expires from its oldest. iqs (gone after `iqHold`) and
+    /// availability presence (replaced by a newer one) stay in memory.
+    var pages: Bool {
+        switch self {
+        case .message, .subscription, .error: true
+        case .iqRequest, .iqResponse, .availability: false
+        }
+    }
+
     /// Whether the relay may answer it with a stanza error.
     var bounces: Bool {
         switch self {

@@ -33,7 +33,8 @@ enum RecordSchema {
     static let update = "UPDATE records SET attempts = ?2, next_attempt = ?3, last_error = ?4 WHERE id = ?1"
 
     static let columns = "id, key, kind, accepted, attempts, next_attempt, last_error, body"
-    static let selectByKey = "SELECT \(columns) FROM records WHERE key = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+    static let selectByKey =
+        "SELECT \(columns) FROM records WHERE key = ?1 AND id > ?2 AND id <= ?4 ORDER BY id LIMIT ?3"
     static let selectByID = "SELECT \(columns) FROM records WHERE id = ?1"
     static let summaries = "SELECT key, COUNT(*), SUM(size), MIN(id) FROM records GROUP BY key ORDER BY key"
     static let acceptedByID = "SELECT accepted FROM records WHERE id = ?1"

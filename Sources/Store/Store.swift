@@ -161,12 +161,16 @@ public final class Store {
 
     // MARK: reads (committed records only)
 
-    /// Records under `key`, oldest first, after `after` (exclusive), at most `limit`.
-    public func records(forKey key: String, after: RecordID? = nil, limit: Int) throws(StoreError) -> [StoredRecord] {
+    /// Records under `key`, oldest first, after `after` (exclusive) and up to `through` (inclusive:
+    /// one stored run of the queue's, whose hop has later records), at most `limit`.
+    public func records(
+        forKey key: String, after: RecordID? = nil, through: RecordID? = nil, limit: Int
+    ) throws(StoreError) -> [StoredRecord] {
         defer { selectByKey.reset() }
         try selectByKey.bind(1, key)
         try selectByKey.bind(2, after?.rawValue ?? 0)
         try selectByKey.bind(3, Int64(limit))
+        try selectByKey.bind(4, through?.rawValue ?? Int64.max)
         var records: [StoredRecord] = []
         while try selectByKey.step("reading the queue for \(key)") {
             records.append(Store.record(selectByKey))

@@ -91,7 +91,10 @@ final class CustodyTests: XCTestCase {
             ["queue.deferred hop=\(jabber) count=1 reason=next-hop-down", "connect \(jabber)", "store #1", maxAge])
         XCTAssertLines(t.fromSmith(), ["store #2"], "one deferred line per outage, not per stanza")
         XCTAssertLines(t.stored(1, 2), ["ackUpstream link1 2"])
-        XCTAssertLines(t.up(Net.toJabber), ["send #1 \(jabber)", "send #2 \(jabber)", "requestAck \(jabber) 2"])
+        XCTAssertEqual(t.engine.residentCount, 0, "committed for a hop that is down: in the store only")
+        XCTAssertLines(t.up(Net.toJabber), ["load \(jabber) #1...#2 100"])
+        XCTAssertLines(
+            t.loaded(Net.toJabber), ["send #1 \(jabber)", "send #2 \(jabber)", "requestAck \(jabber) 2"])
         XCTAssertLines(t.acked(Net.toJabber, 2), ["delete #1 #2", "forget #1 #2"])
         XCTAssertEqual(t.engine.heldCount, 0)
     }
@@ -135,7 +138,8 @@ final class CustodyTests: XCTestCase {
         _ = t.fromSmith()
         t.engine.upstreamClosed(Net.homeLink)
         XCTAssertLines(t.stored(1), [])
-        XCTAssertLines(t.up(Net.toJabber), ["send #1 \(jabber)", "requestAck \(jabber) 1"])
+        XCTAssertLines(t.up(Net.toJabber), ["load \(jabber) #1...#1 100"])
+        XCTAssertLines(t.loaded(Net.toJabber), ["send #1 \(jabber)", "requestAck \(jabber) 1"])
     }
 
     func testStoreFailureBouncesWhatNoHopCarries() {

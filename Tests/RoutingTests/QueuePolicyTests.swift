@@ -37,18 +37,27 @@ final class QueuePolicyTests: XCTestCase {
                 "delete #5 #6", "forget #5 #6", "schedule +10000ms",
             ])
         t.wait(.seconds(5))
+        // The presence waits in memory; the message and subscription (one stored run) and the error
+        // (another: the presence is between them) wait in the store and are read back to expire.
         XCTAssertLines(
             t.timer(),
+            [
+                "queue.expired id=3 hop=\(jabber) kind=presence age_ms=10000 outcome=dropped",
+                "load \(jabber) #1...#2 100", "delete #3", "forget #3",
+            ])
+        XCTAssertLines(
+            t.loaded(Net.toJabber),
             [
                 "queue.expired id=1 hop=\(jabber) kind=message age_ms=10000 outcome=bounced",
                 "bounce #1 remote-server-timeout wait",
                 "queue.expired id=2 hop=\(jabber) kind=subscription age_ms=10000 outcome=bounced",
-                "bounce #2 remote-server-timeout wait",
-                "queue.expired id=3 hop=\(jabber) kind=presence age_ms=10000 outcome=dropped",
-                "queue.expired id=4 hop=\(jabber) kind=error age_ms=10000 outcome=dropped",
-                "delete #1 #2 #3 #4", "forget #1 #2 #3 #4",
+                "bounce #2 remote-server-timeout wait", "load \(jabber) #4...#4 100", "delete #1 #2", "forget #1 #2",
             ])
+        XCTAssertLines(
+            t.loaded(Net.toJabber),
+            ["queue.expired id=4 hop=\(jabber) kind=error age_ms=10000 outcome=dropped", "delete #4", "forget #4"])
         XCTAssertEqual(t.engine.heldCount, 0)
+        XCTAssertEqual(t.engine.heldBytes, 0)
     }
 
     func testIqBouncesAfterIqHoldWhileAMessageBesideItWaits() {
@@ -63,7 +72,8 @@ final class QueuePolicyTests: XCTestCase {
                 "queue.expired id=1 hop=\(jabber) kind=iq age_ms=60000 outcome=bounced",
                 "bounce #1 remote-server-timeout wait", "delete #1", "forget #1", "schedule +259200000ms",
             ])
-        XCTAssertLines(t.up(Net.toJabber), ["send #2 \(jabber)", "requestAck \(jabber) 1"])
+        XCTAssertLines(t.up(Net.toJabber), ["load \(jabber) #2...#2 100"])
+        XCTAssertLines(t.loaded(Net.toJabber), ["send #2 \(jabber)", "requestAck \(jabber) 1"])
     }
 
     func testAnIqInFlightDoesNotExpireButBouncesOnceHandedBackPastItsTime() {
@@ -95,8 +105,9 @@ final class QueuePolicyTests: XCTestCase {
         t.wait(.seconds(3 * 86400 - 1))
         XCTAssertFalse(t.timer().contains { $0.hasPrefix("bounce") })
         t.wait(.seconds(1))
+        XCTAssertLines(t.timer(), ["load \(jabber) #1...#1 100"], "stored: read back to bounce")
         XCTAssertLines(
-            t.timer(),
+            t.loaded(Net.toJabber),
             [
                 "queue.expired id=1 hop=\(jabber) kind=message age_ms=259200000 outcome=bounced",
                 "bounce #1 remote-server-timeout wait", "delete #1", "forget #1",
@@ -114,8 +125,9 @@ final class QueuePolicyTests: XCTestCase {
             t.fromSmith(annToBob), ["ackUpstream link1 1", "store #4", "forget #1"],
             "#1 is replaced (settled upstream at once); #3 has other addresses and stays")
         XCTAssertLines(t.stored(1, 2, 3, 4), ["ackUpstream link1 3", "delete #1"])
+        XCTAssertLines(t.up(Net.toJabber), ["load \(jabber) #2...#2 100"], "the message waits in the store")
         XCTAssertLines(
-            t.up(Net.toJabber),
+            t.loaded(Net.toJabber),
             ["send #2 \(jabber)", "send #3 \(jabber)", "send #4 \(jabber)", "requestAck \(jabber) 3"])
     }
 
@@ -126,7 +138,9 @@ final class QueuePolicyTests: XCTestCase {
         _ = t.stored(1, 2)
         t.wait(.seconds(120))
         XCTAssertLines(t.timer(), ["schedule +259200000ms"], "past iq_hold: subscriptions are still kept")
-        XCTAssertLines(t.up(Net.toJabber), ["send #1 \(jabber)", "send #2 \(jabber)", "requestAck \(jabber) 2"])
+        XCTAssertLines(t.up(Net.toJabber), ["load \(jabber) #1...#2 100"])
+        XCTAssertLines(
+            t.loaded(Net.toJabber), ["send #1 \(jabber)", "send #2 \(jabber)", "requestAck \(jabber) 2"])
     }
 
     func testCapsRefuseNewStanzasWithResourceConstraintAndALogLine() {

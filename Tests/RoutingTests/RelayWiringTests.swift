@@ -16,20 +16,21 @@ final class RelayWiringTests: XCTestCase {
         _ = t.fromSmith(.error)
         XCTAssertLines(t.stored(1, 2), ["ackUpstream link1 2"])
         XCTAssertLines(
-            t.unreachable(Net.toJabber),
+            t.unreachableReadingBack(Net.toJabber),
             [
                 "queue.bounced hop=\(jabber) count=3 reason=no such domain",
-                "bounce #1 remote-server-not-found cancel", "bounce #2 remote-server-not-found cancel",
-                "ackUpstream link1 1", "delete #1 #2", "forget #1 #2 #3",
-            ], "the error stanza is dropped (never answered), which settles it upstream")
+                "bounce #2 remote-server-not-found cancel", "ackUpstream link1 1",
+                "load \(jabber) #1...#1 100", "delete #2", "forget #2 #3", "schedule +259200000ms",
+            ],
+            "the error stanza is dropped (never answered), which settles it upstream; the stored message is "
+                + "read back to bounce")
         XCTAssertLines(t.stored(3), ["delete #3"], "#3 was being stored: its row goes once committed")
+        XCTAssertLines(
+            t.loaded(Net.toJabber), ["bounce #1 remote-server-not-found cancel", "delete #1", "forget #1"])
         XCTAssertEqual(t.engine.heldCount, 0)
         XCTAssertLines(
             t.fromSmith(),
-            [
-                "queue.deferred hop=\(jabber) count=1 reason=next-hop-down", "connect \(jabber)", "store #4",
-                "schedule +259200000ms",
-            ],
+            ["queue.deferred hop=\(jabber) count=1 reason=next-hop-down", "connect \(jabber)", "store #4"],
             "the next stanza starts a fresh attempt")
     }
 

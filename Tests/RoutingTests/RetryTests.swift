@@ -80,7 +80,8 @@ final class RetryTests: XCTestCase {
         _ = t.fromSmith()
         _ = t.stored(1)
         let delay = retryDelay(in: t.down(Net.toJabber)) ?? 0
-        XCTAssertLines(t.up(Net.toJabber), ["send #1 \(jabber)", "requestAck \(jabber) 1"])
+        XCTAssertLines(t.up(Net.toJabber), ["load \(jabber) #1...#1 100", "schedule +259200000ms"])
+        XCTAssertLines(t.loaded(Net.toJabber), ["send #1 \(jabber)", "requestAck \(jabber) 1"])
         t.wait(.milliseconds(delay))
         XCTAssertLines(t.timer(), [], "no connect: the hop is up")
         XCTAssertLines(t.acked(Net.toJabber, 1), ["delete #1", "forget #1"])
@@ -99,44 +100,65 @@ final class RetryTests: XCTestCase {
         XCTAssertLines(t.fromSmith(), ["store #4"])
         XCTAssertLines(t.stored(2, 3, 4), ["ackUpstream link1 3"])
         XCTAssertLines(
-            t.up(Net.toJabber),
+            t.up(Net.toJabber), ["load \(jabber) #2...#4 100", "schedule +259200000ms"],
+            "handed back and new: one stored run, in order")
+        XCTAssertLines(
+            t.loaded(Net.toJabber),
             ["send #2 \(jabber)", "send #3 \(jabber)", "send #4 \(jabber)", "requestAck \(jabber) 3"])
     }
 
+    /// The restart resumes from the store's summaries (one stored run per hop, no record in memory),
+    /// sweeps each run once a page at a time (the iq that outlived iq_hold bounces, though a message
+    /// waits before it), and sends each hop's stanzas in acceptance order as its link takes them.
     func testRestartResumesEachHopInAcceptanceOrderAndExpiresWhatOutlivedItsTime() {
         var t = Transcript()
         t.wait(.seconds(600))
         func record(
             _ id: UInt64, _ kind: StanzaKind, from: DomainName, to: DomainName, _ destination: RouteRule.Destination,
             ago: Int64
-        )
-            -> StanzaRecord
-        {
-            StanzaRecord(
+        ) {
+            t.disk[StanzaID(id)] = StanzaRecord(
                 id: StanzaID(id), kind: kind, from: from, to: to, destination: destination, bytes: 100,
                 acceptedAt: WallTime(milliseconds: t.now.milliseconds - ago * 1000))
         }
-        let records = [
-            record(10, .message, from: Net.smith, to: Net.jabber, .remote(Net.jabber), ago: 300),
-            record(11, .message, from: Net.jabber, to: Net.smith, .home(Net.smith), ago: 250),
-            record(12, .iqRequest, from: Net.smith, to: Net.jabber, .remote(Net.jabber), ago: 200),
-            record(13, .message, from: Net.smith, to: Net.jabber, .remote(Net.jabber), ago: 100),
-        ]
+        record(10, .message, from: Net.smith, to: Net.jabber, .remote(Net.jabber), ago: 300)
+        record(11, .message, from: Net.jabber, to: Net.smith, .home(Net.smith), ago: 250)
+        record(12, .iqRequest, from: Net.smith, to: Net.jabber, .remote(Net.jabber), ago: 200)
+        record(13, .message, from: Net.smith, to: Net.jabber, .remote(Net.jabber), ago: 100)
         XCTAssertLines(
-            t.restarted(records),
+            t.restarted(),
+            [
+                // Either run may hold an iq past iq_hold: both are swept first, oldest first.
+                "load \(jabber) #10...#13 100", "load \(smith) #11...#13 100", "connect \(smith)", "connect \(jabber)",
+            ])
+        XCTAssertEqual(t.engine.heldCount, 4)
+        XCTAssertEqual(t.engine.residentCount, 0, "nothing read yet")
+        XCTAssertEqual(t.engine.heldBytes, 400)
+        XCTAssertLines(
+            t.loaded(Net.toJabber),
             [
                 "queue.expired id=12 hop=\(jabber) kind=iq age_ms=200000 outcome=bounced",
-                "bounce #12 remote-server-timeout wait", "connect \(jabber)", "connect \(smith)",
+                "bounce #12 remote-server-timeout wait", "delete #12", "forget #12",
                 // The oldest stanza (accepted 300 s before the restart) sets the next deadline.
-                "delete #12", "forget #12", "schedule +259500000ms",
+                "schedule +259500000ms",
             ])
+        XCTAssertLines(t.loaded(Net.toSmith), [])
         XCTAssertEqual(t.engine.heldCount, 3)
+        XCTAssertEqual(t.engine.residentCount, 0, "the messages wait in the store only")
         XCTAssertEqual(t.engine.heldBytes, 300)
+        XCTAssertLines(t.up(Net.toJabber), ["load \(jabber) #10...#10 100"], "#12 left a gap: #10 and #13 are two runs")
         XCTAssertLines(
-            t.up(Net.toJabber),
-            ["send #10 \(jabber)", "send #13 \(jabber)", "requestAck \(jabber) 2", "schedule +259550000ms"],
+            t.loaded(Net.toJabber), ["send #10 \(jabber)", "requestAck \(jabber) 1", "load \(jabber) #13...#13 99"])
+        XCTAssertLines(
+            t.loaded(Net.toJabber), ["send #13 \(jabber)", "schedule +259550000ms"],
             "what is left waits for smith.example: #11's max_age is next")
-        XCTAssertLines(t.up(Net.toSmith), ["send #11 \(smith)", "requestAck \(smith) 1"])
-        XCTAssertLines(t.acked(Net.toJabber, 2), ["delete #10 #13", "forget #10 #13"])
+        XCTAssertLines(t.up(Net.toSmith), ["load \(smith) #11...#11 100"])
+        XCTAssertLines(t.loaded(Net.toSmith), ["send #11 \(smith)", "requestAck \(smith) 1"])
+        XCTAssertLines(t.acked(Net.toJabber, 1), ["requestAck \(jabber) 1", "delete #10", "forget #10"])
+        XCTAssertLines(t.acked(Net.toJabber, 1), ["delete #13", "forget #13"])
+        XCTAssertLines(t.acked(Net.toSmith, 1), ["delete #11", "forget #11"])
+        XCTAssertEqual(t.engine.heldCount, 0)
+        XCTAssertEqual(t.engine.heldBytes, 0)
+        XCTAssertEqual(t.disk.count, 0)
     }
 }

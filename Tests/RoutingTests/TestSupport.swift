@@ -40,12 +40,19 @@ enum Net {
 
 /// Drives one engine through a transcript: stanzas get ids 1, 2, … in order, upstream sequences count
 /// per link, and actions come back as text lines (times relative to the start) so a test reads as
-/// the exchange it checks.
+/// the exchange it checks. A simulated store keeps the records of `store` actions once `stored`
+/// reports their commit (until `delete`), and `loaded` answers the last `load` from it.
 struct Transcript {
     var engine: RoutingEngine<SeededRandom>
     var now = Net.start
     private var nextID: UInt64 = 1
     private var sequences: [LinkID: UInt64] = [:]
+    /// Records in `store` actions not reported committed yet.
+    private var storing: [StanzaID: StanzaRecord] = [:]
+    /// The simulated store's committed rows.
+    var disk: [StanzaID: StanzaRecord] = [:]
+    /// The `load` not answered yet, per hop.
+    private(set) var loads: [NextHop: (from: StanzaID, through: StanzaID, limit: Int)] = [:]
 
     init(policy: QueuePolicy = QueuePolicy(), seed: UInt64 = 42) {
         engine = RoutingEngine(rule: Net.rule, policy: policy, random: SeededRandom(seed: seed))
@@ -73,22 +80,26 @@ struct Transcript {
             id: StanzaID(nextID), kind: kind, from: from, to: to, bytes: bytes,
             origin: .link(Upstream(link: link, sequence: sequences[link]!), arrival: arrival))
         nextID += 1
-        return Self.lines(engine.received(stanza, now: now))
+        let actions = engine.received(stanza, now: now)
+        return run(actions)
     }
 
     /// The relay writes a stanza itself (a bounce).
     mutating func fromRelay(_ kind: StanzaKind, from: DomainName, to: DomainName) -> [String] {
         let stanza = IncomingStanza(id: StanzaID(nextID), kind: kind, from: from, to: to, bytes: 50, origin: .relay)
         nextID += 1
-        return Self.lines(engine.received(stanza, now: now))
+        let actions = engine.received(stanza, now: now)
+        return run(actions)
     }
 
     mutating func up(_ hop: NextHop, _ acks: NextHopAcks = .streamManagement) -> [String] {
-        Self.lines(engine.nextHopUp(hop, acks: acks, now: now))
+        let actions = engine.nextHopUp(hop, acks: acks, now: now)
+        return run(actions)
     }
 
     mutating func down(_ hop: NextHop, _ reason: String = "connection refused") -> [String] {
-        Self.lines(engine.nextHopDown(hop, reason: reason, now: now))
+        let actions = engine.nextHopDown(hop, reason: reason, now: now)
+        return run(actions)
     }
 
     mutating func unreachable(_ hop: NextHop, _ reason: String = "no such domain") -> [String] {
@@ -98,24 +109,87 @@ struct Transcript {
     mutating func stopping() -> [String] { Self.lines(engine.stopping(now: now)) }
 
     mutating func acked(_ hop: NextHop, _ count: Int) -> [String] {
-        Self.lines(engine.acknowledged(hop, count: count, now: now))
+        let actions = engine.acknowledged(hop, count: count, now: now)
+        return run(actions)
     }
 
-    mutating func stored(_ ids: UInt64...) -> [String] {
-        Self.lines(engine.stored(ids.map(StanzaID.init), now: now))
+    mutating func stored(_ ids: UInt64...) -> [String] { stored(ids) }
+
+    mutating func stored(_ ids: [UInt64]) -> [String] {
+        for id in ids.map(StanzaID.init) { disk[id] = storing.removeValue(forKey: id) }
+        let actions = engine.stored(ids.map(StanzaID.init), now: now)
+        return run(actions)
     }
 
     mutating func storeFailed(_ failure: RoutingEngine<SeededRandom>.StoreFailure, _ ids: UInt64...) -> [String] {
-        Self.lines(engine.storeFailed(ids.map(StanzaID.init), failure, now: now))
+        let actions = engine.storeFailed(ids.map(StanzaID.init), failure, now: now)
+        return run(actions)
     }
 
-    mutating func timer() -> [String] { Self.lines(engine.timer(now: now)) }
+    mutating func timer() -> [String] {
+        let actions = engine.timer(now: now)
+        return run(actions)
+    }
 
     mutating func inbound(_ domain: DomainName) -> [String] {
-        Self.lines(engine.inboundAuthenticated(domain, now: now))
+        let actions = engine.inboundAuthenticated(domain, now: now)
+        return run(actions)
     }
 
-    mutating func restarted(_ records: [StanzaRecord]) -> [String] { Self.lines(engine.restarted(records, now: now)) }
+    /// The relay restarts on the simulated store's rows: the engine gets their summaries per hop.
+    mutating func restarted() -> [String] {
+        var backlogs: [NextHop: StoredBacklog] = [:]
+        for record in disk.values.sorted(by: { $0.id < $1.id }) {
+            if var backlog = backlogs[record.hop] {
+                backlog.count += 1
+                backlog.bytes += record.bytes
+                backlogs[record.hop] = backlog
+            } else {
+                backlogs[record.hop] = StoredBacklog(
+                    hop: record.hop, count: 1, bytes: record.bytes, oldestID: record.id,
+                    oldestAcceptedAt: record.acceptedAt)
+            }
+        }
+        nextID = max(nextID, (disk.keys.map(\.value).max() ?? 0) + 1)
+        // Store.keys() lists keys in key order.
+        let summaries = backlogs.values.sorted { $0.hop.storeKey < $1.hop.storeKey }
+        let actions = engine.restarted(summaries, newestStoredID: StanzaID(nextID - 1), now: now)
+        return run(actions)
+    }
+
+    /// Answers the hop's outstanding `load` from the simulated store (`dropping` rows first, as
+    /// `queue drop` would; `omitting` rows read but unreadable, which the relay deletes and leaves out).
+    mutating func loaded(_ hop: NextHop, dropping: [UInt64] = [], omitting: [UInt64] = []) -> [String] {
+        for id in dropping { disk[StanzaID(id)] = nil }
+        guard let request = loads.removeValue(forKey: hop) else {
+            XCTFail("no load outstanding for \(hop)")
+            return []
+        }
+        let page = disk.values.filter { $0.hop == hop && $0.id >= request.from && $0.id <= request.through }
+            .sorted { $0.id < $1.id }.prefix(request.limit).filter { !omitting.contains($0.id.value) }
+        for id in omitting { disk[StanzaID(id)] = nil }
+        let actions = engine.loaded(hop, Array(page), now: now)
+        return run(actions)
+    }
+
+    /// `unreachable`, keeping the simulated store in step: the stored runs it reads back to bounce.
+    mutating func unreachableReadingBack(_ hop: NextHop, _ reason: String = "no such domain") -> [String] {
+        let actions = engine.nextHopUnreachable(hop, reason: reason, now: now)
+        return run(actions)
+    }
+
+    /// Keeps the simulated store in step with the actions, and describes them.
+    private mutating func run(_ actions: [RoutingAction]) -> [String] {
+        for action in actions {
+            switch action {
+            case .store(let records): for record in records { storing[record.id] = record }
+            case .delete(let ids): for id in ids { disk[id] = nil }
+            case .load(let hop, let from, let through, let limit): loads[hop] = (from, through, limit)
+            default: break
+            }
+        }
+        return Self.lines(actions)
+    }
 
     /// Static, so that `Self.lines(engine.received(…))` does not copy `self` (and the engine with it)
     /// as the base of the call before the engine mutates: that copy made every event O(held stanzas).
@@ -133,6 +207,7 @@ struct Transcript {
         case .refuse(let id, let refusal, _): return "refuse \(id) \(refusal.rawValue)"
         case .ackUpstream(let link, let count): return "ackUpstream \(link) \(count)"
         case .connect(let hop): return "connect \(hop)"
+        case .load(let hop, let from, let through, let limit): return "load \(hop) \(from)...\(through) \(limit)"
         case .schedule(let at): return "schedule +\(at.milliseconds - Net.start.milliseconds)ms"
         case .log(let log):
             return ([log.event.rawValue] + log.fields.map { "\($0.key)=\($0.value)" }).joined(separator: " ")

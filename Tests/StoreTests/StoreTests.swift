@@ -52,6 +52,10 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(
             (page1 + page2).map { String(decoding: $0.body, as: UTF8.self) },
             ["m1", "m3", "m5", "m7", "m9", "m11", "m13", "m15"])
+
+        // One stored run of the queue's: ids up to `through`, though the key has later records.
+        let run = try store.records(forKey: "a→c", after: page1[0].id, through: page2[1].id, limit: 100)
+        XCTAssertEqual(run.map { String(decoding: $0.body, as: UTF8.self) }, ["m3", "m5", "m7", "m9", "m11"])
     }
 
     func testTotalsCountPendingAppendsAndCommittedDeletesAndSurviveReopen() throws {
