@@ -147,8 +147,10 @@ struct LoadOptions {
         }
         if options.homeVerify && options.sink != .home { throw LoadError("--home-verify needs --sink home") }
         if options.sinkLate && options.sink != .component { throw LoadError("--sink-late needs the component sink") }
-        if options.server == .prosody && (options.sink != .component || options.sinkLate || options.profilePath != nil) {
-            throw LoadError("--server prosody runs with the component sink only (no --sink home, --sink-late, --profile)")
+        if options.server == .prosody && (options.sink != .component || options.sinkLate || options.profilePath != nil)
+        {
+            throw LoadError(
+                "--server prosody runs with the component sink only (no --sink home, --sink-late, --profile)")
         }
         if options.rate != nil && options.sinkLate { throw LoadError("--rate and --sink-late do not go together") }
         options.messages = max(options.messages / options.links, 1) * options.links

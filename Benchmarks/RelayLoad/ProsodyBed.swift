@@ -63,8 +63,10 @@ struct ProsodyBed {
 
     /// setpriv execs Prosody (no fork, unlike runuser), as user prosody with no supplementary groups.
     func arguments(launcher: String) -> [String] {
-        ["/usr/bin/setpriv", "--reuid=prosody", "--regid=prosody", "--clear-groups", "--", launcher,
-            "--config", configPath, "-F"]
+        [
+            "/usr/bin/setpriv", "--reuid=prosody", "--regid=prosody", "--clear-groups", "--", launcher,
+            "--config", configPath, "-F",
+        ]
     }
 
     /// How the peers' s2s streams were authenticated, from Prosody's info log.

@@ -67,7 +67,8 @@ func printThroughput(_ figures: LoadRun.Figures, _ options: LoadOptions, _ homeS
         "load CPU (send phase):    \(fixed(figures.ownCPUSeconds, 2)) s = \(fixed(figures.ownCPUSeconds / stanzas * 1e6, 1)) µs/stanza"
             + " (\(fixed(figures.ownCPUSeconds / figures.sendSeconds * 100, 0))% of one core)")
     print(
-        label("\(name) VmRSS / RssAnon:") + "before links \(kb(figures.beforeLinks.rssKB)) / \(kb(figures.beforeLinks.rssAnonKB)),"
+        label("\(name) VmRSS / RssAnon:")
+            + "before links \(kb(figures.beforeLinks.rssKB)) / \(kb(figures.beforeLinks.rssAnonKB)),"
             + " links idle \(kb(figures.linksIdle.rssKB)) / \(kb(figures.linksIdle.rssAnonKB)),"
             + " end \(kb(figures.atEnd.rssKB)) / \(kb(figures.atEnd.rssAnonKB))")
     // With a home sink each peer link has its home link: the figure is per pair.
@@ -117,7 +118,8 @@ do throws(LoadError) {
     let options = try LoadOptions.parse(Array(CommandLine.arguments.dropFirst()))
     let binary = options.server == .prosody ? options.prosody : options.relayBinary()
     guard access(binary, X_OK) == 0 else {
-        throw LoadError("no \(options.server.rawValue) at \(binary): build it (swift build -c release) or pass --relay PATH")
+        throw LoadError(
+            "no \(options.server.rawValue) at \(binary): build it (swift build -c release) or pass --relay PATH")
     }
     print(
         "relay-load: \(options.links) links, \(options.messages) stanzas (\(options.messages / options.links) per link),"
@@ -183,7 +185,9 @@ do throws(LoadError) {
     if options.rate != nil { printLatency(figures, options) }
     if prosody != nil {
         let auth = ProsodyBed.authentications(in: relay.log)
-        print("prosody s2s auth:         \(auth.external) links by SASL EXTERNAL (certificate), \(auth.dialback) log lines on dialback")
+        print(
+            "prosody s2s auth:         \(auth.external) links by SASL EXTERNAL (certificate), \(auth.dialback) log lines on dialback"
+        )
         guard auth.external == options.links, auth.dialback == 0 else {
             throw LoadError("Prosody did not authenticate every link by its certificate:\n\(relay.log)")
         }
