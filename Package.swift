@@ -62,6 +62,7 @@ let package = Package(
         .testTarget(name: "DNSTests", dependencies: ["DNS", "EventLoop"], exclude: ["Fixtures"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "EventLoop"]),
         .testTarget(name: "S2STests", dependencies: ["S2S", "XMPPStream"]),
+        .testTarget(name: "RelayLoadTests", dependencies: ["relay-load"]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "S2S", "XMPPStream", "CMbedTLS"]),
         .testTarget(
             name: "RelayServerTests",

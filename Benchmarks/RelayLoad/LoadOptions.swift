@@ -14,8 +14,25 @@ struct LoadOptions {
         case home
     }
 
+    /// The server under test.
+    enum Server: String {
+        /// The release `xmpp-relay run`.
+        case relay
+        /// Debian's Prosody 0.12 with a config for the same load (ProsodyBed), for the side-by-side
+        /// figures of Scripts/compare.
+        case prosody
+    }
+
     var links = 10
     var sink = Sink.component
+    var server = Server.relay
+    /// The Prosody launcher (`prosody` or a wrapper that runs it under callgrind).
+    var prosody = "/usr/bin/prosody"
+    /// Prosody's `network_settings.nagle` (true is what Prosody ships).
+    var nagle = true
+    /// Latency mode: stanzas at this steady rate per second, one per TLS write, each carrying its
+    /// send time in its id; the sink prints percentiles of arrival minus send time.
+    var rate: Int?
     /// With the home sink: check the relay's dialback keys through its home listener.
     var homeVerify = false
     /// Stanzas in the whole run (split evenly over the links).
@@ -41,6 +58,7 @@ struct LoadOptions {
         usage: relay-load [--links N] [--messages M] [--relay PATH] [--sm on|off] [--window W] [--batch B]
                           [--body BYTES] [--mfl BYTES] [--sink component|home]
                           [--home-verify] [--log-level LEVEL] [--keep] [--profile FILE] [--sink-late]
+                          [--rate R] [--server relay|prosody] [--prosody PATH] [--nagle on|off]
 
         Starts `xmpp-relay run` on loopback ports with N pinned peers and one component (the sink), opens
         N s2s links (STARTTLS, SASL EXTERNAL) and sends M message stanzas in total through the relay to
@@ -64,6 +82,12 @@ struct LoadOptions {
           --profile FILE   lay a board profile's tables (Hardware/profiles/*.toml) over the relay's config
           --sink-late      the sink connects only after every stanza was sent (and acknowledged with
                            --sm on): the relay queues the whole run first, then delivers the backlog
+          --rate R         latency: send the stanzas at a steady R per second, one per TLS write, each with
+                           its send time in its id; prints p50/p99 of arrival at the sink minus send time
+          --server S       relay (default) or prosody: Debian's Prosody 0.12 on the same load (STARTTLS,
+                           SASL EXTERNAL with the peers' certificates in its cafile, a XEP-0114 component)
+          --prosody PATH   the Prosody launcher, run as user prosody (default /usr/bin/prosody)
+          --nagle on|off   with --server prosody: network_settings.nagle (default on, as Prosody ships)
         """
 
     static func parse(_ arguments: [String]) throws(LoadError) -> LoadOptions {
@@ -93,6 +117,16 @@ struct LoadOptions {
             case "--profile": options.profilePath = try value(argument)
             case "--sink-late": options.sinkLate = true
             case "--home-verify": options.homeVerify = true
+            case "--rate": options.rate = try number(argument)
+            case "--prosody": options.prosody = try value(argument)
+            case "--server":
+                let text = try value(argument)
+                guard let server = Server(rawValue: text) else { throw LoadError("--server wants relay or prosody") }
+                options.server = server
+            case "--nagle":
+                let text = try value(argument)
+                guard text == "on" || text == "off" else { throw LoadError("--nagle wants on or off") }
+                options.nagle = text == "on"
             case "--sink":
                 let text = try value(argument)
                 guard let sink = Sink(rawValue: text) else { throw LoadError("--sink wants component or home") }
@@ -113,6 +147,12 @@ struct LoadOptions {
         }
         if options.homeVerify && options.sink != .home { throw LoadError("--home-verify needs --sink home") }
         if options.sinkLate && options.sink != .component { throw LoadError("--sink-late needs the component sink") }
+        if options.server == .prosody && (options.sink != .component || options.sinkLate || options.profilePath != nil)
+        {
+            throw LoadError(
+                "--server prosody runs with the component sink only (no --sink home, --sink-late, --profile)")
+        }
+        if options.rate != nil && options.sinkLate { throw LoadError("--rate and --sink-late do not go together") }
         options.messages = max(options.messages / options.links, 1) * options.links
         options.batch = min(options.batch, options.window)
         return options

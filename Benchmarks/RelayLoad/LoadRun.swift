@@ -19,6 +19,8 @@ final class LoadRun {
         /// With `--sink-late`: the relay holding the whole run, and how long the sink took to get it.
         var backlog: ProcessStats?
         var drainSeconds = 0.0
+        /// With `--rate`: arrival at the sink minus send time of every stanza, in ns.
+        var latencies: [Int64] = []
     }
 
     private let options: LoadOptions
@@ -43,6 +45,10 @@ final class LoadRun {
     private var lastReceived = 0
     private var watchdog: Cancellable?
     private var settle: Cancellable?
+    /// `--rate`: the timer that sends on schedule, and how many it sent.
+    private var pacer: Cancellable?
+    private var paced = 0
+    private var component: SinkComponent?
 
     /// `homeSink`: the home server the bed's `[[home]]` points at (bound on `loop`); nil for the component.
     init(options: LoadOptions, bed: TestBed, relay: RelayChild, loop: Loop, homeSink: HomeSink?) {
@@ -50,7 +56,14 @@ final class LoadRun {
         self.bed = bed
         self.relay = relay
         self.loop = loop
-        sink = homeSink ?? SinkComponent(loop: loop, port: bed.componentPort)
+        if let homeSink {
+            sink = homeSink
+        } else {
+            let component = SinkComponent(loop: loop, port: bed.componentPort)
+            component.recordsLatency = options.rate != nil
+            self.component = component
+            sink = component
+        }
         warmUp = homeSink == nil ? 0 : 1
     }
 
@@ -135,8 +148,26 @@ final class LoadRun {
             self.startOwnCPU = ownCPUSeconds()
             self.startWall = monotonicSeconds()
             self.sending = true
-            self.pump()
+            if let rate = self.options.rate {
+                self.pacer = self.loop.scheduleRepeating(every: .milliseconds(1)) { [unowned self] in self.pace(rate) }
+            } else {
+                self.pump()
+            }
         }
+    }
+
+    /// `--rate`: sends what is due by now at `rate` per second since the start, one stanza per TLS
+    /// write, round robin over the links, each id carrying the moment just before its write.
+    private func pace(_ rate: Int) {
+        let due = min(options.messages, Int((monotonicSeconds() - startWall) * Double(rate)) + 1)
+        while paced < due {
+            let link = links[nextLink]
+            nextLink = (nextLink + 1) % links.count
+            link.send(ids: [LatencyID.make(sequence: paced, sentAt: monotonicNanoseconds())])
+            paced += 1
+            totalSent += 1
+        }
+        if paced >= options.messages { pacer = nil }
     }
 
     /// Tops the window up, round robin over the links that have stanzas left and an empty socket
@@ -151,9 +182,11 @@ final class LoadRun {
             figures.sendSeconds = monotonicSeconds() - startWall
             figures.ownCPUSeconds = ownCPUSeconds() - startOwnCPU
             figures.atEnd = ProcessStats.of(relay.pid)
+            figures.latencies = component?.latencies ?? []
             stop(failing: nil)
             return
         }
+        if options.rate != nil { return }
         var skipped = 0
         while skipped < links.count {
             let inFlight = totalSent - sink.received

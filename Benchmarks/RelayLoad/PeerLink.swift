@@ -131,7 +131,9 @@ final class PeerLink {
                 setupText = ""
                 phase = .authenticatedFeatures
                 try send(header)
-            case .authenticatedFeatures where setupText.contains("</stream:features>"):
+            // Prosody sends an empty `<stream:features/>` after SASL when it has nothing to offer.
+            case .authenticatedFeatures
+            where setupText.contains("</stream:features>") || setupText.contains("<stream:features/>"):
                 if streamManagement {
                     guard setupText.contains("urn:xmpp:sm:3") else {
                         fail("no XEP-0198 offered: \(setupText)")

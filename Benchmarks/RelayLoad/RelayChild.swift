@@ -2,21 +2,29 @@
     import Glibc
 #endif
 
-/// The relay under test: `xmpp-relay run --config FILE` as a child process, its stderr (the log)
-/// in a file. Stopped by PID with SIGTERM, then SIGKILL.
+/// The server under test: `xmpp-relay run --config FILE` (or Prosody, ProsodyBed) as a child
+/// process, its stderr (the relay's log) in a file. Stopped by PID with SIGTERM, then SIGKILL.
 final class RelayChild {
     let pid: pid_t
     let logPath: String
     private var exited = false
 
-    init(binary: String, config: String, logPath: String, logLevel: String) throws(LoadError) {
+    convenience init(binary: String, config: String, logPath: String, logLevel: String) throws(LoadError) {
+        try self.init(
+            arguments: [binary, "run", "--config", config, "--log-level", logLevel], logPath: logPath,
+            stderrPath: logPath)
+    }
+
+    /// Any server: `arguments[0]` is the program, its stderr goes to `stderrPath`, and `log`
+    /// reads `logPath` (the same file for the relay; Prosody writes its own log file).
+    init(arguments: [String], logPath: String, stderrPath: String) throws(LoadError) {
         self.logPath = logPath
+        let binary = arguments[0]
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 2, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        let arguments = [binary, "run", "--config", config, "--log-level", logLevel]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var child: pid_t = 0
@@ -59,10 +67,10 @@ final class RelayChild {
         exited = true
     }
 
-    func stop() {
+    func stop(seconds: Double = 10) {
         guard isRunning else { return }
         kill(pid, SIGTERM)
-        let deadline = monotonicSeconds() + 10
+        let deadline = monotonicSeconds() + seconds
         while isRunning && monotonicSeconds() < deadline { usleep(20_000) }
         if isRunning {
             kill(pid, SIGKILL)

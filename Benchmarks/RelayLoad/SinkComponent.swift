@@ -21,6 +21,10 @@ final class SinkComponent: StanzaSink {
     private(set) var ids: [String] = []
     var collectsIDs = false
     private var idText = ""
+    /// With `recordsLatency`: arrival minus send time (ns) of every message whose id carries its
+    /// send time (`LatencyID`), read at the moment its bytes arrived.
+    private(set) var latencies: [Int64] = []
+    var recordsLatency = false
 
     init(loop: Loop, port: UInt16) {
         self.loop = loop
@@ -79,7 +83,17 @@ final class SinkComponent: StanzaSink {
     }
 
     private func count(_ bytes: UnsafeRawBufferPointer) {
-        if collectsIDs { collectIDs(bytes) }
+        if recordsLatency {
+            let now = monotonicNanoseconds()
+            let before = ids.count
+            collectIDs(bytes)
+            for id in ids[before...] {
+                if let sent = LatencyID.sendTime(id) { latencies.append(now - sent) }
+            }
+            ids.removeAll(keepingCapacity: true)
+        } else if collectsIDs {
+            collectIDs(bytes)
+        }
         if counter.add(bytes) > 0 { onReceived?() }
     }
 

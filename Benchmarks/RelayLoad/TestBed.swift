@@ -21,6 +21,8 @@ struct TestBed {
     struct Peer {
         let domain: String
         let identity: TLSIdentity
+        /// The self-signed certificate (PEM), for servers that trust peers by a CA file (Prosody).
+        let certificatePEM: String
     }
 
     let directory: String
@@ -56,7 +58,7 @@ struct TestBed {
             let identity = TLSIdentity(
                 certificateChain: .bytes(Array(generated.certificatePEM.utf8), label: domain + ".crt"),
                 privateKey: .bytes(Array(generated.privateKeyPEM.utf8), label: domain + ".key"))
-            peers.append(Peer(domain: domain, identity: identity))
+            peers.append(Peer(domain: domain, identity: identity, certificatePEM: generated.certificatePEM))
             // The relay never dials the peers here: the server address only satisfies the config.
             peerSections += """
 

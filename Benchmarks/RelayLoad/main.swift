@@ -35,7 +35,19 @@ func printBacklog(_ backlog: ProcessStats, _ figures: LoadRun.Figures, _ options
     print("relay VmRSS / RssAnon end: \(kb(figures.atEnd.rssKB)) / \(kb(figures.atEnd.rssAnonKB))")
 }
 
+/// `text` padded to the column the figures start in (`relay CPU (send phase):   `).
+func label(_ text: String) -> String { text + String(repeating: " ", count: max(1, 26 - text.count)) }
+
+func printLatency(_ figures: LoadRun.Figures, _ options: LoadOptions) {
+    let sample = Percentiles(figures.latencies)
+    func ms(_ percent: Double) -> String { sample.value(percent).map { fixed(Double($0) / 1e6, 3) } ?? "-" }
+    print(
+        "latency send→sink:        p50 \(ms(50)) ms, p99 \(ms(99)) ms, max \(ms(100)) ms"
+            + " (\(sample.count) stanzas at \(options.rate ?? 0)/s, one per TLS write)")
+}
+
 func printThroughput(_ figures: LoadRun.Figures, _ options: LoadOptions, _ homeSink: HomeSink?) {
+    let name = options.server.rawValue
     let stanzas = Double(options.messages)
     let relayCPU = figures.atEnd.cpuSeconds - figures.linksIdle.cpuSeconds
     let perLink = Double(figures.linksIdle.rssAnonKB - figures.beforeLinks.rssAnonKB) / Double(options.links)
@@ -49,13 +61,14 @@ func printThroughput(_ figures: LoadRun.Figures, _ options: LoadOptions, _ homeS
     print("stanzas relayed:          \(options.messages) in \(fixed(figures.sendSeconds, 3)) s wall")
     print("throughput:               \(fixed(stanzas / figures.sendSeconds, 0)) stanzas/s")
     print(
-        "relay CPU (send phase):   \(fixed(relayCPU, 2)) s = \(fixed(relayCPU / stanzas * 1e6, 1)) µs/stanza"
+        label("\(name) CPU (send phase):") + "\(fixed(relayCPU, 2)) s = \(fixed(relayCPU / stanzas * 1e6, 1)) µs/stanza"
             + " (\(fixed(relayCPU / figures.sendSeconds * 100, 0))% of one core)")
     print(
         "load CPU (send phase):    \(fixed(figures.ownCPUSeconds, 2)) s = \(fixed(figures.ownCPUSeconds / stanzas * 1e6, 1)) µs/stanza"
             + " (\(fixed(figures.ownCPUSeconds / figures.sendSeconds * 100, 0))% of one core)")
     print(
-        "relay VmRSS / RssAnon:    before links \(kb(figures.beforeLinks.rssKB)) / \(kb(figures.beforeLinks.rssAnonKB)),"
+        label("\(name) VmRSS / RssAnon:")
+            + "before links \(kb(figures.beforeLinks.rssKB)) / \(kb(figures.beforeLinks.rssAnonKB)),"
             + " links idle \(kb(figures.linksIdle.rssKB)) / \(kb(figures.linksIdle.rssAnonKB)),"
             + " end \(kb(figures.atEnd.rssKB)) / \(kb(figures.atEnd.rssAnonKB))")
     // With a home sink each peer link has its home link: the figure is per pair.
@@ -103,9 +116,10 @@ do throws(LoadError) {
         exit(0)
     }
     let options = try LoadOptions.parse(Array(CommandLine.arguments.dropFirst()))
-    let binary = options.relayBinary()
+    let binary = options.server == .prosody ? options.prosody : options.relayBinary()
     guard access(binary, X_OK) == 0 else {
-        throw LoadError("no relay at \(binary): build it (swift build -c release) or pass --relay PATH")
+        throw LoadError(
+            "no \(options.server.rawValue) at \(binary): build it (swift build -c release) or pass --relay PATH")
     }
     print(
         "relay-load: \(options.links) links, \(options.messages) stanzas (\(options.messages / options.links) per link),"
@@ -113,7 +127,11 @@ do throws(LoadError) {
             + " XEP-0198 \(options.streamManagement ? "on" : "off"), relay log level \(options.logLevel),"
             + " max_fragment_length \(options.maxFragmentLength.map { String(256 << $0.rawValue) } ?? "none"),"
             + " sink \(options.sinkDescription)")
-    print("relay: \(binary) (TLS variable buffer length: \(TLSLibrary.hasVariableBufferLength ? "yes" : "no"))")
+    if options.server == .prosody {
+        print("prosody: \(binary) as user prosody (network_settings.nagle = \(options.nagle))")
+    } else {
+        print("relay: \(binary) (TLS variable buffer length: \(TLSLibrary.hasVariableBufferLength ? "yes" : "no"))")
+    }
     let keysStart = monotonicSeconds()
     let loop = Loop()
     let homeSink = options.sink == .home ? try HomeSink(loop: loop) : nil
@@ -124,14 +142,33 @@ do throws(LoadError) {
     if options.homeVerify { homeSink?.verifyPort = bed.homeListenerPort }
     print(
         "keys and config for \(options.links) peers: \(fixed(monotonicSeconds() - keysStart, 2)) s (\(bed.directory))")
-    let relay = try RelayChild(
-        binary: binary, config: bed.configPath, logPath: bed.directory + "/relay.log", logLevel: options.logLevel)
-    defer {
-        relay.stop()
-        if !options.keep { bed.remove() }
+    let prosody = options.server == .prosody ? try ProsodyBed(bed: bed, nagle: options.nagle) : nil
+    let relay: RelayChild
+    if let prosody {
+        relay = try RelayChild(
+            arguments: prosody.arguments(launcher: binary), logPath: prosody.logPath, stderrPath: prosody.stderrPath)
+    } else {
+        relay = try RelayChild(
+            binary: binary, config: bed.configPath, logPath: bed.directory + "/relay.log", logLevel: options.logLevel)
     }
-    guard relay.waitForLog("event=relay.start") else {
-        throw LoadError("the relay did not start:\n\(relay.log)")
+    defer {
+        // Under callgrind Prosody writes its profile on the way out: give it time.
+        relay.stop(seconds: prosody == nil ? 10 : 120)
+        if !options.keep {
+            if prosody != nil { ProsodyBed.remove(bed.directory) }
+            bed.remove()
+        }
+    }
+    if let prosody {
+        guard relay.waitForLog("Activated service 'component'", seconds: 180),
+            relay.waitForLog("Activated service 's2s'", seconds: 60)
+        else {
+            throw LoadError("Prosody did not start:\n\(relay.log)\n\(readText(prosody.stderrPath))")
+        }
+    } else {
+        guard relay.waitForLog("event=relay.start") else {
+            throw LoadError("the relay did not start:\n\(relay.log)")
+        }
     }
     let figures: LoadRun.Figures
     do throws(LoadError) {
@@ -144,6 +181,16 @@ do throws(LoadError) {
         printBacklog(backlog, figures, options)
     } else {
         printThroughput(figures, options, homeSink)
+    }
+    if options.rate != nil { printLatency(figures, options) }
+    if prosody != nil {
+        let auth = ProsodyBed.authentications(in: relay.log)
+        print(
+            "prosody s2s auth:         \(auth.external) links by SASL EXTERNAL (certificate), \(auth.dialback) log lines on dialback"
+        )
+        guard auth.external == options.links, auth.dialback == 0 else {
+            throw LoadError("Prosody did not authenticate every link by its certificate:\n\(relay.log)")
+        }
     }
 } catch {
     let text = Array("relay-load: \(error.description)\n".utf8)
