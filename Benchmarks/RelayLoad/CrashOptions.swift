@@ -12,10 +12,11 @@ struct CrashOptions {
     var bodyBytes = 100
     var relay: String?
     var keep = false
+    var logLevel = "info"
 
     static let usage = """
         usage: relay-load crash [--rounds N] [--links N] [--batch B] [--interval-ms MS] [--life-ms MIN-MAX]
-                                [--drain-seconds S] [--body BYTES] [--relay PATH] [--keep]
+                                [--drain-seconds S] [--body BYTES] [--relay PATH] [--keep] [--log-level L]
 
         Crash test of the durable queue: N peers send message stanzas with XEP-0198 through the relay to a
         XEP-0114 sink that is down in some rounds; each round the relay is killed with SIGKILL after a
@@ -55,6 +56,7 @@ struct CrashOptions {
             case "--body": options.bodyBytes = try number(argument)
             case "--relay": options.relay = try value(argument)
             case "--keep": options.keep = true
+            case "--log-level": options.logLevel = try value(argument)
             case "--life-ms":
                 let text = try value(argument)
                 let parts = text.split(separator: "-").compactMap { Int($0) }

@@ -93,7 +93,8 @@ final class CrashRun {
 
     private func playRound(_ round: Int) throws(LoadError) {
         let relay = try RelayChild(
-            binary: binary, config: bed.configPath, logPath: bed.directory + "/relay-\(round).log", logLevel: "info")
+            binary: binary, config: bed.configPath, logPath: bed.directory + "/relay-\(round).log",
+            logLevel: options.logLevel)
         guard relay.waitForLog("event=relay.start", seconds: 60) else {
             let log = relay.log.split(separator: "\n").suffix(20).joined(separator: "\n")
             relay.stop()
@@ -134,6 +135,7 @@ final class CrashRun {
             figures.kills += 1
         }
         for sender in senders { sender.streamEnded() }
+        if let sink { drain(sink) }
         sink?.onFailure = nil
         sink?.close()
         sink = nil
@@ -144,10 +146,21 @@ final class CrashRun {
     private func connectSink() {
         let sink = SinkComponent(loop: loop, port: bed.componentPort)
         sink.collectsIDs = true
+        taken = 0  // ids are counted per sink connection
         sink.onFailure = { [weak sink] _ in sink?.onFailure = nil }  // the relay died: the round ends anyway
         sink.onReceived = { [unowned self, unowned sink] in self.take(sink) }
         self.sink = sink
         sink.start()
+    }
+
+    /// Reads what the relay wrote to the sink before it died, up to the end of the stream (a
+    /// component reads its socket to the end; what the kernel holds for it was delivered), at most 5 s.
+    private func drain(_ sink: SinkComponent) {
+        sink.onFailure = { [unowned self] _ in self.loop.stop() }
+        let deadline = loop.schedule(after: .seconds(5)) { [unowned self] in self.loop.stop() }
+        loop.run()
+        deadline.cancel()
+        take(sink)
     }
 
     private var taken = 0

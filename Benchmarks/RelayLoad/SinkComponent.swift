@@ -57,9 +57,16 @@ final class SinkComponent: StanzaSink {
             onFailure?("sink: the relay refused the component: \(setupText)")
             return
         }
-        if setupText.contains("<handshake") {
+        if let start = setupText.firstRange(of: "<handshake") {
+            // What follows the relay's <handshake/> in the same read is already stanzas (a queued
+            // backlog goes out at once): count it too.
+            let rest = setupText[start.upperBound...]
+            guard let end = rest.firstRange(of: "/>") ?? rest.firstRange(of: "</handshake>") else { return }
             isReady = true
             onReady?()
+            let stanzas = Array(rest[end.upperBound...].utf8)
+            setupText = ""
+            if !stanzas.isEmpty { stanzas.withUnsafeBytes { count($0) } }
             return
         }
         guard !handshakeSent, let id = streamID(setupText) else { return }

@@ -106,7 +106,10 @@ func crashTest(_ arguments: [String]) throws(LoadError) {
     print(
         "lost:                     \(figures.lost.count)\(figures.lost.isEmpty ? "" : " e.g. " + figures.lost.prefix(5).joined(separator: ", "))"
     )
-    if options.keep { print("kept: \(bed.directory)") }
+    if options.keep {
+        print("kept: \(bed.directory)")
+        if !figures.lost.isEmpty { print("all lost: \(figures.lost.joined(separator: " "))") }
+    }
     guard figures.lost.isEmpty else { throw LoadError("\(figures.lost.count) acknowledged stanzas were lost") }
 }
 

@@ -57,6 +57,12 @@ public final class TCPConnection {
     /// Bytes accepted by `write` and not yet handed to the kernel; the relay's backpressure gauge.
     public var pendingWriteByteCount: Int { outbox.count }
 
+    /// Bytes `write` accepted since the connection opened; with `bytesHandedToKernel`, a caller can
+    /// tell when what it wrote has left the process (the durable queue deletes a stanza for a hop
+    /// without acks only then).
+    public private(set) var bytesAccepted = 0
+    public var bytesHandedToKernel: Int { bytesAccepted - outbox.count }
+
     /// Whether the connection reads (default true). Turn off to stop taking input while the other
     /// side of a relay cannot keep up; the kernel's window then slows the peer down.
     public var isReading: Bool = true {
@@ -80,6 +86,7 @@ public final class TCPConnection {
 
     public func write(_ bytes: UnsafeRawBufferPointer) {
         guard fd >= 0, !outputShutdownRequested, !bytes.isEmpty else { return }
+        bytesAccepted += bytes.count
         var remaining = bytes
         if outbox.isEmpty {
             let sent = send(bytes)

@@ -472,6 +472,13 @@ final class Link: OutputGauge {
         if let tls, tls.hasCiphertextToSend { toSocket(tls.takeCiphertext()) }
     }
 
+    /// Bytes written to the socket so far and how many of them the kernel has taken; nil once the
+    /// connection is gone (what it had not taken then never left).
+    var socketOutput: (written: Int, handedToKernel: Int)? {
+        guard let connection, !connection.isClosed else { return nil }
+        return (connection.bytesAccepted, connection.bytesHandedToKernel)
+    }
+
     private func toSocket(_ bytes: [UInt8]) {
         guard let connection else { return }
         bytesOut += bytes.count

@@ -29,6 +29,17 @@ protocol QueueCarrier: AnyObject {
     func bounce(_ stanza: Element, _ condition: StanzaBounce.Condition, text: String, reason: String)
     /// The routing rule refused the stanza.
     func refuse(_ stanza: Element, _ refusal: RouteRule.Refusal, reason: String)
+    /// Where the hop's link output stands right after a write; nil without a live link.
+    func outputMark(on hop: NextHop) -> OutputMark?
+    /// Whether everything up to `mark` has left the process (the kernel took it); nil when that
+    /// link is gone first.
+    func hasLeft(_ mark: OutputMark) -> Bool?
+}
+
+/// A point in one link's socket output: `bytes` written so far.
+struct OutputMark {
+    let link: Int
+    let bytes: Int
 }
 
 /// The durable queue in the running relay (issue 11): the pure `RoutingEngine` inside a class (so it
@@ -85,6 +96,11 @@ final class RelayQueue {
     private var acks: [NextHop: NextHopAcks] = [:]
     /// Stanzas appended to the store since start (`store_writes`).
     private(set) var storeWrites = 0
+    /// Stanzas written to a hop without acks whose row waits until the bytes have left the process:
+    /// a stanza still in the relay's own output buffer when it dies must not be gone from the store.
+    private var unflushed: [StanzaID: OutputMark] = [:]
+    private var deferredDeletes: [(id: StanzaID, mark: OutputMark)] = []
+    private var flushCheck: Cancellable?
     /// Deletes the `queue` tools asked for, answered once their commit reports.
     private var commitWaiters: [(ticket: WriteTicket, done: (StoreError?) -> Void)] = []
 
@@ -201,6 +217,7 @@ final class RelayQueue {
                 let confirmed = acks[hop] == .streamManagement
                 let written = carrier?.send(stanza, on: hop, confirmed: confirmed, source: sources[id]) ?? false
                 if !confirmed {
+                    if written, let mark = carrier?.outputMark(on: hop) { unflushed[id] = mark }
                     if written {
                         if logger.isEnabled(.debug) {
                             logger.debug("queue.delivered", [("hop", hop.description), ("count", "1")])
@@ -236,7 +253,16 @@ final class RelayQueue {
                 uncommitted += bytes
                 carrier?.storeBacklogChanged(uncommitted)
             case .delete(let ids):
-                store.delete(ids.map { RecordID(Int64($0.value)) })
+                var now: [RecordID] = []
+                for id in ids {
+                    if let mark = unflushed.removeValue(forKey: id) {
+                        deferredDeletes.append((id, mark))
+                    } else {
+                        now.append(RecordID(Int64(id.value)))
+                    }
+                }
+                if !now.isEmpty { store.delete(now) }
+                if !deferredDeletes.isEmpty { deleteFlushedSoon() }
             case .forget(let ids):
                 for id in ids {
                     resident[id] = nil
@@ -258,6 +284,33 @@ final class RelayQueue {
             case .log(let line):
                 log(line)
             }
+        }
+    }
+
+    /// Checks the deferred deletes on the next loop turns until their bytes have left: deleted then;
+    /// those whose link closed first are queued again (the relay's own stanza, stored anew) before
+    /// their old row goes, so a crash in between leaves a duplicate, never a loss.
+    private func deleteFlushedSoon() {
+        guard flushCheck == nil, !stopped else { return }
+        flushCheck = loop.schedule(after: .milliseconds(5)) { [weak self] in
+            guard let self else { return }
+            self.flushCheck = nil
+            var waiting: [(id: StanzaID, mark: OutputMark)] = []
+            var gone: [RecordID] = []
+            for entry in self.deferredDeletes {
+                switch self.carrier?.hasLeft(entry.mark) {
+                case true?:
+                    gone.append(RecordID(Int64(entry.id.value)))
+                case false?:
+                    waiting.append(entry)
+                case nil:
+                    if let stanza = self.element(entry.id) { self.requeue(stanza) }
+                    gone.append(RecordID(Int64(entry.id.value)))
+                }
+            }
+            self.deferredDeletes = waiting
+            if !gone.isEmpty { self.store.delete(gone) }
+            if !waiting.isEmpty { self.deleteFlushedSoon() }
         }
     }
 

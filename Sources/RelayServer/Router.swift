@@ -433,6 +433,16 @@ final class Router: LinkOwner, QueueCarrier {
 
     func storeBacklogChanged(_ bytes: Int) { output.storeBacklog(bytes) }
 
+    func outputMark(on hop: NextHop) -> OutputMark? {
+        guard let link = hopWays[hop], let output = link.socketOutput else { return nil }
+        return OutputMark(link: link.id, bytes: output.written)
+    }
+
+    func hasLeft(_ mark: OutputMark) -> Bool? {
+        guard let output = links[mark.link]?.socketOutput else { return nil }
+        return output.handedToKernel >= mark.bytes
+    }
+
     func requestAck(on hop: NextHop) {
         hopWays[hop]?.requestAck()
     }

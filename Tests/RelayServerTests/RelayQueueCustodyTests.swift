@@ -38,6 +38,16 @@ final class RelayQueueCustodyTests: XCTestCase {
         func refuse(_ stanza: Element, _ refusal: RouteRule.Refusal, reason: String) {
             calls.append("refuse \(stanza[attribute: "id"] ?? "-")")
         }
+        /// The hop's socket: 100 bytes a stanza; the test says how much the kernel took, or closes it.
+        var written = 0
+        var handedToKernel = 0
+        var linkOpen = true
+        func outputMark(on hop: NextHop) -> OutputMark? {
+            guard liveHops.contains(hop), linkOpen else { return nil }
+            written += 100
+            return OutputMark(link: 1, bytes: written)
+        }
+        func hasLeft(_ mark: OutputMark) -> Bool? { linkOpen ? handedToKernel >= mark.bytes : nil }
     }
 
     private var directory = ""
@@ -117,6 +127,60 @@ final class RelayQueueCustodyTests: XCTestCase {
         XCTAssertEqual(queue.count, 0)
         queue.stop()
     }
+    /// A hop without acks (a component): written means delivered, but only once the bytes have left
+    /// the relay. A stanza still in the relay's own output buffer keeps its row; if the link closes
+    /// first it is queued again (a duplicate at worst, never a loss).
+    func testAStanzaForAHopWithoutAcksKeepsItsRowUntilItsBytesLeaveTheRelay() throws {
+        let loop = Loop()
+        let store = try Store(path: directory + "/queue.db")
+        let component = try DomainName("iot.smith.example")
+        let rule = RouteRule(homeDomains: [], componentDomains: [component])
+        let queue = RelayQueue(
+            store: store, rule: rule, policy: QueuePolicy(), loop: loop,
+            logger: Logger(level: .error, sink: MemorySink()))
+        let recorder = Recorder()
+        queue.carrier = recorder
+        let hop = NextHop(from: jabber, to: .component(component))
+        recorder.liveHops = [hop]
+        queue.post(.up(hop, NextHopAcks.none))
+        func message(_ id: String) -> Element {
+            Element(
+                "message", namespace: "jabber:server",
+                attributes: [
+                    Attribute("from", "a@jabber.org"), Attribute("to", "bot@iot.smith.example"), Attribute("id", id),
+                ])
+        }
+        queue.accept(
+            message("k1"), from: jabber, to: component,
+            origin: .link(Upstream(link: LinkID(7), sequence: 1), arrival: .remote))
+        run(loop) { recorder.calls.contains("send k1 \(hop)") }
+        XCTAssertTrue(recorder.calls.contains("custody link7 1"), "\(recorder.calls)")
+        // Written, but the kernel has not taken it: the row stays.
+        for _ in 0..<20 { loop.runOnce(blocking: false) }
+        usleep(50_000)
+        for _ in 0..<20 { loop.runOnce(blocking: false) }
+        XCTAssertEqual(store.totals.count, 1, "deleted while its bytes were still in the relay")
+
+        recorder.handedToKernel = 100
+        run(loop) { store.totals.count == 0 }
+        XCTAssertEqual(store.totals.count, 0, "the bytes left: the row goes")
+
+        // The next one: the link closes before the kernel takes it. It is queued again (stored anew,
+        // the hop dialed), and only then does its old row go.
+        queue.accept(
+            message("k2"), from: jabber, to: component,
+            origin: .link(Upstream(link: LinkID(7), sequence: 2), arrival: .remote))
+        run(loop) { recorder.calls.contains("send k2 \(hop)") }
+        recorder.linkOpen = false
+        recorder.liveHops = []
+        queue.post(.down(hop, reason: "component gone"))
+        run(loop) { store.totals.count == 1 && (try? store.records(forKey: hop.storeKey, limit: 5).first?.id) != nil }
+        let rows = try store.records(forKey: hop.storeKey, limit: 5)
+        XCTAssertEqual(rows.count, 1, "k2 stays queued exactly once")
+        XCTAssertEqual(rows.first.flatMap { QueuedStanza.parse($0.body) }?[attribute: "id"], "k2")
+        queue.stop()
+    }
+
     /// SIGTERM: a stanza sent on a live hop and not yet confirmed is only in memory; stopping
     /// stores it and waits for the commit, so the next start finds it (nothing is bounced).
     func testStopStoresWhatIsOnlyInMemoryAndAwaitsTheCommit() throws {
