@@ -28,7 +28,9 @@ TRIXIE_MIRROR="${TRIXIE_MIRROR:-http://deb.debian.org/debian}"
 # Prosody 13 (Debian 13's home-server generation) with what the interop tests drive it with.
 TRIXIE_PACKAGES=(swiftlang libmbedtls-dev libexpat1-dev libevent-dev libunbound-dev libsqlite3-dev
     nettle-dev pkg-config ca-certificates dns-root-data libstdc++-14-dev openssl unbound ldnsutils bind9-dnsutils
-    knot python3 prosody lua-unbound python3-slixmpp)
+    knot python3 prosody lua-unbound python3-slixmpp dpkg-dev lintian)
+# What Scripts/package needs (also in the chroot above): dpkg-deb, dpkg-shlibdeps, strip, lintian.
+PACKAGE_PACKAGES=(dpkg-dev binutils lintian)
 # Where the checkout appears inside the chroot (#filePath in test binaries points here).
 CHROOT_SRC=/src
 
