@@ -88,11 +88,14 @@ xctest_totals() {
             -e 's/.*Executed ([0-9]+) tests?, with ([0-9]+) failures?.*/\1 \2 0/' || true
 }
 
-# One run at a time may use the cached rootfs and its build directories.
+# One run at a time may use the cached rootfs and its build directories. A script that a leg
+# starts (Scripts/package) inherits the lock: it would otherwise wait for its own parent.
 lock_ci_cache() {
+    [ -z "${XMPP_RELAY_CI_LOCK_HELD:-}" ] || return 0
     mkdir -p "$CI_CACHE"
     exec 9>"$CI_CACHE/lock"
     flock -w 3600 9 || die "another run holds $CI_CACHE/lock"
+    export XMPP_RELAY_CI_LOCK_HELD=$$
 }
 
 # Refuses to continue if anything is still mounted below $1 (a rootfs about to be deleted).
@@ -178,4 +181,28 @@ run_in_root() {
 # in_trixie CMD...: the command inside the cached trixie rootfs with this checkout at $CHROOT_SRC.
 in_trixie() {
     run_in_root "$TRIXIE_ROOT" "$REPO_ROOT" "$@"
+}
+
+# in_trixie_throwaway CMD...: like in_trixie, but on an overlay of the rootfs whose changes are
+# discarded when CMD ends (installing the package must not change the cached rootfs).
+in_trixie_throwaway() {
+    local scratch rc=0
+    scratch=$(mktemp -d "$CI_CACHE/throwaway.XXXXXX")
+    mkdir "$scratch/upper" "$scratch/work" "$scratch/root"
+    unshare --mount --propagation private -- bash -c "$(declare -f run_in_root); $(declare -p CHROOT_SRC)"'
+        set -o errexit -o nounset
+        lower="$1" scratch="$2" checkout="$3"
+        shift 3
+        mount -t overlay overlay -o "lowerdir=$lower,upperdir=$scratch/upper,workdir=$scratch/work" "$scratch/root"
+        run_in_root "$scratch/root" "$checkout" "$@"
+    ' throwaway "$TRIXIE_ROOT" "$scratch" "$REPO_ROOT" "$@" || rc=$?
+    # The overlay lived in the namespace that just ended; nothing is mounted here any more.
+    assert_nothing_mounted_under "$scratch"
+    rm -rf --one-file-system "$scratch"
+    return $rc
+}
+
+# The relay's version as `xmpp-relay version` prints it (from its source).
+relay_version() {
+    sed -n 's/.*static let string = "\(.*\)".*/\1/p' "$REPO_ROOT/Sources/RelayCLI/RelayVersion.swift"
 }
