@@ -202,6 +202,17 @@ in_trixie_throwaway() {
     return $rc
 }
 
+# What Scripts/package takes from this checkout's git, as NAME=VALUE words for `env`, when it runs
+# in the trixie chroot (which has no git): the date of the last commit (the man page's and
+# changelog's date), and the maintainer (the last commit's author, unless DEBFULLNAME/DEBEMAIL).
+package_env() {
+    PACKAGE_ENV=(
+        "SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$REPO_ROOT" log -1 --format=%ct 2>/dev/null || date +%s)}"
+        "DEBFULLNAME=${DEBFULLNAME:-$(git -C "$REPO_ROOT" log -1 --format=%an 2>/dev/null || true)}"
+        "DEBEMAIL=${DEBEMAIL:-$(git -C "$REPO_ROOT" log -1 --format=%ae 2>/dev/null || true)}"
+    )
+}
+
 # The relay's version as `xmpp-relay version` prints it (from its source).
 relay_version() {
     sed -n 's/.*static let string = "\(.*\)".*/\1/p' "$REPO_ROOT/Sources/RelayCLI/RelayVersion.swift"
