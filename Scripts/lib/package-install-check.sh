@@ -46,20 +46,24 @@ xmpp-relay check-config "$config" >/tmp/check.log 2>&1 || rc=$?
 [ "$rc" -eq 2 ] || fail "check-config of the unedited $config exited $rc (want 2: refused until edited)"
 ok "unedited $config refused by check-config (exit 2): $(head -n 1 /tmp/check.log)"
 
-# The operator's edit: one s2s listener on loopback, on a port free right now.
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$config" <<TOML
-[relay]
-state_dir = "/var/lib/xmpp-relay"
-
-[listen]
-s2s = ["127.0.0.1:$port"]
-s2s_direct_tls = []
-home = []
-component = []
-TOML
-xmpp-relay check-config --user xmpp-relay "$config" || fail "check-config --user xmpp-relay of the loopback configuration"
-ok "check-config --user xmpp-relay $config"
+# The operator's edit, following the component-only example the package ships: a key and
+# certificate from keygen (group-readable for the relay), the component's secret, listeners on
+# loopback ports free right now.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+component_port=$(free_port)
+domain=iot.smith.example
+xmpp-relay keygen "$domain" --out /etc/xmpp-relay >/dev/null || fail "xmpp-relay keygen $domain"
+chgrp xmpp-relay "/etc/xmpp-relay/$domain.key" && chmod 640 "/etc/xmpp-relay/$domain.key"
+(umask 077 && head -c 18 /dev/urandom | base64 >/etc/xmpp-relay/iot.secret)
+chown xmpp-relay:xmpp-relay /etc/xmpp-relay/iot.secret
+{
+    printf '[relay]\nstate_dir = "/var/lib/xmpp-relay"\n\n'
+    sed -e "s/\"\\[::\\]:5269\"/\"127.0.0.1:$port\"/" -e 's/^s2s_direct_tls = .*/s2s_direct_tls = []/' \
+        -e "s/127.0.0.1:5347/127.0.0.1:$component_port/" /usr/share/doc/xmpp-relay/examples/component-only.toml
+} >"$config"
+xmpp-relay check-config --user xmpp-relay "$config" || fail "check-config --user xmpp-relay of the edited $config"
+ok "check-config --user xmpp-relay $config (component-only example, loopback ports $port and $component_port)"
 
 log=/tmp/relay.log
 setpriv --reuid=xmpp-relay --regid=xmpp-relay --clear-groups -- \
@@ -70,10 +74,13 @@ for _ in $(seq 100); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
 done
-grep -q "event=relay.start .*listeners=s2s:127.0.0.1:$port" "$log" || {
+start_line=$(grep 'event=relay.start ' "$log" || true)
+case "$start_line" in *"s2s:127.0.0.1:$port"*"component:127.0.0.1:$component_port"* | \
+    *"component:127.0.0.1:$component_port"*"s2s:127.0.0.1:$port"*) ;; *) start_line="" ;; esac
+[ -n "$start_line" ] || {
     cat "$log"
     kill -KILL "$pid" 2>/dev/null || true
-    fail "no relay.start with the s2s listener within 10 s"
+    fail "no relay.start with the s2s and component listeners within 10 s"
 }
 [ "$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")" = "$uid" ] || fail "the relay does not run as xmpp-relay"
 (exec 3<>"/dev/tcp/127.0.0.1/$port") || fail "nothing accepts on 127.0.0.1:$port"
