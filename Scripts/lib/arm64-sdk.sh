@@ -11,7 +11,7 @@ ARM64_PACKAGES=(libc6-dev libgcc-14-dev libstdc++-14-dev libmbedtls-dev libexpat
     libunbound-dev libsqlite3-dev nettle-dev libswiftlang)
 
 arm64_sdk_key() {
-    printf '%s\n' "recipe=7" "rootfs=$(trixie_rootfs_key)" "${ARM64_PACKAGES[@]}" | sha256sum | cut -c1-16
+    printf '%s\n' "recipe=8" "rootfs=$(trixie_rootfs_key)" "${ARM64_PACKAGES[@]}" | sha256sum | cut -c1-16
 }
 
 # Builds (or reuses) the SDK bundle. Needs the trixie rootfs.
@@ -48,7 +48,7 @@ build_arm64_sdk_inside() {
     closure=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
         --no-replaces --no-enhances "${@/%/:arm64}" | grep -E '^[a-z0-9][^ ]*:arm64$' | sort -u)
     rm -rf "$debs" "$bundle"
-    mkdir -p "$debs" "$sysroot/usr/lib" "$sysroot/usr/bin" "$sysroot/usr/sbin"
+    mkdir -p "$debs" "$sysroot/usr/lib" "$sysroot/usr/bin" "$sysroot/usr/sbin" "$sysroot/DEBIAN"
     cd "$debs"
     # swiftlang:arm64 only for the target's stdlib modules, static libs and clang headers.
     apt-get download -q $closure linux-libc-dev swiftlang:arm64
@@ -59,7 +59,16 @@ build_arm64_sdk_inside() {
                 dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$sysroot" --exclude=./usr/libexec/swift/lib/swift/host \
                     ./usr/libexec/swift/lib/swift ./usr/libexec/swift/lib/swift_static ./usr/libexec/swift/lib/clang
                 ;;
-            *) dpkg-deb -x "$deb" "$sysroot" ;;
+            *)
+                dpkg-deb -x "$deb" "$sysroot"
+                # Each library package's symbols and shlibs files, gathered: with them the
+                # sysroot is a package build tree to `dpkg-shlibdeps -S`, which computes an
+                # arm64 binary's Depends without installing arm64 packages (Scripts/package).
+                rm -rf "$debs/control" && dpkg-deb -e "$deb" "$debs/control"
+                for control in symbols shlibs; do
+                    if [ -f "$debs/control/$control" ]; then cat "$debs/control/$control" >>"$sysroot/DEBIAN/$control"; fi
+                done
+                ;;
         esac
     done
     cd "$sysroot"

@@ -28,7 +28,9 @@ TRIXIE_MIRROR="${TRIXIE_MIRROR:-http://deb.debian.org/debian}"
 # Prosody 13 (Debian 13's home-server generation) with what the interop tests drive it with.
 TRIXIE_PACKAGES=(swiftlang libmbedtls-dev libexpat1-dev libevent-dev libunbound-dev libsqlite3-dev
     nettle-dev pkg-config ca-certificates dns-root-data libstdc++-14-dev openssl unbound ldnsutils bind9-dnsutils
-    knot python3 prosody lua-unbound python3-slixmpp)
+    knot python3 prosody lua-unbound python3-slixmpp dpkg-dev lintian)
+# What Scripts/package needs (also in the chroot above): dpkg-deb, dpkg-shlibdeps, strip, lintian.
+PACKAGE_PACKAGES=(dpkg-dev binutils lintian)
 # Where the checkout appears inside the chroot (#filePath in test binaries points here).
 CHROOT_SRC=/src
 
@@ -86,6 +88,16 @@ xctest_totals() {
             -e 's/.*Executed ([0-9]+) tests?, with ([0-9]+) failures?.*/\1 \2 0/' || true
 }
 
+# Builds release products with the Swift runtime linked in, as on a board, in .build-release (never
+# over the development build's binaries; Scripts/package builds in .build-board); sets RELEASE_BIN.
+build_release() {
+    local scratch="$REPO_ROOT/.build-release" product
+    for product in "$@"; do
+        swift build -c release --static-swift-stdlib --scratch-path "$scratch" --product "$product"
+    done
+    RELEASE_BIN="$(swift build -c release --static-swift-stdlib --scratch-path "$scratch" --show-bin-path)"
+}
+
 # The XCTest cases a leg's log reports as failed, one "Module.Suite/test" per line (the module is
 # the Tests/ folder that defines the suite), for the summary and for a rerun.
 failed_tests() {
@@ -105,11 +117,14 @@ retest_filter() {
     printf '^(%s)$' "$(printf '%s' "$XMPP_RELAY_RETEST" | sed -e 's/\./\\./g' -e 's/,/|/g')"
 }
 
-# One run at a time may use the cached rootfs and its build directories.
+# One run at a time may use the cached rootfs and its build directories. A script that a leg
+# starts (Scripts/package) inherits the lock: it would otherwise wait for its own parent.
 lock_ci_cache() {
+    [ -z "${XMPP_RELAY_CI_LOCK_HELD:-}" ] || return 0
     mkdir -p "$CI_CACHE"
     exec 9>"$CI_CACHE/lock"
     flock -w 3600 9 || die "another run holds $CI_CACHE/lock"
+    export XMPP_RELAY_CI_LOCK_HELD=$$
 }
 
 # Refuses to continue if anything is still mounted below $1 (a rootfs about to be deleted).
@@ -195,4 +210,39 @@ run_in_root() {
 # in_trixie CMD...: the command inside the cached trixie rootfs with this checkout at $CHROOT_SRC.
 in_trixie() {
     run_in_root "$TRIXIE_ROOT" "$REPO_ROOT" "$@"
+}
+
+# in_trixie_throwaway CMD...: like in_trixie, but on an overlay of the rootfs whose changes are
+# discarded when CMD ends (installing the package must not change the cached rootfs).
+in_trixie_throwaway() {
+    local scratch rc=0
+    scratch=$(mktemp -d "$CI_CACHE/throwaway.XXXXXX")
+    mkdir "$scratch/upper" "$scratch/work" "$scratch/root"
+    unshare --mount --propagation private -- bash -c "$(declare -f run_in_root); $(declare -p CHROOT_SRC)"'
+        set -o errexit -o nounset
+        lower="$1" scratch="$2" checkout="$3"
+        shift 3
+        mount -t overlay overlay -o "lowerdir=$lower,upperdir=$scratch/upper,workdir=$scratch/work" "$scratch/root"
+        run_in_root "$scratch/root" "$checkout" "$@"
+    ' throwaway "$TRIXIE_ROOT" "$scratch" "$REPO_ROOT" "$@" || rc=$?
+    # The overlay lived in the namespace that just ended; nothing is mounted here any more.
+    assert_nothing_mounted_under "$scratch"
+    rm -rf --one-file-system "$scratch"
+    return $rc
+}
+
+# What Scripts/package takes from this checkout's git, as NAME=VALUE words for `env`, when it runs
+# in the trixie chroot (which has no git): the date of the last commit (the man page's and
+# changelog's date), and the maintainer (the last commit's author, unless DEBFULLNAME/DEBEMAIL).
+package_env() {
+    PACKAGE_ENV=(
+        "SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$REPO_ROOT" log -1 --format=%ct 2>/dev/null || date +%s)}"
+        "DEBFULLNAME=${DEBFULLNAME:-$(git -C "$REPO_ROOT" log -1 --format=%an 2>/dev/null || true)}"
+        "DEBEMAIL=${DEBEMAIL:-$(git -C "$REPO_ROOT" log -1 --format=%ae 2>/dev/null || true)}"
+    )
+}
+
+# The relay's version as `xmpp-relay version` prints it (from its source).
+relay_version() {
+    sed -n 's/.*static let string = "\(.*\)".*/\1/p' "$REPO_ROOT/Sources/RelayCLI/RelayVersion.swift"
 }

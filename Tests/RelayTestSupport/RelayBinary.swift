@@ -1,21 +1,27 @@
 import Foundation
-import XCTest
 
 /// The built `xmpp-relay` executable, which SwiftPM puts next to the test bundle. In the arm64 CI
 /// leg the tests run under qemu-user; the leg names the emulator and sysroot in
 /// XMPP_RELAY_TEST_EMULATOR / XMPP_RELAY_TEST_SYSROOT, and the relay is started through them.
 /// Shared by every test target that runs the real binary.
+///
+/// This is a plain target, so every `swift build` compiles it, also `-c release
+/// --static-swift-stdlib` where XCTest does not exist: it must not import XCTest. A relay that
+/// cannot be found or started is a `RelayUnavailable` error (a test failure); whether to skip is
+/// the test's decision (see `emulator`).
 public struct RelayBinary {
     public let path: String
     private let launcher: [String]
 
-    /// Tests bound by time or memory skip under qemu-user (the arm64 leg): there the relay runs
-    /// many times slower and /proc shows the emulator's memory, so the figures would be qemu's.
-    /// What they check runs natively in the host and trixie legs.
-    public static func skipUnderEmulator(_ what: String) throws {
-        if let emulator = ProcessInfo.processInfo.environment["XMPP_RELAY_TEST_EMULATOR"], !emulator.isEmpty {
-            throw XCTSkip("\(what) is timing- and memory-bound: meaningless under \(emulator)")
+    /// The emulator the relay runs under (qemu-user in the arm64 leg), or nil when it runs natively.
+    /// Tests bound by time or memory skip under it: there the relay runs many times slower and
+    /// /proc shows the emulator's memory, so the figures would be qemu's. What they check runs
+    /// natively in the host and trixie legs.
+    public static var emulator: String? {
+        guard let emulator = ProcessInfo.processInfo.environment["XMPP_RELAY_TEST_EMULATOR"], !emulator.isEmpty else {
+            return nil
         }
+        return emulator
     }
 
     public init() throws {
@@ -25,11 +31,11 @@ public struct RelayBinary {
             ?? CommandLine.arguments[0]
         path = URL(fileURLWithPath: bundle).deletingLastPathComponent().appendingPathComponent("xmpp-relay").path
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw XCTSkip("no xmpp-relay executable next to the tests at \(path)")
+            throw RelayUnavailable(description: "no xmpp-relay executable next to the tests at \(path)")
         }
-        let environment = ProcessInfo.processInfo.environment
-        if let emulator = environment["XMPP_RELAY_TEST_EMULATOR"], !emulator.isEmpty {
-            launcher = [emulator] + (environment["XMPP_RELAY_TEST_SYSROOT"].map { ["-L", $0] } ?? [])
+        if let emulator = Self.emulator {
+            let sysroot = ProcessInfo.processInfo.environment["XMPP_RELAY_TEST_SYSROOT"]
+            launcher = [emulator] + (sysroot.map { ["-L", $0] } ?? [])
         } else {
             launcher = []
         }
@@ -65,7 +71,9 @@ public struct RelayBinary {
         do {
             try process.run()
         } catch {
-            throw XCTSkip("cannot execute \(path) here (\(error)): cross-built binaries run only on their own machine")
+            throw RelayUnavailable(
+                description:
+                    "cannot execute \(path) here (\(error)): a cross-built binary needs XMPP_RELAY_TEST_EMULATOR")
         }
         return (process, out, err)
     }

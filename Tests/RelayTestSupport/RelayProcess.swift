@@ -1,5 +1,4 @@
 import Foundation
-import XCTest
 
 /// One `xmpp-relay run --config FILE --log-level debug` child process, its log (stderr) collected
 /// as it comes, stopped by PID with SIGTERM (then SIGKILL) when the test is done with it.
@@ -57,7 +56,7 @@ public final class RelayProcess {
         do {
             try process.run()
         } catch {
-            throw XCTSkip("cannot execute \(binary.path) here (\(error))")
+            throw RelayUnavailable(description: "cannot execute \(binary.path) here (\(error))")
         }
         guard waitFor("relay.start", timeout: startTimeout) != nil, process.isRunning else {
             stop()
