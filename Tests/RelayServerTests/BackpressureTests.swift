@@ -88,13 +88,6 @@ final class BackpressureTests: XCTestCase {
         return peer
     }
 
-    /// Timing- and memory-bound checks skip under qemu-user (the arm64 leg); see RelayBinary.emulator.
-    private func skipUnderEmulator(_ what: String) throws {
-        if let emulator = RelayBinary.emulator {
-            throw XCTSkip("\(what) is timing- and memory-bound: meaningless under \(emulator)")
-        }
-    }
-
     func testPeerThatNeverReadsIsThrottledClosedAfterWriteStallAndMemoryComesBack() throws {
         try skipUnderEmulator("a flood that must fill the link cap within seconds")
         let linkCap = 262_144

@@ -102,7 +102,7 @@ final class QueueTests: XCTestCase {
     /// must keep everything it acknowledged and B must resend everything A did not. When A's
     /// component finally connects, every message arrives: lost = 0 (duplicates are allowed, counted).
     func testKillNineAtRandomMomentsLosesNothing() throws {
-        try RelayBinary.skipUnderEmulator("kills at random moments within a few hundred milliseconds")
+        try skipUnderEmulator("kills at random moments within a few hundred milliseconds")
         let a = try bed.makeSide("a.example")
         let b = try bed.makeSide("b.example")
         let aConfig = configText(a, peers: [b])

@@ -12,7 +12,7 @@ final class QueueWearTests: XCTestCase {
     private var bed: RelayBed!
 
     override func setUpWithError() throws {
-        try RelayBinary.skipUnderEmulator("write_bytes per stanza")
+        try skipUnderEmulator("write_bytes per stanza")
         bed = try RelayBed(name: "wear")
     }
 

@@ -212,7 +212,7 @@ final class RelayQueueCustodyTests: XCTestCase {
     /// completion callback (custody confirmations) never wait for the fsync, which runs on the
     /// writer thread. Prints the longest single loop step while 2,000 stanzas are stored.
     func testTheLoopNeverWaitsForTheFsync() throws {
-        try RelayBinary.skipUnderEmulator("loop step timings")
+        try skipUnderEmulator("loop step timings")
         let loop = Loop()
         let store = try Store(path: directory + "/queue.db")
         let rule = RouteRule(homeDomains: [smith], componentDomains: [])

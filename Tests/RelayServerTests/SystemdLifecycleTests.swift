@@ -24,7 +24,7 @@ final class SystemdLifecycleTests: XCTestCase {
             + RelayBed.componentSection(domain: side.domain, secret: side.secret)
     }
 
-    private var emulated: Bool { (try? RelayBinary.skipUnderEmulator("watchdog timing")) == nil }
+    private var emulated: Bool { (try? skipUnderEmulator("watchdog timing")) == nil }
 
     func testReadyReloadStatusWatchdogAndStopping() throws {
         let side = try bed.makeSide("notify.example")
