@@ -20,11 +20,12 @@ public enum CheckConfigCommand: Command {
         keys, wrong types, bad addresses, pins, durations and sizes, duplicate domains; the files it
         names (certificates readable, keys and secrets readable by their owner and group only); each
         certificate parsed with its key (the key must match, the certificate be valid now); the state
-        directory (writable, or creatable). Relative paths are read from FILE's directory.
+        directory (writable, or creatable) and the queue database in it (openable, this relay's
+        schema; never written). Relative paths are read from FILE's directory.
         Prints every problem as FILE:LINE: what is wrong and what to do, then "configuration OK" when
-        there is none. Risky or not-yet-effective settings (a component listener off loopback,
+        there is none. Risky or deprecated settings (a component listener off loopback,
         policy.allow_dialback = ["*"], world-writable files, a certificate within 14 days of expiry,
-        [queue], which is not implemented yet) print as
+        queue.retry_max, now max_backoff) print as
         FILE:LINE: warning: ... and do not change the exit status.
         Without FILE it checks the embedded default the relay runs with when given no configuration.
         Never touches the network; never creates the state directory.
