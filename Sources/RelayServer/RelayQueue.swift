@@ -29,6 +29,8 @@ protocol QueueCarrier: AnyObject {
     func bounce(_ stanza: Element, _ condition: StanzaBounce.Condition, text: String, reason: String)
     /// The routing rule refused the stanza.
     func refuse(_ stanza: Element, _ refusal: RouteRule.Refusal, reason: String)
+    /// Bytes written to the hop's link that the kernel has not taken yet (0 without a live link).
+    func pendingOutput(on hop: NextHop) -> Int
     /// Where the hop's link output stands right after a write; nil without a live link.
     func outputMark(on hop: NextHop) -> OutputMark?
     /// Whether everything up to `mark` has left the process (the kernel took it); nil when that
@@ -101,6 +103,10 @@ final class RelayQueue {
     private var unflushed: [StanzaID: OutputMark] = [:]
     private var deferredDeletes: [(id: StanzaID, mark: OutputMark)] = []
     private var flushCheck: Cancellable?
+    /// `load`s waiting for their hop's link output to fall under `pageHoldBackBytes`.
+    private var heldLoads: [(hop: NextHop, from: StanzaID, through: StanzaID, limit: Int)] = []
+    private var heldLoadCheck: Cancellable?
+    static var pageHoldBackBytes: Int { 256 * 1024 }
     /// Deletes the `queue` tools asked for, answered once their commit reports.
     private var commitWaiters: [(ticket: WriteTicket, done: (StoreError?) -> Void)] = []
 
@@ -231,8 +237,15 @@ final class RelayQueue {
             case .requestAck(let hop, _):
                 carrier?.requestAck(on: hop)
             case .load(let hop, let from, let through, let limit):
-                // Answered through the FIFO, after this step: the engine allows one load per hop.
-                events.append(.loaded(hop, page(of: hop, from: from, through: through, limit: limit)))
+                // Answered through the FIFO, after this step: the engine allows one load per hop. A
+                // hop whose link has not taken what it was given gets its next page only once it
+                // has: a backlog drains at the link's pace instead of into the relay's memory.
+                if (carrier?.pendingOutput(on: hop) ?? 0) > Self.pageHoldBackBytes {
+                    heldLoads.append((hop, from, through, limit))
+                    answerHeldLoadsSoon()
+                } else {
+                    events.append(.loaded(hop, page(of: hop, from: from, through: through, limit: limit)))
+                }
             case .store(let records):
                 var rows: [NewRecord] = []
                 var ids: [RecordID] = []
@@ -284,6 +297,27 @@ final class RelayQueue {
             case .log(let line):
                 log(line)
             }
+        }
+    }
+
+    private func answerHeldLoadsSoon() {
+        guard heldLoadCheck == nil, !stopped else { return }
+        heldLoadCheck = loop.schedule(after: .milliseconds(5)) { [weak self] in
+            guard let self else { return }
+            self.heldLoadCheck = nil
+            let loads = self.heldLoads
+            self.heldLoads = []
+            for load in loads {
+                if (self.carrier?.pendingOutput(on: load.hop) ?? 0) > Self.pageHoldBackBytes {
+                    self.heldLoads.append(load)
+                } else {
+                    self.post(
+                        .loaded(
+                            load.hop, self.page(of: load.hop, from: load.from, through: load.through, limit: load.limit)
+                        ))
+                }
+            }
+            if !self.heldLoads.isEmpty { self.answerHeldLoadsSoon() }
         }
     }
 

@@ -433,6 +433,11 @@ final class Router: LinkOwner, QueueCarrier {
 
     func storeBacklogChanged(_ bytes: Int) { output.storeBacklog(bytes) }
 
+    func pendingOutput(on hop: NextHop) -> Int {
+        guard let output = hopWays[hop]?.socketOutput else { return 0 }
+        return output.written - output.handedToKernel
+    }
+
     func outputMark(on hop: NextHop) -> OutputMark? {
         guard let link = hopWays[hop], let output = link.socketOutput else { return nil }
         return OutputMark(link: link.id, bytes: output.written)

@@ -48,6 +48,7 @@ final class RelayQueueCustodyTests: XCTestCase {
             return OutputMark(link: 1, bytes: written)
         }
         func hasLeft(_ mark: OutputMark) -> Bool? { linkOpen ? handedToKernel >= mark.bytes : nil }
+        func pendingOutput(on hop: NextHop) -> Int { linkOpen ? written - handedToKernel : 0 }
     }
 
     private var directory = ""
