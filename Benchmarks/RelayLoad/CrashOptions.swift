@@ -34,31 +34,20 @@ struct CrashOptions {
 
     static func parse(_ arguments: [String]) throws(LoadError) -> CrashOptions {
         var options = CrashOptions()
-        var rest = arguments[...]
-        func value(_ name: String) throws(LoadError) -> String {
-            guard let next = rest.popFirst() else { throw LoadError("\(name) needs a value\n\(usage)") }
-            return next
-        }
-        func number(_ name: String) throws(LoadError) -> Int {
-            let text = try value(name)
-            guard let parsed = Int(text), parsed > 0 else {
-                throw LoadError("\(name) wants a positive number, not \(text)")
-            }
-            return parsed
-        }
-        while let argument = rest.popFirst() {
+        var rest = ArgumentList(arguments, usage: usage)
+        while let argument = rest.next() {
             switch argument {
-            case "--rounds": options.rounds = try number(argument)
-            case "--links": options.links = try number(argument)
-            case "--batch": options.batch = try number(argument)
-            case "--interval-ms": options.intervalMilliseconds = try number(argument)
-            case "--drain-seconds": options.drainSeconds = try number(argument)
-            case "--body": options.bodyBytes = try number(argument)
-            case "--relay": options.relay = try value(argument)
+            case "--rounds": options.rounds = try rest.number(argument)
+            case "--links": options.links = try rest.number(argument)
+            case "--batch": options.batch = try rest.number(argument)
+            case "--interval-ms": options.intervalMilliseconds = try rest.number(argument)
+            case "--drain-seconds": options.drainSeconds = try rest.number(argument)
+            case "--body": options.bodyBytes = try rest.number(argument)
+            case "--relay": options.relay = try rest.value(argument)
             case "--keep": options.keep = true
-            case "--log-level": options.logLevel = try value(argument)
+            case "--log-level": options.logLevel = try rest.value(argument)
             case "--life-ms":
-                let text = try value(argument)
+                let text = try rest.value(argument)
                 let parts = text.split(separator: "-").compactMap { Int($0) }
                 guard parts.count == 2, parts[0] > 0, parts[0] <= parts[1] else {
                     throw LoadError("--life-ms wants MIN-MAX in milliseconds, not \(text)")

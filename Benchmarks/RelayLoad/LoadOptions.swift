@@ -92,54 +92,43 @@ struct LoadOptions {
 
     static func parse(_ arguments: [String]) throws(LoadError) -> LoadOptions {
         var options = LoadOptions()
-        var rest = arguments[...]
-        func value(_ name: String) throws(LoadError) -> String {
-            guard let next = rest.popFirst() else { throw LoadError("\(name) needs a value\n\(usage)") }
-            return next
-        }
-        func number(_ name: String) throws(LoadError) -> Int {
-            let text = try value(name)
-            guard let parsed = Int(text), parsed > 0 else {
-                throw LoadError("\(name) wants a positive number, not \(text)")
-            }
-            return parsed
-        }
-        while let argument = rest.popFirst() {
+        var rest = ArgumentList(arguments, usage: usage)
+        while let argument = rest.next() {
             switch argument {
-            case "--links": options.links = try number(argument)
-            case "--messages": options.messages = try number(argument)
-            case "--relay": options.relay = try value(argument)
-            case "--window": options.window = try number(argument)
-            case "--batch": options.batch = try number(argument)
-            case "--body": options.bodyBytes = try number(argument)
-            case "--log-level": options.logLevel = try value(argument)
+            case "--links": options.links = try rest.number(argument)
+            case "--messages": options.messages = try rest.number(argument)
+            case "--relay": options.relay = try rest.value(argument)
+            case "--window": options.window = try rest.number(argument)
+            case "--batch": options.batch = try rest.number(argument)
+            case "--body": options.bodyBytes = try rest.number(argument)
+            case "--log-level": options.logLevel = try rest.value(argument)
             case "--keep": options.keep = true
-            case "--profile": options.profilePath = try value(argument)
+            case "--profile": options.profilePath = try rest.value(argument)
             case "--sink-late": options.sinkLate = true
             case "--home-verify": options.homeVerify = true
-            case "--rate": options.rate = try number(argument)
-            case "--prosody": options.prosody = try value(argument)
+            case "--rate": options.rate = try rest.number(argument)
+            case "--prosody": options.prosody = try rest.value(argument)
             case "--server":
-                let text = try value(argument)
+                let text = try rest.value(argument)
                 guard let server = Server(rawValue: text) else { throw LoadError("--server wants relay or prosody") }
                 options.server = server
             case "--nagle":
-                let text = try value(argument)
+                let text = try rest.value(argument)
                 guard text == "on" || text == "off" else { throw LoadError("--nagle wants on or off") }
                 options.nagle = text == "on"
             case "--sink":
-                let text = try value(argument)
+                let text = try rest.value(argument)
                 guard let sink = Sink(rawValue: text) else { throw LoadError("--sink wants component or home") }
                 options.sink = sink
             case "--mfl":
-                let bytes = try number(argument)
+                let bytes = try rest.number(argument)
                 let lengths: [Int: TLSConfiguration.MaxFragmentLength] = [
                     512: .bytes512, 1024: .bytes1024, 2048: .bytes2048, 4096: .bytes4096,
                 ]
                 guard let length = lengths[bytes] else { throw LoadError("--mfl wants 512, 1024, 2048 or 4096") }
                 options.maxFragmentLength = length
             case "--sm":
-                let text = rest.first == "on" || rest.first == "off" ? try value(argument) : "on"
+                let text = rest.first == "on" || rest.first == "off" ? try rest.value(argument) : "on"
                 options.streamManagement = text == "on"
             case "-h", "--help": throw LoadError(usage)
             default: throw LoadError("unknown option \(argument)\n\(usage)")

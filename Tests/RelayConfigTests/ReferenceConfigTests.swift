@@ -30,6 +30,26 @@ final class ReferenceConfigTests: XCTestCase {
         }
     }
 
+    /// Hardware/profiles/*.toml are tables an operator pastes into the configuration: each must
+    /// validate on its own, without a warning, and carry the line Scripts/board-check reads.
+    func testEveryBoardProfileValidates() throws {
+        let profiles = configDirectory.deletingLastPathComponent().appendingPathComponent("Hardware/profiles")
+        let names = try FileManager.default.contentsOfDirectory(atPath: profiles.path).filter { $0.hasSuffix(".toml") }
+        XCTAssertGreaterThanOrEqual(names.count, 2, "Pi Zero 2 W and Pi 4")
+        for name in names {
+            let path = profiles.appendingPathComponent(name).path
+            switch ConfigLoader.load(path: path, checkFiles: false) {
+            case .failure(let errors): XCTFail("\(name) does not validate:\n\(errors)")
+            case .success(let config): XCTAssertEqual(config.warnings, [], name)
+            }
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            XCTAssertNotNil(
+                text.range(
+                    of: "# board-check: memory_limit=[0-9]+[KMG] cpu_quota=[0-9.]+", options: .regularExpression),
+                name)
+        }
+    }
+
     func testReferenceFileSetsEveryKeyAndItsDefaults() throws {
         let path = configDirectory.appendingPathComponent("xmpp-relay.toml").path
         let config = try ConfigLoader.load(path: path, checkFiles: false).get()

@@ -72,6 +72,21 @@ final class RelayQueueCustodyTests: XCTestCase {
             children: [.element(Element("body", namespace: "jabber:server", children: [.text("hi")]))])
     }
 
+    /// A queue on a fresh store in `directory`, its links replaced by a recorder.
+    private func makeQueue(homes: Set<DomainName>, components: Set<DomainName>) throws -> (
+        Loop, Store, RelayQueue, Recorder
+    ) {
+        let loop = Loop()
+        let store = try Store(path: directory + "/queue.db")
+        let queue = RelayQueue(
+            store: store, rule: RouteRule(homeDomains: homes, componentDomains: components), policy: QueuePolicy(),
+            loop: loop, logger: Logger(level: .error, sink: MemorySink()))
+        let recorder = Recorder()
+        recorder.store = store
+        queue.carrier = recorder
+        return (loop, store, queue, recorder)
+    }
+
     /// Runs the loop until `done` or 5 s.
     private func run(_ loop: Loop, until done: () -> Bool) {
         let deadline = Date().addingTimeInterval(5)
@@ -79,15 +94,7 @@ final class RelayQueueCustodyTests: XCTestCase {
     }
 
     func testCustodyIsConfirmedUpstreamOnlyAfterTheCommit() throws {
-        let loop = Loop()
-        let store = try Store(path: directory + "/queue.db")
-        let rule = RouteRule(homeDomains: [smith], componentDomains: [])
-        let queue = RelayQueue(
-            store: store, rule: rule, policy: QueuePolicy(), loop: loop,
-            logger: Logger(level: .error, sink: MemorySink()))
-        let recorder = Recorder()
-        recorder.store = store
-        queue.carrier = recorder
+        let (loop, store, queue, recorder) = try makeQueue(homes: [smith], components: [])
         recorder.watched = RecordID(store.nextRecordID.rawValue)
         let upstream = Upstream(link: LinkID(7), sequence: 1)
 
@@ -105,14 +112,7 @@ final class RelayQueueCustodyTests: XCTestCase {
     }
 
     func testAStanzaThroughALiveAcknowledgingHopNeverReachesTheStore() throws {
-        let loop = Loop()
-        let store = try Store(path: directory + "/queue.db")
-        let rule = RouteRule(homeDomains: [smith], componentDomains: [])
-        let queue = RelayQueue(
-            store: store, rule: rule, policy: QueuePolicy(), loop: loop,
-            logger: Logger(level: .error, sink: MemorySink()))
-        let recorder = Recorder()
-        queue.carrier = recorder
+        let (_, store, queue, recorder) = try makeQueue(homes: [smith], components: [])
         let hop = NextHop(from: jabber, to: .home(smith))
         recorder.liveHops = [hop]
         queue.post(.up(hop, .streamManagement))
@@ -132,15 +132,8 @@ final class RelayQueueCustodyTests: XCTestCase {
     /// the relay. A stanza still in the relay's own output buffer keeps its row; if the link closes
     /// first it is queued again (a duplicate at worst, never a loss).
     func testAStanzaForAHopWithoutAcksKeepsItsRowUntilItsBytesLeaveTheRelay() throws {
-        let loop = Loop()
-        let store = try Store(path: directory + "/queue.db")
         let component = try DomainName("iot.smith.example")
-        let rule = RouteRule(homeDomains: [], componentDomains: [component])
-        let queue = RelayQueue(
-            store: store, rule: rule, policy: QueuePolicy(), loop: loop,
-            logger: Logger(level: .error, sink: MemorySink()))
-        let recorder = Recorder()
-        queue.carrier = recorder
+        let (loop, store, queue, recorder) = try makeQueue(homes: [], components: [component])
         let hop = NextHop(from: jabber, to: .component(component))
         recorder.liveHops = [hop]
         queue.post(.up(hop, NextHopAcks.none))
@@ -185,15 +178,8 @@ final class RelayQueueCustodyTests: XCTestCase {
     /// SIGTERM: a stanza sent on a live hop and not yet confirmed is only in memory; stopping
     /// stores it and waits for the commit, so the next start finds it (nothing is bounced).
     func testStopStoresWhatIsOnlyInMemoryAndAwaitsTheCommit() throws {
-        let loop = Loop()
         let path = directory + "/queue.db"
-        let store = try Store(path: path)
-        let rule = RouteRule(homeDomains: [smith], componentDomains: [])
-        let queue = RelayQueue(
-            store: store, rule: rule, policy: QueuePolicy(), loop: loop,
-            logger: Logger(level: .error, sink: MemorySink()))
-        let recorder = Recorder()
-        queue.carrier = recorder
+        let (_, store, queue, recorder) = try makeQueue(homes: [smith], components: [])
         let hop = NextHop(from: jabber, to: .home(smith))
         recorder.liveHops = [hop]
         queue.post(.up(hop, .streamManagement))
@@ -214,14 +200,7 @@ final class RelayQueueCustodyTests: XCTestCase {
     /// writer thread. Prints the longest single loop step while 2,000 stanzas are stored.
     func testTheLoopNeverWaitsForTheFsync() throws {
         try skipUnderEmulator("loop step timings")
-        let loop = Loop()
-        let store = try Store(path: directory + "/queue.db")
-        let rule = RouteRule(homeDomains: [smith], componentDomains: [])
-        let queue = RelayQueue(
-            store: store, rule: rule, policy: QueuePolicy(), loop: loop,
-            logger: Logger(level: .error, sink: MemorySink()))
-        let recorder = Recorder()
-        queue.carrier = recorder
+        let (loop, store, queue, recorder) = try makeQueue(homes: [smith], components: [])
         let clock = ContinuousClock()
         var longestAccept = Duration.zero
         var longestStep = Duration.zero
