@@ -103,6 +103,15 @@ final class RelayQueue {
     private var unflushed: [StanzaID: OutputMark] = [:]
     private var deferredDeletes: [(id: StanzaID, mark: OutputMark)] = []
     private var flushCheck: Cancellable?
+    /// Why each hop's last attempt or link failed, until it is up again (`queue list`).
+    private var lastErrors: [NextHop: String] = [:]
+
+    /// Attempts, next attempt (Unix ms) and last error of a hop, as the queue tools show them.
+    func retryStatus(of hop: NextHop) -> (attempts: Int, nextAttemptAt: Int64?, lastError: String?) {
+        let state = engine.retryState(of: hop)
+        return (state?.failures ?? 0, state?.nextAttempt?.milliseconds, lastErrors[hop])
+    }
+
     /// `load`s waiting for their hop's link output to fall under `pageHoldBackBytes`.
     private var heldLoads: [(hop: NextHop, from: StanzaID, through: StanzaID, limit: Int)] = []
     private var heldLoadCheck: Cancellable?
@@ -182,11 +191,14 @@ final class RelayQueue {
             return engine.received(stanza, now: now)
         case .up(let hop, let how):
             acks[hop] = how
+            lastErrors[hop] = nil
             return engine.nextHopUp(hop, acks: how, now: now)
         case .down(let hop, let reason):
             acks[hop] = nil
+            lastErrors[hop] = reason
             return engine.nextHopDown(hop, reason: reason, now: now)
         case .unreachable(let hop, let reason):
+            lastErrors[hop] = reason
             return engine.nextHopUnreachable(hop, reason: reason, now: now)
         case .acknowledged(let hop, let count):
             if logger.isEnabled(.debug) {

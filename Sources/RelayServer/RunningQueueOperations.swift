@@ -19,10 +19,24 @@ final class RunningQueueOperations: QueueOperations {
         reads = StoredQueueOperations(store: queue.store)
     }
 
-    func list(domain: String?) throws(QueueError) -> [QueueEntry] { try reads.list(domain: domain) }
+    func list(domain: String?) throws(QueueError) -> [QueueEntry] {
+        try reads.list(domain: domain).map(withRetryStatus)
+    }
 
     func show(_ id: RecordID, withStanza: Bool) throws(QueueError) -> QueueEntry {
-        try reads.show(id, withStanza: withStanza)
+        withRetryStatus(try reads.show(id, withStanza: withStanza))
+    }
+
+    /// Attempts, next retry and last error are the hop's, as the running engine knows them (the
+    /// store's columns are only what a stopped relay can say).
+    private func withRetryStatus(_ entry: QueueEntry) -> QueueEntry {
+        guard let hop = NextHop(storeKey: entry.hop) else { return entry }
+        var entry = entry
+        let status = queue.retryStatus(of: hop)
+        entry.attempts = status.attempts
+        entry.nextAttemptAt = status.nextAttemptAt
+        entry.lastError = status.lastError
+        return entry
     }
 
     func flush(domain: String?, reply: @escaping (Result<QueueFlushResult, QueueError>) -> Void) {

@@ -48,6 +48,17 @@ public struct RoutingEngine<Random: RandomNumberGenerator> {
     /// Stanzas held in memory (the rest wait in stored runs).
     public var residentCount: Int { held.count }
 
+    /// Failed attempts to reach `hop` since it was last up, and when the next is due (nil while an
+    /// attempt runs or the hop is up), for the queue tools; nil when the engine holds nothing for it.
+    public func retryState(of hop: NextHop) -> (failures: Int, nextAttempt: WallTime?)? {
+        switch hops[hop]?.state {
+        case .waiting(let failures, let until)?: (failures, until)
+        case .connecting(let failures)?: (failures, nil)
+        case .up?, .idle?: (0, nil)
+        case nil: nil
+        }
+    }
+
     // MARK: Events
 
     /// A stanza delivered by an upstream link's engine, or written by the relay.

@@ -173,6 +173,44 @@ final class QueueTests: XCTestCase {
             }, restarted.log)
     }
 
+    /// The queue tools on a running relay go through its control socket: `list --json` shows what
+    /// waits for a down domain (one object per line), `flush` retries it now, `drop --domain` removes
+    /// it durably (`queue.dropped`), and the relay then holds nothing for it.
+    func testQueueToolsListFlushAndDropWhatTheRunningRelayHolds() throws {
+        let a = try bed.makeSide("a.example")
+        let b = try bed.makeSide("b.example")
+        let relayA = try bed.startRelay(domain: a.domain, configText(a, peers: [b]))
+        let componentA = try bed.component(a)
+        for number in 1...5 {
+            try componentA.send(message(from: "alice@a.example", to: "bob@b.example", id: "q\(number)"))
+        }
+        XCTAssertNotNil(
+            relayA.waitFor("queue.deferred", ["hop=remote:a.example->b.example", "retry_in_ms="]), relayA.log)
+        let relay = try RelayBinary()
+        // All five are listed once stored (the first commit may hold only some of them).
+        var listed = try relay.run(["queue", "list", "--json", "--config", relayA.configPath])
+        XCTAssertTrue(
+            eventually {
+                listed = (try? relay.run(["queue", "list", "--json", "--config", relayA.configPath])) ?? listed
+                return listed.stdout.split(separator: "\n").count == 5
+            }, listed.stdout + listed.stderr)
+        for line in listed.stdout.split(separator: "\n") {
+            XCTAssertTrue(line.contains("\"to\":\"b.example\""), String(line))
+            XCTAssertTrue(line.contains("\"kind\":\"message\""), String(line))
+            // The hop failed (nothing listens for b.example): the engine's attempts and reason show.
+            XCTAssertFalse(line.contains("\"attempts\":0"), String(line))
+            XCTAssertTrue(line.contains("\"last_error\":\""), String(line))
+        }
+        let flushed = try relay.run(["queue", "flush", "b.example", "--config", relayA.configPath])
+        XCTAssertEqual(flushed.status, 0, flushed.stdout + flushed.stderr)
+        let dropped = try relay.run(["queue", "drop", "--domain", "b.example", "--config", relayA.configPath])
+        XCTAssertEqual(dropped.status, 0, dropped.stdout + dropped.stderr)
+        XCTAssertNotNil(relayA.waitFor("queue.dropped", ["dropped=5"]), relayA.log)
+        listed = try relay.run(["queue", "list", "--config", relayA.configPath])
+        XCTAssertFalse(listed.stdout.contains("b.example"), listed.stdout)
+        XCTAssertTrue(relayA.isRunning, relayA.log)
+    }
+
     /// A's state directory is a 256 KiB tmpfs and its peer is down: stanzas fill the store until a
     /// commit fails; those bounce with resource-constraint (logged), the relay keeps running, and
     /// after the file system grows new stanzas are stored again. When the peer comes up, every
