@@ -38,6 +38,8 @@ public final class RelayDaemon {
     private var router: Router?
     /// The durable queue (`<state_dir>/queue.db`), opened and rebuilt at start.
     private var queue: RelayQueue?
+    /// The `[queue]` settings the queue started with (a reload does not change them).
+    private var startedQueue: QueueSettings?
     private let listeners = ListenerSet()
     /// The queue store's one-writer lock, held while the relay runs (the `queue` tools then go
     /// through `control` instead of opening the store).
@@ -86,6 +88,7 @@ public final class RelayDaemon {
         resolver = try ResolverSetup.start(loop: loop, config: configuration)
         let setup = try LinkSetup(configuration: configuration, serverTLS: tlsServer)
         guard let store = checked.store else { throw StartFailure("the queue database could not be opened") }
+        startedQueue = configuration.queue
         let queue = RelayQueue(
             store: store, rule: setup.routeRule, policy: Self.policy(configuration.queue), loop: loop, logger: logger)
         self.queue = queue
@@ -254,10 +257,13 @@ public final class RelayDaemon {
             // Links already up are checked again against the new pins and policy.
             let linksClosed = router?.reload(setup) ?? 0
             tlsServer = freshTLS
+            // The queue's policy is the one it started with: its deadlines and caps are fixed for
+            // the stanzas it holds. Changes are named as not in force until the next start.
+            let queueChanged = fresh.queue != startedQueue
             configuration = fresh
             // Never thrown when not strict: a socket that cannot bind is reported below instead.
             let changes = (try? bringUpListeners(setup, strict: false)) ?? ListenerSet.Changes()
-            logReloaded(changes, linksClosed: linksClosed)
+            logReloaded(changes, linksClosed: linksClosed, queueChanged: queueChanged)
             logWarnings(checked.warnings)
             logger.level = logLevelOverride ?? fresh.log.level
             scheduleStats()
@@ -270,7 +276,7 @@ public final class RelayDaemon {
 
     /// `config.reload` says what changed; logged before the new level applies, so a reload to `warn`
     /// still confirms itself. A listener that could not open is named, at warn: that part is not in force.
-    private func logReloaded(_ changes: ListenerSet.Changes, linksClosed: Int) {
+    private func logReloaded(_ changes: ListenerSet.Changes, linksClosed: Int, queueChanged: Bool) {
         func list(_ keys: [ListenerSet.Key]) -> String {
             keys.isEmpty ? "none" : keys.map(\.description).joined(separator: ",")
         }
@@ -279,12 +285,13 @@ public final class RelayDaemon {
             ("listeners_closed", list(changes.closed)), ("links_closed", String(linksClosed)),
             ("listeners", listeners.roleSummary),
         ]
-        guard !changes.failed.isEmpty else {
+        var notInForce = changes.failed.map { "listen \($0.key): \($0.reason)" }
+        if queueChanged { notInForce.append("[queue]: the queue keeps the settings it started with until a restart") }
+        guard !notInForce.isEmpty else {
             logger.info("config.reload", fields)
             return
         }
-        fields.append(
-            ("not_in_force", changes.failed.map { "listen \($0.key): \($0.reason)" }.joined(separator: "; ")))
+        fields.append(("not_in_force", notInForce.joined(separator: "; ")))
         logger.warn("config.reload", fields)
     }
 

@@ -231,6 +231,14 @@ final class ReloadTests: XCTestCase {
         XCTAssertNotNil(relay.waitFor("component.down", ["no longer allowed after reload"]), relay.log)
         let third = try XCTUnwrap(relay.lines("config.reload").last)
         XCTAssertTrue(third.contains("listeners=none"), third)
+        XCTAssertFalse(third.contains("[queue]"), third)
+
+        // [queue] settings stay those the queue started with, and the reload says so.
+        let fourth = try reload(
+            relay, side, configText(side, peers: [], component: false, listen: moved) + "\n[queue]\nmax_age = \"1d\"\n",
+            count: 4)
+        XCTAssertTrue(fourth.contains("level=warn"), fourth)
+        XCTAssertTrue(fourth.contains("[queue]: the queue keeps the settings it started with until a restart"), fourth)
     }
 
     // MARK: Certificate
