@@ -240,7 +240,13 @@ final class QueueTests: XCTestCase {
         let bounced = try XCTUnwrap(relayA.waitFor("queue.bounced", ["reason=\"store full\""]), relayA.log)
         XCTAssertNotNil(relayA.waitFor("queue.store_failed"), relayA.log)
         _ = try componentA.waitFor("resource-constraint", timeout: 15)
-        drain(componentA, seconds: 1)
+        // The bounces trail the log line (slowly under an emulator): read until none came for 2 s.
+        var bouncesSoFar = -1
+        let settled = Date().addingTimeInterval(60)
+        while Date() < settled, receivedIDs(componentA, prefix: "f").count != bouncesSoFar {
+            bouncesSoFar = receivedIDs(componentA, prefix: "f").count
+            drain(componentA, seconds: 2)
+        }
         XCTAssertTrue(relayA.isRunning, relayA.log)
         let refused = Set(receivedIDs(componentA, prefix: "f"))
         XCTAssertFalse(refused.isEmpty, bounced)
